@@ -1,0 +1,43 @@
+// The engine's ABI: numbers and pointers only. lib/engine.ts is the one
+// caller. Kernels are exported too, so tests can check each against a plain
+// TypeScript twin.
+
+import * as L from "./layout";
+import { rope_tables_f32 } from "./rope";
+
+export { import_tensor } from "./weights";
+export { encode, decodeStep as decode_step, embedText as embed_text } from "./model";
+export { argmax_f32 } from "./softmax";
+
+// Kernels, for tests.
+export { dot_f32, gemv_f32, gemm_f32 } from "./matmul";
+export { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./norm";
+export { rope_tables_f32, rope_half_f32 } from "./rope";
+export { softmax_f32 } from "./softmax";
+export { attend_f32 } from "./attention";
+export { gated_add_f32 } from "./residual";
+export { ffn_act_f32 } from "./ffn";
+
+/**
+ * Lay out a model (see layout.ts), grow memory and fill the RoPE tables.
+ * Returns the bytes in use, or 0 if memory could not grow.
+ */
+export function configure(
+  vocab: i32, d: i32, heads: i32, kvHeads: i32, encLayers: i32, decLayers: i32,
+  dFF: i32, ffnKind: i32, contrastiveDim: i32, padId: i32, ropeTheta: f64, maxEnc: i32, maxDec: i32,
+): usize {
+  const end = L.configure(vocab, d, heads, kvHeads, encLayers, decLayers, dFF, ffnKind, contrastiveDim, padId, maxEnc, maxDec);
+  if (end == 0) return 0;
+  rope_tables_f32(L.ropeCos, L.ropeSin, maxEnc > maxDec ? maxEnc : maxDec, L.headDim, ropeTheta);
+  return end;
+}
+
+export function heap_base(): usize { return __heap_base; }
+export function staging_ptr(): usize { return L.staging; }
+export function staging_bytes(): usize { return L.stagingBytes; }
+export function weights_ptr(): usize { return L.weightsStart; }
+export function weights_bytes(): usize { return L.weightsEnd - L.weightsStart; }
+export function enc_ids_ptr(): usize { return L.encIds; }
+export function encoder_out_ptr(): usize { return L.encoderOut; }
+export function logits_ptr(): usize { return L.logits; }
+export function embedding_out_ptr(): usize { return L.embeddingOut; }

@@ -1,0 +1,273 @@
+// Where everything lives in linear memory. `configure` decides it all once,
+// when a model loads; nothing is allocated afterwards.
+//
+//   heapBase
+//   ├─ weights     every tensor in the orientation its kernel wants (below),
+//   │              layer-major, each block 64-byte aligned
+//   ├─ rope tables ropeCos / ropeSin: [maxPos][headDim/2] f32
+//   ├─ ids         encIds [maxEnc] i32, decTokens [maxDec] i32
+//   ├─ caches      crossKV [decLayers][maxEnc][2*kvDim] f32 (K | V per row),
+//   │              kvCache [decLayers][maxDec][2*kvDim] f32 (K | V per row)
+//   ├─ encoder     encoderOut [maxEnc][d], then scratch for one encoder pass;
+//   │              the scratch doubles as the staging area for weight import
+//   └─ decoder     one step's vectors and logits [vocab]
+//
+// Matrices are stored [out][in] (row o holds the weights feeding output o),
+// the transpose of flax's [in, out] kernels, so both GEMV and GEMM are dot
+// products along contiguous memory. Q, K and V of a self-attention share one
+// matrix [d + 2*kvDim][d]; cross-attention K and V share one [2*kvDim][d];
+// FFN gate and up share one [2*dFF][d]. Norm scales are stored as gains
+// (1 + scale) and residual gates as sigmoid(gate), both f32.
+
+// Model shape (from the checkpoint's config).
+export let vocab: i32 = 0;
+export let dModel: i32 = 0;
+export let nHeads: i32 = 0;
+export let nKvHeads: i32 = 0;
+export let headDim: i32 = 0;
+export let kvDim: i32 = 0;
+export let qkvDim: i32 = 0; // d + 2*kvDim
+export let encLayers: i32 = 0;
+export let decLayers: i32 = 0;
+export let dFF: i32 = 0;
+export let ffnKind: i32 = 0; // 0 none, 1 drelu, 2 swiglu, 3 geglu
+export let conHidden: i32 = 0; // d / 4
+export let conDim: i32 = 0;
+export let padId: i32 = 0;
+export let maxEnc: i32 = 0;
+export let maxDec: i32 = 0;
+
+// Global weights.
+export let embedding: usize = 0; // [vocab][d]
+export let encFinalNorm: usize = 0; // [d] gains
+export let decFinalNorm: usize = 0; // [d] gains
+export let conHiddenW: usize = 0; // [conHidden][d]
+export let conHiddenB: usize = 0; // [conHidden]
+export let conProjW: usize = 0; // [conDim][conHidden]
+
+// Per-layer weights: base + layer * stride.
+export let encLayer0: usize = 0;
+export let encLayerStride: usize = 0;
+export let decLayer0: usize = 0;
+export let decLayerStride: usize = 0;
+
+// Offsets inside one encoder layer block.
+export let E_ATTN_GATE: usize = 0; // f32 sigmoid(attn_gate)
+export let E_FFN_GATE: usize = 0; // f32 sigmoid(ffn_gate)
+export let E_NORM0: usize = 0; // [d]
+export let E_NORM1: usize = 0; // [d] (FFN only)
+export let E_QNORM: usize = 0; // [headDim]
+export let E_KNORM: usize = 0; // [headDim]
+export let E_QKV: usize = 0; // [qkvDim][d]
+export let E_OUT: usize = 0; // [d][d]
+export let E_FF_GATE_UP: usize = 0; // [2*dFF][d]
+export let E_FF_DOWN: usize = 0; // [d][dFF]
+
+// Offsets inside one decoder layer block.
+export let D_SELF_GATE: usize = 0;
+export let D_CROSS_GATE: usize = 0;
+export let D_FFN_GATE: usize = 0;
+export let D_NORM0: usize = 0;
+export let D_NORM1: usize = 0;
+export let D_NORM2: usize = 0;
+export let D_SELF_QNORM: usize = 0;
+export let D_SELF_KNORM: usize = 0;
+export let D_CROSS_QNORM: usize = 0;
+export let D_CROSS_KNORM: usize = 0;
+export let D_SELF_QKV: usize = 0; // [qkvDim][d]
+export let D_SELF_OUT: usize = 0; // [d][d]
+export let D_CROSS_Q: usize = 0; // [d][d]
+export let D_CROSS_KV: usize = 0; // [2*kvDim][d]
+export let D_CROSS_OUT: usize = 0; // [d][d]
+export let D_FF_GATE_UP: usize = 0;
+export let D_FF_DOWN: usize = 0;
+
+export let weightsStart: usize = 0;
+export let weightsEnd: usize = 0;
+
+// Runtime buffers.
+export let ropeCos: usize = 0; // [maxPos][headDim/2]
+export let ropeSin: usize = 0;
+export let encIds: usize = 0; // [maxEnc] i32
+export let decTokens: usize = 0; // [maxDec] i32
+export let crossKV: usize = 0; // [decLayers][maxEnc][2*kvDim]
+export let kvCache: usize = 0; // [decLayers][maxDec][2*kvDim]
+export let encoderOut: usize = 0; // [maxEnc][d]
+export let encNormed: usize = 0; // [maxEnc][d]
+export let encQKV: usize = 0; // [maxEnc][qkvDim]
+export let encAttn: usize = 0; // [maxEnc][d]
+export let encProj: usize = 0; // [maxEnc][d]
+export let encFFN: usize = 0; // [maxEnc][2*dFF]
+export let scores: usize = 0; // [max(maxEnc, maxDec)]
+export let staging: usize = 0; // aliases the encoder scratch
+export let stagingBytes: usize = 0;
+export let decX: usize = 0; // [d] residual stream of one decoder step
+export let decNormed: usize = 0; // [d]
+export let decQKV: usize = 0; // [qkvDim]
+export let decAttn: usize = 0; // [d]
+export let decProj: usize = 0; // [d]
+export let decFFN: usize = 0; // [2*dFF]
+export let logits: usize = 0; // [vocab]
+export let pooled: usize = 0; // [d]
+export let conHiddenOut: usize = 0; // [conHidden]
+export let embeddingOut: usize = 0; // [conDim]
+export let memoryEnd: usize = 0;
+
+let cursor: usize = 0;
+
+@inline function align64(n: usize): usize {
+  return (n + 63) & ~(<usize>63);
+}
+
+/** Reserve `bytes` at the cursor, 64-byte aligned, and return its address. */
+function take(bytes: usize): usize {
+  const at = cursor;
+  cursor = align64(cursor + bytes);
+  return at;
+}
+
+@inline function f32s(n: i32): usize {
+  return <usize>n << 2;
+}
+
+/** Bytes of one matrix of `rows` × `cols` f32 weights. */
+@inline function matBytes(rows: i32, cols: i32): usize {
+  return f32s(rows * cols);
+}
+
+/** Offset of a block inside a layer block being laid out from `start`. */
+function field(bytes: usize): usize {
+  return take(bytes) - layerStart;
+}
+let layerStart: usize = 0;
+
+function layoutEncoderLayer(): void {
+  layerStart = cursor;
+  E_ATTN_GATE = field(4);
+  E_FFN_GATE = field(4);
+  E_NORM0 = field(f32s(dModel));
+  E_NORM1 = field(f32s(dModel));
+  E_QNORM = field(f32s(headDim));
+  E_KNORM = field(f32s(headDim));
+  E_QKV = field(matBytes(qkvDim, dModel));
+  E_OUT = field(matBytes(dModel, dModel));
+  E_FF_GATE_UP = field(ffnKind ? matBytes(2 * dFF, dModel) : 0);
+  E_FF_DOWN = field(ffnKind ? matBytes(dModel, dFF) : 0);
+  encLayerStride = cursor - layerStart;
+}
+
+function layoutDecoderLayer(): void {
+  layerStart = cursor;
+  D_SELF_GATE = field(4);
+  D_CROSS_GATE = field(4);
+  D_FFN_GATE = field(4);
+  D_NORM0 = field(f32s(dModel));
+  D_NORM1 = field(f32s(dModel));
+  D_NORM2 = field(f32s(dModel));
+  D_SELF_QNORM = field(f32s(headDim));
+  D_SELF_KNORM = field(f32s(headDim));
+  D_CROSS_QNORM = field(f32s(headDim));
+  D_CROSS_KNORM = field(f32s(headDim));
+  D_SELF_QKV = field(matBytes(qkvDim, dModel));
+  D_SELF_OUT = field(matBytes(dModel, dModel));
+  D_CROSS_Q = field(matBytes(dModel, dModel));
+  D_CROSS_KV = field(matBytes(2 * kvDim, dModel));
+  D_CROSS_OUT = field(matBytes(dModel, dModel));
+  D_FF_GATE_UP = field(ffnKind ? matBytes(2 * dFF, dModel) : 0);
+  D_FF_DOWN = field(ffnKind ? matBytes(dModel, dFF) : 0);
+  decLayerStride = cursor - layerStart;
+}
+
+@inline function max(a: usize, b: usize): usize {
+  return a > b ? a : b;
+}
+
+/**
+ * Lay out a model and grow memory to hold it. Returns the bytes in use, or 0
+ * when memory cannot grow that far. Sizes were validated by the caller.
+ */
+export function configure(
+  vocabSize: i32, d: i32, heads: i32, kvHeads: i32, nEncLayers: i32, nDecLayers: i32,
+  ffDim: i32, ffn: i32, contrastiveDim: i32, pad: i32, maxEncLen: i32, maxDecLen: i32,
+): usize {
+  vocab = vocabSize;
+  dModel = d;
+  nHeads = heads;
+  nKvHeads = kvHeads;
+  headDim = d / heads;
+  kvDim = kvHeads * headDim;
+  qkvDim = d + 2 * kvDim;
+  encLayers = nEncLayers;
+  decLayers = nDecLayers;
+  dFF = ffDim;
+  ffnKind = ffn;
+  conHidden = d / 4;
+  conDim = contrastiveDim;
+  padId = pad;
+  maxEnc = maxEncLen;
+  maxDec = maxDecLen;
+
+  cursor = align64(__heap_base);
+  weightsStart = cursor;
+  embedding = take(matBytes(vocab, d));
+  encFinalNorm = take(f32s(d));
+  decFinalNorm = take(f32s(d));
+  conHiddenW = take(matBytes(conHidden, d));
+  conHiddenB = take(f32s(conHidden));
+  conProjW = take(matBytes(conDim, conHidden));
+  encLayer0 = cursor;
+  for (let l = 0; l < encLayers; l++) layoutEncoderLayer();
+  decLayer0 = cursor;
+  for (let l = 0; l < decLayers; l++) layoutDecoderLayer();
+  weightsEnd = cursor;
+
+  const maxPos = maxEnc > maxDec ? maxEnc : maxDec;
+  ropeCos = take(f32s(maxPos * (headDim >> 1)));
+  ropeSin = take(f32s(maxPos * (headDim >> 1)));
+  encIds = take(f32s(maxEnc));
+  decTokens = take(f32s(maxDec));
+  crossKV = take(f32s(decLayers * maxEnc * 2 * kvDim));
+  kvCache = take(f32s(decLayers * maxDec * 2 * kvDim));
+  encoderOut = take(f32s(maxEnc * d));
+
+  // Encoder scratch, reused as the staging area while weights import.
+  const scratchStart = cursor;
+  encNormed = take(f32s(maxEnc * d));
+  encQKV = take(f32s(maxEnc * qkvDim));
+  encAttn = take(f32s(maxEnc * d));
+  encProj = take(f32s(maxEnc * d));
+  encFFN = take(ffnKind ? f32s(maxEnc * 2 * dFF) : 0);
+  scores = take(f32s(<i32>maxPos));
+  // The largest tensor slice a checkpoint can hand over, as f32.
+  let largest = max(matBytes(vocab, d), matBytes(d, d));
+  largest = max(largest, matBytes(d, ffDim));
+  largest = max(largest, matBytes(conDim, conHidden));
+  cursor = max(cursor, align64(scratchStart + largest));
+  staging = scratchStart;
+  stagingBytes = cursor - scratchStart;
+
+  decX = take(f32s(d));
+  decNormed = take(f32s(d));
+  decQKV = take(f32s(qkvDim));
+  decAttn = take(f32s(d));
+  decProj = take(f32s(d));
+  decFFN = take(ffnKind ? f32s(2 * dFF) : 0);
+  logits = take(f32s(vocab));
+  pooled = take(f32s(d));
+  conHiddenOut = take(f32s(conHidden));
+  embeddingOut = take(f32s(conDim));
+  memoryEnd = cursor;
+
+  const needPages = <i32>((memoryEnd + 0xffff) >> 16);
+  const havePages = memory.size();
+  if (needPages > havePages && memory.grow(needPages - havePages) < 0) return 0;
+  return memoryEnd;
+}
+
+@inline export function encLayer(l: i32): usize {
+  return encLayer0 + <usize>l * encLayerStride;
+}
+
+@inline export function decLayer(l: i32): usize {
+  return decLayer0 + <usize>l * decLayerStride;
+}

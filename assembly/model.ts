@@ -1,0 +1,163 @@
+// Needle's forward pass, top to bottom.
+//
+// encode(n):        encIds[0..n) → 12 encoder layers → encoderOut [n][d];
+//                   then crossKV [decLayers][n][K | V] for every decoder layer, once.
+// decodeStep(t, p): one decoder token at position p → 8 decoder layers with
+//                   kvCache → logits [vocab].
+// embedText(n):     encoder over encIds[0..n) → mean over non-pad rows →
+//                   contrastive head → embeddingOut [conDim], L2-normalised.
+
+import * as L from "./layout";
+import { gemm_f32, gemv_f32, dot_f32 } from "./matmul";
+import { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./norm";
+import { rope_half_f32 } from "./rope";
+import { attend_f32 } from "./attention";
+import { gated_add_f32 } from "./residual";
+import { ffn_act_f32 } from "./ffn";
+
+/** Encoder positions of the current query (set by encode). */
+let nEnc: i32 = 0;
+
+@inline function f32s(n: i32): usize {
+  return <usize>n << 2;
+}
+
+@inline function ropeRow(table: usize, pos: i32): usize {
+  return table + f32s(pos * (L.headDim >> 1));
+}
+
+/** dst[t] = embedding[ids[t]] · sqrt(d) for t < n. */
+function embedRows(dst: usize, ids: usize, n: i32): void {
+  const d = L.dModel;
+  const scale = <f32>Math.sqrt(<f64>d);
+  for (let t = 0; t < n; t++) {
+    const row = L.embedding + f32s(load<i32>(ids + f32s(t)) * d);
+    const out = dst + f32s(t * d);
+    for (let i = 0; i < d; i++) store<f32>(out + f32s(i), load<f32>(row + f32s(i)) * scale);
+  }
+}
+
+/** x += sigmoid(ffn_gate) · FFN(ZCRMSNorm(x)) over n rows. */
+function feedForwardRows(x: usize, n: i32, gain: usize, gateUp: usize, down: usize, gate: f32, normed: usize, hidden: usize, proj: usize): void {
+  const d = L.dModel;
+  rmsnorm_zc_rows_f32(normed, x, gain, n, d);
+  gemm_f32(hidden, normed, gateUp, n, 2 * L.dFF, d);
+  ffn_act_f32(hidden, n, L.dFF, L.ffnKind);
+  gemm_f32(proj, hidden, down, n, d, L.dFF);
+  gated_add_f32(x, proj, gate, n * d);
+}
+
+/** The encoder over encIds[0..n): encoderOut = final_norm(layers(embed(ids))). */
+function runEncoder(n: i32): void {
+  const d = L.dModel;
+  const hd = L.headDim;
+  const qkvDim = L.qkvDim;
+  const x = L.encoderOut; // [n][d] residual stream
+  embedRows(x, L.encIds, n);
+  for (let l = 0; l < L.encLayers; l++) {
+    const w = L.encLayer(l);
+    // Self-attention, bidirectional, padding mask only.
+    rmsnorm_zc_rows_f32(L.encNormed, x, w + L.E_NORM0, n, d);
+    gemm_f32(L.encQKV, L.encNormed, w + L.E_QKV, n, qkvDim, d); // [n][q | k | v]
+    rmsnorm_zc_heads_f32(L.encQKV, w + L.E_QNORM, n, qkvDim, L.nHeads, hd);
+    rmsnorm_zc_heads_f32(L.encQKV + f32s(d), w + L.E_KNORM, n, qkvDim, L.nKvHeads, hd);
+    for (let t = 0; t < n; t++) {
+      const row = L.encQKV + f32s(t * qkvDim);
+      rope_half_f32(row, L.nHeads, hd, ropeRow(L.ropeCos, t), ropeRow(L.ropeSin, t));
+      rope_half_f32(row + f32s(d), L.nKvHeads, hd, ropeRow(L.ropeCos, t), ropeRow(L.ropeSin, t));
+    }
+    for (let t = 0; t < n; t++) {
+      attend_f32(
+        L.encAttn + f32s(t * d), L.encQKV + f32s(t * qkvDim),
+        L.encQKV + f32s(d), L.encQKV + f32s(d + L.kvDim), qkvDim, n,
+        L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores,
+      );
+    }
+    gemm_f32(L.encProj, L.encAttn, w + L.E_OUT, n, d, d);
+    gated_add_f32(x, L.encProj, load<f32>(w + L.E_ATTN_GATE), n * d);
+    if (L.ffnKind) {
+      feedForwardRows(x, n, w + L.E_NORM1, w + L.E_FF_GATE_UP, w + L.E_FF_DOWN, load<f32>(w + L.E_FFN_GATE), L.encNormed, L.encFFN, L.encProj);
+    }
+  }
+  rmsnorm_zc_rows_f32(x, x, L.encFinalNorm, n, d);
+}
+
+/** Run the encoder, then project every decoder layer's cross-attention K/V once. */
+export function encode(n: i32): void {
+  nEnc = n;
+  runEncoder(n);
+  const kvRow = 2 * L.kvDim;
+  for (let l = 0; l < L.decLayers; l++) {
+    const w = L.decLayer(l);
+    const crossKV = L.crossKV + f32s(l * L.maxEnc * kvRow); // [n][K | V]
+    gemm_f32(crossKV, L.encoderOut, w + L.D_CROSS_KV, n, kvRow, L.dModel);
+    rmsnorm_zc_heads_f32(crossKV, w + L.D_CROSS_KNORM, n, kvRow, L.nKvHeads, L.headDim);
+  }
+}
+
+/** One decoder step: token at position pos (0 = the start token) → logits. */
+export function decodeStep(token: i32, pos: i32): void {
+  const d = L.dModel;
+  const hd = L.headDim;
+  const kv = L.kvDim;
+  const kvRow = 2 * kv;
+  const x = L.decX; // [d] residual stream
+  store<i32>(L.decTokens + f32s(pos), token);
+  embedRows(x, L.decTokens + f32s(pos), 1);
+  for (let l = 0; l < L.decLayers; l++) {
+    const w = L.decLayer(l);
+
+    // Causal self-attention with RoPE over kvCache[l][0..pos].
+    rmsnorm_zc_f32(L.decNormed, x, w + L.D_NORM0, d);
+    gemv_f32(L.decQKV, w + L.D_SELF_QKV, L.decNormed, L.qkvDim, d); // [q | k | v]
+    rmsnorm_zc_heads_f32(L.decQKV, w + L.D_SELF_QNORM, 1, 0, L.nHeads, hd);
+    rmsnorm_zc_heads_f32(L.decQKV + f32s(d), w + L.D_SELF_KNORM, 1, 0, L.nKvHeads, hd);
+    rope_half_f32(L.decQKV, L.nHeads, hd, ropeRow(L.ropeCos, pos), ropeRow(L.ropeSin, pos));
+    rope_half_f32(L.decQKV + f32s(d), L.nKvHeads, hd, ropeRow(L.ropeCos, pos), ropeRow(L.ropeSin, pos));
+    const cache = L.kvCache + f32s(l * L.maxDec * kvRow); // [maxDec][K | V]
+    memory.copy(cache + f32s(pos * kvRow), L.decQKV + f32s(d), f32s(kvRow));
+    attend_f32(L.decAttn, L.decQKV, cache, cache + f32s(kv), kvRow, pos + 1, L.decTokens, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
+    gemv_f32(L.decProj, w + L.D_SELF_OUT, L.decAttn, d, d);
+    gated_add_f32(x, L.decProj, load<f32>(w + L.D_SELF_GATE), d);
+
+    // Cross-attention to the encoder output, no RoPE, encoder padding mask.
+    rmsnorm_zc_f32(L.decNormed, x, w + L.D_NORM1, d);
+    gemv_f32(L.decQKV, w + L.D_CROSS_Q, L.decNormed, d, d);
+    rmsnorm_zc_heads_f32(L.decQKV, w + L.D_CROSS_QNORM, 1, 0, L.nHeads, hd);
+    const crossKV = L.crossKV + f32s(l * L.maxEnc * kvRow);
+    attend_f32(L.decAttn, L.decQKV, crossKV, crossKV + f32s(kv), kvRow, nEnc, L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
+    gemv_f32(L.decProj, w + L.D_CROSS_OUT, L.decAttn, d, d);
+    gated_add_f32(x, L.decProj, load<f32>(w + L.D_CROSS_GATE), d);
+
+    if (L.ffnKind) {
+      feedForwardRows(x, 1, w + L.D_NORM2, w + L.D_FF_GATE_UP, w + L.D_FF_DOWN, load<f32>(w + L.D_FFN_GATE), L.decNormed, L.decFFN, L.decProj);
+    }
+  }
+  rmsnorm_zc_f32(L.decNormed, x, L.decFinalNorm, d);
+  gemv_f32(L.logits, L.embedding, L.decNormed, L.vocab, d); // tied output projection
+}
+
+/** The contrastive retrieval vector of encIds[0..n) (n may be 0). */
+export function embedText(n: i32): void {
+  const d = L.dModel;
+  runEncoder(n);
+  // Mean over non-pad positions, count clamped to 1.
+  memory.fill(L.pooled, 0, f32s(d));
+  let count = 0;
+  for (let t = 0; t < n; t++) {
+    if (load<i32>(L.encIds + f32s(t)) == L.padId) continue;
+    gated_add_f32(L.pooled, L.encoderOut + f32s(t * d), 1, d);
+    count++;
+  }
+  const inv = <f32>1 / <f32>max(count, 1);
+  for (let i = 0; i < d; i++) store<f32>(L.pooled + f32s(i), load<f32>(L.pooled + f32s(i)) * inv);
+  // relu(pooled · W1 + b1) → · W2 → L2 normalise.
+  gemv_f32(L.conHiddenOut, L.conHiddenW, L.pooled, L.conHidden, d);
+  for (let i = 0; i < L.conHidden; i++) {
+    const p = L.conHiddenOut + f32s(i);
+    store<f32>(p, Mathf.max(load<f32>(p) + load<f32>(L.conHiddenB + f32s(i)), 0));
+  }
+  gemv_f32(L.embeddingOut, L.conProjW, L.conHiddenOut, L.conDim, L.conHidden);
+  const norm = <f32>(1.0 / Math.sqrt(<f64>dot_f32(L.embeddingOut, L.embeddingOut, L.conDim) + 1e-12));
+  for (let i = 0; i < L.conDim; i++) store<f32>(L.embeddingOut + f32s(i), load<f32>(L.embeddingOut + f32s(i)) * norm);
+}

@@ -1,0 +1,69 @@
+// The Wasm engine: its exports as a typed record, and a small hand-written
+// instantiate (the module imports nothing).
+
+import { NeedleError } from "./errors.ts";
+
+/** Exports of build/needle.wasm (see assembly/index.ts). Pointers are byte offsets. */
+export interface EngineExports {
+  readonly memory: WebAssembly.Memory;
+  configure(vocab: number, d: number, heads: number, kvHeads: number, encLayers: number, decLayers: number,
+    dFF: number, ffnKind: number, contrastiveDim: number, padId: number, ropeTheta: number, maxEnc: number, maxDec: number): number;
+  import_tensor(kind: number, layer: number, src: number, srcF16: number): number;
+  encode(n: number): void;
+  decode_step(token: number, pos: number): void;
+  embed_text(n: number): void;
+  argmax_f32(x: number, n: number): number;
+  heap_base(): number;
+  staging_ptr(): number;
+  staging_bytes(): number;
+  weights_ptr(): number;
+  weights_bytes(): number;
+  enc_ids_ptr(): number;
+  encoder_out_ptr(): number;
+  logits_ptr(): number;
+  embedding_out_ptr(): number;
+  // Kernels (tests check each against a TypeScript twin).
+  dot_f32(a: number, b: number, n: number): number;
+  gemv_f32(out: number, w: number, x: number, rows: number, cols: number): void;
+  gemm_f32(out: number, x: number, w: number, n: number, rows: number, cols: number): void;
+  rmsnorm_zc_f32(out: number, x: number, gain: number, n: number): void;
+  rmsnorm_zc_rows_f32(out: number, x: number, gain: number, rows: number, n: number): void;
+  rmsnorm_zc_heads_f32(x: number, gain: number, rows: number, stride: number, heads: number, headDim: number): void;
+  rope_tables_f32(cos: number, sin: number, maxPos: number, headDim: number, theta: number): void;
+  rope_half_f32(x: number, heads: number, headDim: number, cosRow: number, sinRow: number): void;
+  softmax_f32(x: number, n: number): void;
+  attend_f32(out: number, q: number, k: number, v: number, kvStride: number, nKeys: number,
+    keyIds: number, padId: number, nHeads: number, nKvHeads: number, headDim: number, scores: number): void;
+  gated_add_f32(x: number, y: number, gate: number, n: number): void;
+  ffn_act_f32(h: number, rows: number, dFF: number, kind: number): void;
+}
+
+let defaultModule: Promise<WebAssembly.Module> | undefined;
+
+/** Compile build/needle.wasm once per process (or use the module a caller supplies). */
+export function engineModule(supplied?: WebAssembly.Module): Promise<WebAssembly.Module> {
+  if (supplied) return Promise.resolve(supplied);
+  defaultModule ??= compileDefault();
+  return defaultModule;
+}
+
+async function compileDefault(): Promise<WebAssembly.Module> {
+  const url = new URL("../build/needle.wasm", import.meta.url);
+  let bytes: Uint8Array;
+  if (url.protocol === "file:") {
+    const fs = await import("node:fs/promises");
+    bytes = await fs.readFile(url);
+  } else {
+    const response = await fetch(url);
+    if (!response.ok) throw new NeedleError("WASM_NOT_FOUND", `needle.wasm: ${url.href} answered HTTP ${response.status}`);
+    bytes = new Uint8Array(await response.arrayBuffer());
+  }
+  return WebAssembly.compile(bytes);
+}
+
+/** A fresh engine instance with its own linear memory. */
+export async function instantiateEngine(supplied?: WebAssembly.Module): Promise<EngineExports> {
+  const module = await engineModule(supplied);
+  const instance = await WebAssembly.instantiate(module, {});
+  return instance.exports as unknown as EngineExports;
+}
