@@ -1,0 +1,186 @@
+import { PieceType } from "./model.ts";
+import type { MergeTable } from "./merges.ts";
+import type { PrefixMatcher } from "./matcher.ts";
+import { PairHeap } from "./pair-heap.ts";
+import { pushUtf8 } from "./utf8.ts";
+import type { Vocab } from "./vocab.ts";
+
+/**
+ * BPE segmentation of normalized text, after SentencePiece's bpe::Model::Encode
+ * (bpe_model.cc) and the id post-processing of
+ * SentencePieceProcessor::PopulateSentencePieceText:
+ *
+ * 1. Split the text into characters; a user-defined symbol found by the
+ *    prefix matcher is one frozen symbol that never merges.
+ * 2. Queue every adjacent pair whose concatenation is a piece, by that
+ *    piece's score (ties: leftmost first). Pop the best pair; skip it if
+ *    either side has changed since it was queued; else merge the two symbols
+ *    in the doubly linked list and queue the new pairs with its neighbours.
+ *    O(n log n): each merge queues at most two pairs.
+ * 3. A final symbol that is an UNUSED piece is split back into the two
+ *    symbols that formed it (resegmentation).
+ * 4. Ids: PieceToId of each symbol's text. An unknown symbol becomes its
+ *    UTF-8 bytes as `<0xXX>` pieces with byte fallback; without it, a run of
+ *    unknown symbols becomes one unknown id.
+ */
+export class BpeEncoder {
+  // Per symbol (index = position in the initial split); grown as needed and reused.
+  // start/end: UTF-16 offsets of the symbol's text; end === start once merged away.
+  private start = new Int32Array(0);
+  private end = new Int32Array(0);
+  private prev = new Int32Array(0);
+  private next = new Int32Array(0);
+  /** Merge-table key of the symbol's text, -1 if it cannot merge. */
+  private key = new Int32Array(0);
+  /** Output id of a frozen user-defined symbol, -1 for ordinary symbols. */
+  private frozenId = new Int32Array(0);
+  private readonly heap = new PairHeap();
+
+  /** Per piece id: PieceToId of its text (a reserved piece with the same text wins, as in SentencePiece). */
+  private readonly outIdOfPiece: Int32Array;
+  /** Per extra key (characters that are not pieces): PieceToId of the character. */
+  private readonly outIdOfExtra: Int32Array;
+  /** Reserved pieces that are a single character, by code point (usually empty). */
+  private readonly reservedChars = new Map<number, number>();
+  /** UNUSED merged text → the texts of the two symbols last queued to form it. */
+  private readonly revMerge = new Map<string, [string, string]>();
+  private prevWasUnknown = false;
+
+  constructor(
+    private readonly vocab: Vocab,
+    private readonly merges: MergeTable,
+    private readonly matcher: PrefixMatcher | null,
+  ) {
+    this.outIdOfPiece = Int32Array.from(vocab.pieces, (p) => vocab.pieceToId(p));
+    this.outIdOfExtra = Int32Array.from(merges.extraKeyText, (t) => vocab.pieceToId(t));
+    for (const [text, id] of vocab.reservedIds) {
+      const cp = text.codePointAt(0)!;
+      if (text.length === (cp > 0xffff ? 2 : 1)) this.reservedChars.set(cp, id);
+    }
+  }
+
+  /** Appends the ids of `text` (already normalized) to `out`. */
+  encode(text: string, out: number[]): void {
+    const n = text.length;
+    if (n === 0) return;
+    this.reserve(n);
+    const { start, end, prev, next, key, frozenId, merges, matcher, heap } = this;
+
+    // 1. Initial symbols.
+    let count = 0;
+    for (let pos = 0; pos < n; ) {
+      let len = matcher === null ? 0 : matcher.match(text, pos);
+      if (len > 0) {
+        key[count] = -1;
+        frozenId[count] = matcher!.lastValue;
+      } else {
+        let cp = text.charCodeAt(pos);
+        len = 1;
+        if (cp >= 0xd800 && cp <= 0xdbff && pos + 1 < n) {
+          const low = text.charCodeAt(pos + 1);
+          if (low >= 0xdc00 && low <= 0xdfff) {
+            cp = ((cp - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+            len = 2;
+          }
+        }
+        key[count] = merges.charKey(cp);
+        frozenId[count] = -1;
+      }
+      start[count] = pos;
+      end[count] = pos + len;
+      prev[count] = count - 1;
+      next[count] = count + 1;
+      count++;
+      pos += len;
+    }
+    next[count - 1] = -1;
+
+    // 2. Merge the best pair until none is left.
+    heap.clear();
+    this.revMerge.clear();
+    for (let i = 1; i < count; i++) this.queuePair(text, i - 1, i);
+    while (heap.size > 0) {
+      heap.pop();
+      const left = heap.topLeft;
+      const right = next[left]!;
+      // Stale: the left symbol was merged away, or a side grew since queueing.
+      if (right < 0 || end[left] === start[left]) continue;
+      if (end[right]! - start[left]! !== heap.topLength) continue;
+      end[left] = end[right]!;
+      key[left] = heap.topMerged;
+      next[left] = next[right]!;
+      if (next[right]! >= 0) prev[next[right]!] = left;
+      end[right] = start[right]!;
+      this.queuePair(text, prev[left]!, left);
+      this.queuePair(text, left, next[left]!);
+    }
+
+    // 3–4. Ids.
+    this.prevWasUnknown = false;
+    for (let i = 0; i !== -1; i = next[i]!) {
+      const id = frozenId[i]! >= 0 ? frozenId[i]! : this.outIdOfSymbol(text, i);
+      if (this.vocab.hasUnused && this.vocab.types[id] === PieceType.UNUSED) this.resegment(text.slice(start[i], end[i]), out);
+      else this.emit(id, text, start[i]!, end[i]!, out);
+    }
+  }
+
+  /** SentencePiece's MaybeAddNewSymbolPair. */
+  private queuePair(text: string, left: number, right: number): void {
+    if (left < 0 || right < 0) return;
+    const { key, frozenId } = this;
+    if (frozenId[left]! >= 0 || frozenId[right]! >= 0) return;
+    const kl = key[left]!;
+    const kr = key[right]!;
+    if (kl < 0 || kr < 0) return;
+    const merged = this.merges.merged(kl, kr);
+    if (merged < 0) return;
+    const { start, end } = this;
+    // Since `left` and `right` are adjacent, the merged length is end[right] - start[left].
+    this.heap.push(this.vocab.scores[merged]!, left, end[right]! - start[left]!, merged);
+    if (this.vocab.hasUnused && this.vocab.types[merged] === PieceType.UNUSED) {
+      this.revMerge.set(text.slice(start[left], end[right]), [text.slice(start[left], end[left]), text.slice(start[right], end[right])]);
+    }
+  }
+
+  private outIdOfSymbol(text: string, i: number): number {
+    const k = this.key[i]!;
+    const size = this.vocab.size;
+    if (k >= size) return this.outIdOfExtra[k - size]!;
+    if (k >= 0) return this.outIdOfPiece[k]!;
+    if (this.reservedChars.size === 0) return this.vocab.unkId;
+    return this.reservedChars.get(text.codePointAt(this.start[i]!)!) ?? this.vocab.unkId;
+  }
+
+  private resegment(piece: string, out: number[]): void {
+    const id = this.vocab.pieceToId(piece);
+    const parts = this.vocab.types[id] === PieceType.UNUSED ? this.revMerge.get(piece) : undefined;
+    if (parts === undefined) {
+      this.emit(id, piece, 0, piece.length, out);
+      return;
+    }
+    this.resegment(parts[0], out);
+    this.resegment(parts[1], out);
+  }
+
+  private emit(id: number, text: string, start: number, end: number, out: number[]): void {
+    if (this.vocab.types[id] !== PieceType.UNKNOWN) {
+      out.push(id);
+      this.prevWasUnknown = false;
+      return;
+    }
+    if (this.vocab.byteFallback) pushUtf8(out, text, start, end, this.vocab.byteIds);
+    else if (!this.prevWasUnknown) out.push(id);
+    this.prevWasUnknown = true;
+  }
+
+  private reserve(n: number): void {
+    if (this.start.length >= n) return;
+    const size = Math.max(n, this.start.length * 2, 64);
+    this.start = new Int32Array(size);
+    this.end = new Int32Array(size);
+    this.prev = new Int32Array(size);
+    this.next = new Int32Array(size);
+    this.key = new Int32Array(size);
+    this.frozenId = new Int32Array(size);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * UTF-8 helpers with SentencePiece's rules (util.h/util.cc DecodeUTF8,
+ * IsValidDecodeUTF8), which differ from TextDecoder on invalid input: every
+ * byte that does not start a valid, shortest-form, non-surrogate sequence
+ * becomes one U+FFFD, where TextDecoder folds a truncated sequence into one.
+ */
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The text SentencePiece sees for a JS string: its UTF-8 encoding as
+ * TextEncoder writes it, i.e. with each lone surrogate replaced by U+FFFD.
+ */
+export function toWellFormed(text: string): string {
+  const s = text as string & { isWellFormed?: () => boolean; toWellFormed?: () => string };
+  if (typeof s.isWellFormed === "function") return s.isWellFormed() ? text : s.toWellFormed!();
+  return text.replace(LONE_SURROGATE, "\ufffd");
+}
+
+/**
+ * Appends `map[b]` for each UTF-8 byte b of `text[start, end)`, which must be
+ * well-formed (byte fallback turns each byte into its `<0xXX>` piece id).
+ */
+export function pushUtf8(out: number[], text: string, start: number, end: number, map: Int32Array): void {
+  for (let i = start; i < end; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out.push(map[c]!);
+    } else if (c < 0x800) {
+      out.push(map[0xc0 | (c >> 6)]!, map[0x80 | (c & 0x3f)]!);
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+      c = ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00) + 0x10000;
+      out.push(map[0xf0 | (c >> 18)]!, map[0x80 | ((c >> 12) & 0x3f)]!, map[0x80 | ((c >> 6) & 0x3f)]!, map[0x80 | (c & 0x3f)]!);
+    } else {
+      out.push(map[0xe0 | (c >> 12)]!, map[0x80 | ((c >> 6) & 0x3f)]!, map[0x80 | (c & 0x3f)]!);
+    }
+  }
+}
+
+function isTrail(b: number): boolean {
+  return (b & 0xc0) === 0x80;
+}
+
+/**
+ * Decodes bytes as SentencePiece renders a run of byte pieces: valid
+ * characters as themselves, every other byte as U+FFFD.
+ */
+export function decodeUtf8Lenient(bytes: ArrayLike<number>, length = bytes.length): string {
+  let out = "";
+  let i = 0;
+  while (i < length) {
+    const b0 = bytes[i]!;
+    if (b0 < 0x80) {
+      out += String.fromCharCode(b0);
+      i++;
+      continue;
+    }
+    const left = length - i;
+    let cp = -1;
+    let len = 1;
+    if ((b0 & 0xe0) === 0xc0 && left >= 2) {
+      const b1 = bytes[i + 1]!;
+      const c = ((b0 & 0x1f) << 6) | (b1 & 0x3f);
+      if (isTrail(b1) && c >= 0x80) [cp, len] = [c, 2];
+    } else if ((b0 & 0xf0) === 0xe0 && left >= 3) {
+      const b1 = bytes[i + 1]!;
+      const b2 = bytes[i + 2]!;
+      const c = ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
+      if (isTrail(b1) && isTrail(b2) && c >= 0x800 && (c < 0xd800 || c > 0xdfff)) [cp, len] = [c, 3];
+    } else if ((b0 & 0xf8) === 0xf0 && left >= 4) {
+      const b1 = bytes[i + 1]!;
+      const b2 = bytes[i + 2]!;
+      const b3 = bytes[i + 3]!;
+      const c = ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f);
+      if (isTrail(b1) && isTrail(b2) && isTrail(b3) && c >= 0x10000 && c <= 0x10ffff) [cp, len] = [c, 4];
+    }
+    out += cp < 0 ? "\ufffd" : String.fromCodePoint(cp);
+    i += len;
+  }
+  return out;
+}
