@@ -118,7 +118,9 @@ export class ConstrainedDecoder {
   private lastNonSpace = -1;
 
   /**
-   * tokenStrings: the text each id adds to the output (see tokenString);
+   * tokenStrings: the text each id adds to the output, with "▁" as a space,
+   * bytes as U+0000..U+00FF and control/unknown pieces empty
+   * (Tokenizer#tokenStrings(); one table is indexed once and shared);
    * normalizedToolsJson: the tools exactly as the encoder saw them (after
    * normalizeTools / prepareTools).
    */

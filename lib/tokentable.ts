@@ -9,23 +9,6 @@ import type { TrieNode } from "./trie.ts";
 
 const QUOTE = 0x22;
 
-/** SentencePiece piece types, as numbered in sentencepiece_model.proto. */
-export const PieceType = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const;
-
-/**
- * build_token_strings for one piece: the text the state machine sees for
- * it. Control and unknown pieces add nothing, a byte piece `<0xHH>` adds
- * the one character U+00HH, any other piece its text with "▁" as a space.
- */
-export function tokenString(piece: string, type: number): string {
-  if (type === PieceType.CONTROL || type === PieceType.UNKNOWN) return "";
-  if (type === PieceType.BYTE) {
-    const byte = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
-    return byte ? String.fromCharCode(parseInt(byte[1]!, 16)) : "";
-  }
-  return piece.replaceAll("\u2581", " ");
-}
-
 export class TokenTable {
   private static readonly cache = new WeakMap<readonly string[], TokenTable>();
 
