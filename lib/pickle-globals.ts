@@ -231,15 +231,18 @@ const MAX_NDIM = 64;
 function makeArray(itemType: "float16" | "float32", shape: unknown, data: Uint8Array, fortran: boolean, alloc: Allocate): NdArray {
   if (!Array.isArray(shape) || shape.length > MAX_NDIM) fail("BAD_ARRAY", `array shape must be a tuple of at most ${MAX_NDIM} sizes`);
   for (const d of shape) {
-    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) fail("BAD_ARRAY", `array shape (${shape.join(", ")}) has a size that is not a non-negative integer`);
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) fail("BAD_ARRAY", `array shape (${shape.join(", ")}) has a size that is not an integer from 0 to 2^53`);
   }
   const dims = shape as number[];
   const itemSize = itemType === "float16" ? 2 : 4;
   const maxCount = data.length / itemSize;
+  // Multiply until the count exceeds what the data could hold, so huge shapes stay exact enough to refuse.
   let count = dims.includes(0) ? 0 : 1;
-  for (let i = 0; i < dims.length && count > 0 && count <= maxCount; i++) count *= dims[i]!;
+  let next = 0;
+  while (next < dims.length && count <= maxCount) count *= dims[next++]!;
   if (count * itemSize !== data.length) {
-    fail("BAD_ARRAY", `${itemType} array of shape (${dims.join(", ")}) needs ${count > maxCount ? "more than " + data.length : count * itemSize} bytes, the pickle holds ${data.length}`);
+    const needs = next === dims.length && Number.isSafeInteger(count * itemSize) ? String(count * itemSize) : `more than ${data.length}`;
+    fail("BAD_ARRAY", `${itemType} array of shape (${dims.join(", ")}) needs ${needs} bytes, the pickle holds ${data.length}`);
   }
   return new NdArray(itemType, [...dims], fortran && dims.length > 1 ? fortranToC(data, dims, itemSize, alloc) : data);
 }
