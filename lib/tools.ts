@@ -130,11 +130,17 @@ export interface ToolSpec {
 /** OpenAI's Chat Completions tool: `{ type: "function", function: { name, description, parameters } }`. */
 export interface OpenAITool {
   type: "function";
-  function: ToolSpec;
+  function: ToolSpec & { strict?: boolean };
+}
+
+/** OpenAI's Responses API tool: the function's fields beside `type`. */
+export interface OpenAIResponsesTool extends ToolSpec {
+  type: "function";
+  strict?: boolean;
 }
 
 /** What prepareTools accepts: a JSON string of a tool list, or the list itself. */
-export type ToolsInput = string | readonly (ToolSpec | OpenAITool)[];
+export type ToolsInput = string | readonly (ToolSpec | OpenAITool | OpenAIResponsesTool)[];
 
 export interface PreparedTools extends NormalizedTools {
   /** The tools as the caller gave them (parsed, when given as a string), in order. */

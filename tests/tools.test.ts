@@ -213,7 +213,7 @@ test("prepareTools: OpenAI tools become flat tools (type, description, other key
 });
 
 test("prepareTools: the Responses API's flat {type:'function', name, ...} is accepted", () => {
-  const prepared = prepareTools([{ type: "function", name: "ping", parameters: { type: "object", properties: {} } } as never]);
+  const prepared = prepareTools([{ type: "function", name: "ping", parameters: { type: "object", properties: {} }, strict: true }]);
   assert.is(prepared.json, '[{"name":"ping","parameters":{}}]');
 });
 
