@@ -34,10 +34,13 @@ export class BpeEncoder {
   private key = new Int32Array(0);
   /** Output id of a frozen user-defined symbol, -1 for ordinary symbols. */
   private frozenId = new Int32Array(0);
+  /** Code point of an initial symbol, -1 for a frozen one. */
+  private codePoint = new Int32Array(0);
   private readonly heap = new PairHeap();
+  /** Symbol range being merged. */
+  private from = 0;
+  private to = 0;
 
-  /** Per piece id: PieceToId of its text (a reserved piece with the same text wins, as in SentencePiece). */
-  private readonly outIdOfPiece: Int32Array;
   /** Per extra key (characters that are not pieces): PieceToId of the character. */
   private readonly outIdOfExtra: Int32Array;
   /** Reserved pieces that are a single character, by code point (usually empty). */
@@ -51,7 +54,6 @@ export class BpeEncoder {
     private readonly merges: MergeTable,
     private readonly matcher: PrefixMatcher | null,
   ) {
-    this.outIdOfPiece = Int32Array.from(vocab.pieces, (p) => vocab.pieceToId(p));
     this.outIdOfExtra = Int32Array.from(merges.extraKeyText, (t) => vocab.pieceToId(t));
     for (const [text, id] of vocab.reservedIds) {
       const cp = text.codePointAt(0)!;
@@ -64,7 +66,7 @@ export class BpeEncoder {
     const n = text.length;
     if (n === 0) return;
     this.reserve(n);
-    const { start, end, prev, next, key, frozenId, merges, matcher, heap } = this;
+    const { start, end, prev, next, key, frozenId, codePoint, merges, matcher } = this;
 
     // 1. Initial symbols.
     let count = 0;
@@ -73,6 +75,7 @@ export class BpeEncoder {
       if (len > 0) {
         key[count] = -1;
         frozenId[count] = matcher!.lastValue;
+        codePoint[count] = -1;
       } else {
         let cp = text.charCodeAt(pos);
         len = 1;
@@ -85,6 +88,7 @@ export class BpeEncoder {
         }
         key[count] = merges.charKey(cp);
         frozenId[count] = -1;
+        codePoint[count] = cp;
       }
       start[count] = pos;
       end[count] = pos + len;
@@ -95,24 +99,20 @@ export class BpeEncoder {
     }
     next[count - 1] = -1;
 
-    // 2. Merge the best pair until none is left.
-    heap.clear();
+    // 2. Merge. No pair across a cut can ever merge (see MergeTable.canJoin),
+    // so each stretch between cuts is merged on its own, with a small heap;
+    // the result is the same as one pass over the whole text. Not with
+    // UNUSED pieces, whose resegmentation depends on the global queue order.
     this.revMerge.clear();
-    for (let i = 1; i < count; i++) this.queuePair(text, i - 1, i);
-    while (heap.size > 0) {
-      heap.pop();
-      const left = heap.topLeft;
-      const right = next[left]!;
-      // Stale: the left symbol was merged away, or a side grew since queueing.
-      if (right < 0 || end[left] === start[left]) continue;
-      if (end[right]! - start[left]! !== heap.topLength) continue;
-      end[left] = end[right]!;
-      key[left] = heap.topMerged;
-      next[left] = next[right]!;
-      if (next[right]! >= 0) prev[next[right]!] = left;
-      end[right] = start[right]!;
-      this.queuePair(text, prev[left]!, left);
-      this.queuePair(text, left, next[left]!);
+    if (this.vocab.hasUnused) {
+      this.mergeRange(text, 0, count);
+    } else {
+      let from = 0;
+      for (let i = 1; i <= count; i++) {
+        if (i < count && key[i - 1]! >= 0 && key[i]! >= 0 && merges.canJoin(codePoint[i - 1]!, codePoint[i]!)) continue;
+        if (i - from > 1) this.mergeRange(text, from, i);
+        from = i;
+      }
     }
 
     // 3–4. Ids.
@@ -124,9 +124,36 @@ export class BpeEncoder {
     }
   }
 
-  /** SentencePiece's MaybeAddNewSymbolPair. */
+  /**
+   * The BPE loop over symbols [from, to): pop the best pair; skip it if
+   * stale (its left symbol was merged away or a side grew since it was
+   * queued); else merge and queue the new pairs with both neighbours.
+   */
+  private mergeRange(text: string, from: number, to: number): void {
+    const { start, end, prev, next, key, heap } = this;
+    heap.clear();
+    this.from = from;
+    this.to = to;
+    for (let i = from + 1; i < to; i++) this.queuePair(text, i - 1, i);
+    while (heap.size > 0) {
+      heap.pop();
+      const left = heap.topLeft;
+      const right = next[left]!;
+      if (right < 0 || end[left] === start[left]) continue;
+      if (end[right]! - start[left]! !== heap.topLength) continue;
+      end[left] = end[right]!;
+      key[left] = heap.topMerged;
+      next[left] = next[right]!;
+      if (next[right]! >= 0) prev[next[right]!] = left;
+      end[right] = start[right]!;
+      this.queuePair(text, prev[left]!, left);
+      this.queuePair(text, left, next[left]!);
+    }
+  }
+
+  /** SentencePiece's MaybeAddNewSymbolPair, for symbols inside the range being merged. */
   private queuePair(text: string, left: number, right: number): void {
-    if (left < 0 || right < 0) return;
+    if (left < this.from || right < 0 || right >= this.to) return;
     const { key, frozenId } = this;
     if (frozenId[left]! >= 0 || frozenId[right]! >= 0) return;
     const kl = key[left]!;
@@ -146,7 +173,7 @@ export class BpeEncoder {
     const k = this.key[i]!;
     const size = this.vocab.size;
     if (k >= size) return this.outIdOfExtra[k - size]!;
-    if (k >= 0) return this.outIdOfPiece[k]!;
+    if (k >= 0) return this.vocab.outId[k]!;
     if (this.reservedChars.size === 0) return this.vocab.unkId;
     return this.reservedChars.get(text.codePointAt(this.start[i]!)!) ?? this.vocab.unkId;
   }
@@ -182,5 +209,6 @@ export class BpeEncoder {
     this.next = new Int32Array(size);
     this.key = new Int32Array(size);
     this.frozenId = new Int32Array(size);
+    this.codePoint = new Int32Array(size);
   }
 }

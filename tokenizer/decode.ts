@@ -24,19 +24,18 @@ export interface DecodeRules {
  *   without it it stops after the first removal.
  */
 export class Decoder {
-  /** PieceToId(IdToPiece(id)): SentencePiece classifies a piece by the id its text maps back to. */
-  private readonly classId: Int32Array;
   private bytes = new Uint8Array(64);
 
   constructor(
     private readonly vocab: Vocab,
     private readonly rules: DecodeRules,
   ) {
-    this.classId = Int32Array.from(vocab.pieces, (p) => vocab.pieceToId(p));
   }
 
   decode(ids: ArrayLike<number>): string {
-    const { vocab, classId } = this;
+    const { vocab } = this;
+    // SentencePiece classifies a piece by PieceToId(IdToPiece(id)).
+    const classId = vocab.outId;
     const { types, pieces } = vocab;
     const stripLeading = this.rules.addDummyPrefix || this.rules.removeExtraWhitespaces;
     let text = "";

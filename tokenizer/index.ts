@@ -37,6 +37,8 @@ export class Tokenizer {
   private readonly vocab: Vocab;
   private readonly rules: WhitespaceRules;
   private readonly matcher: PrefixMatcher | null;
+  /** True when a user-defined symbol contains U+0020, which needs the unit-by-unit normalizer. */
+  private readonly symbolsHaveSpaces: boolean;
   private readonly encoder: BpeEncoder;
   private readonly decoder: Decoder;
   private tokenStringTable: readonly string[] | null = null;
@@ -57,6 +59,7 @@ export class Tokenizer {
       treatWhitespaceAsSuffix: trainer.treatWhitespaceAsSuffix,
     };
     this.matcher = vocab.userDefined.length === 0 ? null : new PrefixMatcher(vocab.userDefined, vocab.userDefined.map((p) => vocab.pieceToId(p)));
+    this.symbolsHaveSpaces = vocab.userDefined.some((p) => p.includes(" "));
     this.encoder = new BpeEncoder(vocab, new MergeTable(vocab), this.matcher);
     this.decoder = new Decoder(vocab, {
       addDummyPrefix: norm.addDummyPrefix,
@@ -94,7 +97,7 @@ export class Tokenizer {
   encode(text: string): number[] {
     if (typeof text !== "string") throw new InputError("BAD_TEXT", `tokenizer: encode expects a string, got ${typeof text}`);
     const ids: number[] = [];
-    this.encoder.encode(normalize(toWellFormed(text), this.rules, this.matcher), ids);
+    this.encoder.encode(normalize(toWellFormed(text), this.rules, this.matcher, this.symbolsHaveSpaces), ids);
     return ids;
   }
 

@@ -12,10 +12,13 @@ export class PrefixMatcher {
   private readonly value: number[] = [-1];
   /** Value of the symbol found by the last successful match(). */
   lastValue = -1;
+  /** 1 for each code unit that begins some symbol: a quick "no match here". */
+  private readonly firstUnits = new Uint8Array(0x10000);
 
   /** `symbols[i]` gets value `values[i]` (a piece id). */
   constructor(symbols: readonly string[], values: readonly number[]) {
     symbols.forEach((symbol, i) => {
+      this.firstUnits[symbol.charCodeAt(0)] = 1;
       let node = 0;
       for (let k = 0; k < symbol.length; k++) {
         const c = symbol.charCodeAt(k);
@@ -37,6 +40,7 @@ export class PrefixMatcher {
    * 0 when none does; the symbol's value is left in `lastValue`.
    */
   match(text: string, pos: number): number {
+    if (this.firstUnits[text.charCodeAt(pos)] === 0) return 0;
     let node = 0;
     let best = 0;
     for (let k = pos; k < text.length; k++) {

@@ -1,5 +1,6 @@
 import { TokenizerError } from "../lib/errors.ts";
 import { WireReader, WireType } from "./proto.ts";
+import { decodeUtf8Strict } from "./utf8.ts";
 
 /**
  * SentencePiece's ModelProto (sentencepiece_model.proto, proto2), reduced to
@@ -86,16 +87,12 @@ function defaultNormalizerSpec(): NormalizerSpec {
   return { name: "", precompiledCharsmapLength: 0, addDummyPrefix: true, removeExtraWhitespaces: true, escapeWhitespaces: true };
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
 function readString(r: WireReader, fieldName: string): string {
   r.expect(WireType.LEN, fieldName);
   const [start, end] = r.lengthDelimited();
-  try {
-    return utf8.decode(r.bytes.subarray(start, end));
-  } catch {
-    throw new TokenizerError("BAD_UTF8", `tokenizer: ${r.where}.${fieldName} at byte ${start} is not valid UTF-8`);
-  }
+  const text = decodeUtf8Strict(r.bytes, start, end);
+  if (text === null) throw new TokenizerError("BAD_UTF8", `tokenizer: ${r.where}.${fieldName} at byte ${start} is not valid UTF-8`);
+  return text;
 }
 
 function readInt32(r: WireReader, fieldName: string): number {

@@ -26,7 +26,39 @@ export interface WhitespaceRules {
  *   input included, since after escaping SentencePiece cannot tell them apart.
  * Only U+0020 is a space here. `text` must be well-formed UTF-16.
  */
-export function normalize(text: string, rules: WhitespaceRules, matcher: PrefixMatcher | null): string {
+export function normalize(text: string, rules: WhitespaceRules, matcher: PrefixMatcher | null, symbolsHaveSpaces: boolean): string {
+  return symbolsHaveSpaces ? normalizeByUnits(text, rules, matcher) : normalizeSpaces(text, rules);
+}
+
+/**
+ * The same result when no user-defined symbol contains a space: then a unit
+ * boundary only matters at spaces, and the rules reduce to string operations
+ * on runs of U+0020.
+ */
+function normalizeSpaces(text: string, rules: WhitespaceRules): string {
+  const removeExtra = rules.removeExtraWhitespaces;
+  const ws = rules.escapeWhitespaces ? SPACE_SYMBOL : " ";
+  let s = text;
+  if (removeExtra) {
+    s = s.replace(SPACE_RUN, " ");
+    if (s.startsWith(" ")) s = s.slice(1);
+  }
+  if (s.length === 0) return "";
+  if (rules.escapeWhitespaces) s = s.replaceAll(" ", SPACE_SYMBOL);
+  if (!rules.treatWhitespaceAsSuffix && rules.addDummyPrefix) s = ws + s;
+  if (removeExtra) {
+    let end = s.length;
+    while (end > 0 && s.endsWith(ws, end)) end -= ws.length;
+    s = s.slice(0, end);
+  }
+  if (rules.treatWhitespaceAsSuffix && rules.addDummyPrefix) s += ws;
+  return s;
+}
+
+const SPACE_RUN = / {2,}/g;
+
+/** Normalizer::Normalize unit by unit, for user-defined symbols that contain spaces. */
+function normalizeByUnits(text: string, rules: WhitespaceRules, matcher: PrefixMatcher | null): string {
   const n = text.length;
   const removeExtra = rules.removeExtraWhitespaces;
   const ws = rules.escapeWhitespaces ? SPACE_SYMBOL : " ";

@@ -39,7 +39,6 @@ export class WireReader {
   /** Low and high 32 bits (unsigned) of the varint last read by varint(). */
   private lo = 0;
   private hi = 0;
-  private readonly view: DataView;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -47,10 +46,10 @@ export class WireReader {
     end = bytes.length,
     /** Names the message being read, for error messages ("ModelProto.trainer_spec"). */
     readonly where = "ModelProto",
+    private readonly view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
   ) {
     this.pos = start;
     this.end = end;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** Reads the next tag; false at the end of the message. */
@@ -115,7 +114,7 @@ export class WireReader {
   /** A length-delimited field as a sub-reader for an embedded message. */
   message(where: string): WireReader {
     const [start, end] = this.lengthDelimited();
-    return new WireReader(this.bytes, start, end, where);
+    return new WireReader(this.bytes, start, end, where, this.view);
   }
 
   /** Skips the value of the current field, whatever its wire type (groups included). */

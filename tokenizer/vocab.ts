@@ -40,6 +40,12 @@ export class Vocab {
   /** USER_DEFINED piece texts, matched whole before BPE. */
   readonly userDefined: string[] = [];
   readonly hasUnused: boolean;
+  /**
+   * id → PieceToId(IdToPiece(id)). Equal to id unless a reserved piece has
+   * the same text as a normal one; SentencePiece then reports the reserved
+   * id when encoding and classifies by it when decoding.
+   */
+  readonly outId: Int32Array;
 
   constructor(proto: ModelProto) {
     const { pieces, types } = proto;
@@ -60,10 +66,11 @@ export class Vocab {
       if (piece.includes("\0")) throw new TokenizerError("NUL_IN_PIECE", `tokenizer: piece ${id} contains a NUL character`);
       const isNormal = type === PieceType.NORMAL || type === PieceType.USER_DEFINED || type === PieceType.UNUSED;
       const map = isNormal ? this.normalIds : this.reservedIds;
-      if (map.has(piece)) {
-        throw new TokenizerError("DUPLICATE_PIECE", `tokenizer: piece ${JSON.stringify(piece)} is defined twice (ids ${map.get(piece)} and ${id})`);
-      }
+      const sizeBefore = map.size;
       map.set(piece, id);
+      if (map.size === sizeBefore) {
+        throw new TokenizerError("DUPLICATE_PIECE", `tokenizer: piece ${id} ${JSON.stringify(piece)} is already defined by an earlier piece`);
+      }
       if (type === PieceType.USER_DEFINED) this.userDefined.push(piece);
       if (type === PieceType.UNUSED) hasUnused = true;
       if (type === PieceType.UNKNOWN) {
@@ -89,6 +96,12 @@ export class Vocab {
         throw new TokenizerError("MISSING_BYTE_PIECES", `tokenizer: byte_fallback is on but the model has ${bytesFound} byte pieces, not 256`);
       }
       for (let b = 0; b < 256; b++) this.byteIds[b] = this.pieceToId(byteToPiece(b));
+    }
+    this.outId = new Int32Array(this.size);
+    for (let id = 0; id < this.size; id++) this.outId[id] = id;
+    for (const [piece, reservedId] of this.reservedIds) {
+      const normalId = this.normalIds.get(piece);
+      if (normalId !== undefined) this.outId[normalId] = reservedId;
     }
   }
 
