@@ -1,5 +1,5 @@
 import { InputError } from "./errors.ts";
-import { pyTypeName, type PyObject, type PyValue } from "./pyjson.ts";
+import { jsonTypeName, type PyObject, type PyValue } from "./pyjson.ts";
 
 /**
  * JSON-Schema tool parameters → the flat parameter map Needle was trained on.
@@ -83,7 +83,7 @@ class Flattener {
     const required = Array.isArray(requiredList) ? requiredList : [];
     const out: PyObject = new Map();
     for (const [key, spec] of properties) {
-      if (!(spec instanceof Map)) this.fail("BAD_PARAMETER", `${where}: property ${JSON.stringify(key)} must be a schema object, got ${pyTypeName(spec)}`);
+      if (!(spec instanceof Map)) this.fail("BAD_PARAMETER", `${where}: property ${JSON.stringify(key)} must be a schema object, got ${jsonTypeName(spec)}`);
       const flat = this.schema(spec, `${where}.${key}`);
       flat.delete("required");
       flat.set("required", required.includes(key) || spec.get("required") === true);

@@ -1,5 +1,5 @@
 import { InputError } from "./errors.ts";
-import { JsonDecodeError, loads, pyTypeName, toPlain } from "./pyjson.ts";
+import { JsonDecodeError, jsonTypeName, loads, toPlain } from "./pyjson.ts";
 import { restoreToolNames, type NameMap } from "./tools.ts";
 
 /**
@@ -84,10 +84,10 @@ export function parseCalls(decoded: string, nameMap: Readonly<NameMap>): ParsedC
     if (err instanceof InputError) return fail("INVALID_JSON", err instanceof JsonDecodeError ? `output is not valid JSON: ${err.message}` : err.message);
     throw err;
   }
-  if (!Array.isArray(value)) return fail("NOT_A_LIST", `output is a JSON ${pyTypeName(value)}, not a list of calls`);
+  if (!Array.isArray(value)) return fail("NOT_A_LIST", `output is not a list of calls (got ${jsonTypeName(value)})`);
   const calls: ToolCall[] = [];
   for (const [i, call] of value.entries()) {
-    if (!(call instanceof Map)) return fail("BAD_CALL", `call ${i} is a ${pyTypeName(call)}, not an object`);
+    if (!(call instanceof Map)) return fail("BAD_CALL", `call ${i} is not an object (got ${jsonTypeName(call)})`);
     const name = call.get("name");
     if (typeof name !== "string") return fail("BAD_CALL", `call ${i} has no string "name"`);
     const args = call.get("arguments");

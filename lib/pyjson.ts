@@ -391,6 +391,14 @@ export function isTruthy(value: PyValue): boolean {
   return value === true;
 }
 
+/** The JSON type of a value ("null", "boolean", "string", "number", "array", "object"), for messages. */
+export function jsonTypeName(value: PyValue): string {
+  if (value === null) return "null";
+  if (value instanceof PyInt || value instanceof PyFloat) return "number";
+  if (Array.isArray(value)) return "array";
+  return value instanceof Map ? "object" : typeof value;
+}
+
 /** type(value).__name__, for messages that quote Python's. */
 export function pyTypeName(value: PyValue): string {
   if (value === null) return "NoneType";

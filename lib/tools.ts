@@ -1,5 +1,5 @@
 import { InputError } from "./errors.ts";
-import { dumps, fromPlain, JsonDecodeError, loads, pyTypeName, toPlain, type PyObject, type PyValue } from "./pyjson.ts";
+import { dumps, fromPlain, JsonDecodeError, jsonTypeName, loads, pyTypeName, toPlain, type PyObject, type PyValue } from "./pyjson.ts";
 import { flattenParameters, isJsonSchemaParameters } from "./jsonschema.ts";
 
 /**
@@ -139,7 +139,12 @@ export interface OpenAIResponsesTool extends ToolSpec {
   strict?: boolean;
 }
 
-/** What prepareTools accepts: a JSON string of a tool list, or the list itself. */
+/**
+ * What prepareTools accepts: a JSON string of a tool list, or the list
+ * itself. Given as JS objects, integer-valued numbers are written as ints
+ * (`1.0` becomes `1`) and integer-like keys come first (JS object order);
+ * pass a JSON string to have the reference's exact prompt bytes.
+ */
 export type ToolsInput = string | readonly (ToolSpec | OpenAITool | OpenAIResponsesTool)[];
 
 export interface PreparedTools extends NormalizedTools {
@@ -176,7 +181,7 @@ export function prepareTools(tools: ToolsInput): PreparedTools {
   } else {
     list = fromPlain(tools);
   }
-  if (!Array.isArray(list)) throw new InputError("TOOLS_NOT_LIST", `tools must be a list, got ${pyTypeName(list)}`);
+  if (!Array.isArray(list)) throw new InputError("TOOLS_NOT_LIST", `tools must be a list, got ${jsonTypeName(list)}`);
   const original = typeof tools === "string" ? list.map(toPlain) : [...tools];
   const prepared = list.map((tool, i) => prepareTool(tool, i));
   const names = prepared.map((tool) => tool.get("name") as string);
@@ -195,10 +200,10 @@ export function prepareTools(tools: ToolsInput): PreparedTools {
 
 function prepareTool(tool: PyValue, index: number): PyObject {
   const where = `tools[${index}]`;
-  if (!(tool instanceof Map)) throw new InputError("TOOL_NOT_OBJECT", `${where} must be an object, got ${pyTypeName(tool)}`);
+  if (!(tool instanceof Map)) throw new InputError("TOOL_NOT_OBJECT", `${where} must be an object, got ${jsonTypeName(tool)}`);
   const wrapped = tool.get("type") === "function";
   const body = wrapped && tool.has("function") ? tool.get("function")! : tool;
-  if (!(body instanceof Map)) throw new InputError("TOOL_NOT_OBJECT", `${where}.function must be an object, got ${pyTypeName(body)}`);
+  if (!(body instanceof Map)) throw new InputError("TOOL_NOT_OBJECT", `${where}.function must be an object, got ${jsonTypeName(body)}`);
   const name = body.get("name");
   if (typeof name !== "string" || name === "") throw new InputError("BAD_TOOL_NAME", `${where} needs a non-empty string "name"`);
   if (toSnakeCase(name) === "") {
@@ -209,12 +214,12 @@ function prepareTool(tool: PyValue, index: number): PyObject {
     throw new InputError("BAD_TOOL_DESCRIPTION", `${where} (${name}) description must be a string`);
   }
   const parameters = body.get("parameters") ?? new Map();
-  if (!(parameters instanceof Map)) throw new InputError("BAD_PARAMETERS", `${where} (${name}) parameters must be an object, got ${pyTypeName(parameters)}`);
+  if (!(parameters instanceof Map)) throw new InputError("BAD_PARAMETERS", `${where} (${name}) parameters must be an object, got ${jsonTypeName(parameters)}`);
   const schema = isJsonSchemaParameters(parameters);
   if (!schema) {
     for (const [key, spec] of parameters) {
       if (!(spec instanceof Map)) {
-        throw new InputError("BAD_PARAMETER", `${where} (${name}) parameter ${JSON.stringify(key)} must be an object such as {"type":"string"}, got ${pyTypeName(spec)}`);
+        throw new InputError("BAD_PARAMETER", `${where} (${name}) parameter ${JSON.stringify(key)} must be an object such as {"type":"string"}, got ${jsonTypeName(spec)}`);
       }
     }
     if (!wrapped) return tool;
