@@ -80,6 +80,26 @@ const DTYPE_KIND_NAMES: Readonly<Record<string, string>> = {
   U: "str", S: "bytes", V: "void", M: "datetime64", m: "timedelta64",
 };
 
+/**
+ * A long str kept as its UTF-8 bytes until something needs it. Protocol 2
+ * stores weights as latin-1 text for _codecs.encode, which transcodes these
+ * bytes directly instead of building a JS string twice the data's size.
+ */
+export class Utf8Text {
+  constructor(readonly utf8: Uint8Array) {}
+}
+
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Strict UTF-8, keeping a leading BOM as Python does; null when invalid. */
+export function decodeUtf8(utf8: Uint8Array): string | null {
+  try {
+    return utf8Decoder.decode(utf8);
+  } catch {
+    return null;
+  }
+}
+
 /** What numpy's _reconstruct returns: an array waiting for its BUILD state. */
 export class PendingArray {
   array: NdArray | null = null;
@@ -103,7 +123,7 @@ export function pyTypeName(v: unknown): string {
   if (typeof v === "boolean") return "bool";
   if (typeof v === "number") return "number";
   if (typeof v === "bigint") return "int";
-  if (typeof v === "string") return "str";
+  if (typeof v === "string" || v instanceof Utf8Text) return "str";
   if (v instanceof Uint8Array) return "bytes";
   if (Array.isArray(v)) return "tuple/list";
   if (v instanceof NdArray || v instanceof PendingArray) return "numpy.ndarray";
@@ -153,14 +173,14 @@ export function callGlobal(fn: PyGlobal, args: unknown[], alloc: Allocate): unkn
     }
     case "encode": {
       const [text, encoding] = args;
-      if (args.length !== 2 || typeof text !== "string" || !isLatin1Name(encoding)) bad('(str, "latin1")');
+      if (args.length !== 2 || !isText(text) || !isLatin1Name(encoding)) bad('(str, "latin1")');
       return latin1Bytes(text, alloc);
     }
     case "bytearray": {
       if (args.length === 0) return alloc(0);
       const [source, encoding] = args;
       if (args.length === 1 && source instanceof Uint8Array) return source;
-      if (args.length === 2 && typeof source === "string" && isLatin1Name(encoding)) return latin1Bytes(source, alloc);
+      if (args.length === 2 && isText(source) && isLatin1Name(encoding)) return latin1Bytes(source, alloc);
       return bad('(), (bytes) or (str, "latin-1")');
     }
     case "bytes":
@@ -185,13 +205,47 @@ function isLatin1Name(encoding: unknown): boolean {
   return encoding === "latin1" || encoding === "latin-1";
 }
 
-function latin1Bytes(text: string, alloc: Allocate): Uint8Array {
+function isText(v: unknown): v is string | Utf8Text {
+  return typeof v === "string" || v instanceof Utf8Text;
+}
+
+/** str.encode("latin-1"): every character must be below U+0100. */
+function latin1Bytes(text: string | Utf8Text, alloc: Allocate): Uint8Array {
+  if (text instanceof Utf8Text) return latin1FromUtf8(text.utf8, alloc);
   const out = alloc(text.length);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c > 0xff) fail("BAD_ARGUMENTS", `latin-1 text has character U+${c.toString(16).toUpperCase().padStart(4, "0")} at index ${i}`);
     out[i] = c;
   }
+  return out;
+}
+
+/**
+ * The same from UTF-8 bytes: ASCII bytes, or a C2/C3 lead and one
+ * continuation byte for U+0080-U+00FF. Branch-free, because weight bytes
+ * make the two kinds alternate at random.
+ */
+function latin1FromUtf8(utf8: Uint8Array, alloc: Allocate): Uint8Array {
+  let leads = 0;
+  for (let i = 0; i < utf8.length; i++) leads += utf8[i]! >>> 6 === 3 ? 1 : 0;
+  const out = alloc(utf8.length - leads);
+  let o = 0;
+  let prev = 0;
+  let prevLead = 0;
+  let bad = 0;
+  for (let i = 0; i < utf8.length; i++) {
+    const c = utf8[i]!;
+    const isLead = c >>> 6 === 3 ? 1 : 0;
+    const isContinuation = c >>> 6 === 2 ? 1 : 0;
+    bad |= (prevLead ^ isContinuation) | (isLead & ((c & 0xfe) !== 0xc2 ? 1 : 0));
+    // A lead's slot is overwritten by its continuation, which completes the character.
+    out[o] = isContinuation ? ((prev & 3) << 6) | (c & 0x3f) : c;
+    o += 1 - isLead;
+    prev = c;
+    prevLead = isLead;
+  }
+  if (bad | prevLead) fail("BAD_ARGUMENTS", "latin-1 text has a character above U+00FF or invalid UTF-8");
   return out;
 }
 

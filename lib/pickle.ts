@@ -1,6 +1,6 @@
 import {
-  type Allocate, PendingArray, PyDType, PyGlobal,
-  buildObject, callGlobal, fail, isDict, narrowInt, newDict, pyTypeName, resolveGlobal,
+  type Allocate, PendingArray, PyDType, PyGlobal, Utf8Text,
+  buildObject, callGlobal, decodeUtf8, fail, isDict, narrowInt, newDict, pyTypeName, resolveGlobal,
 } from "./pickle-globals.ts";
 import { Op, REFUSED, opName } from "./pickle-opcodes.ts";
 
@@ -14,6 +14,8 @@ const MAX_OBJECTS = 1 << 20;
 const MAX_INT_BYTES = 256;
 /** Longest module or name line of a GLOBAL opcode, in bytes. */
 const MAX_GLOBAL_LINE = 256;
+/** str payloads longer than this stay UTF-8 bytes until used (see Utf8Text). */
+const LAZY_TEXT_BYTES = 4096;
 
 /**
  * Read a Python pickle (protocol 2 to 5) without evaluating it.
@@ -44,7 +46,6 @@ class Machine {
   private readonly memo = new Map<number, unknown>();
   private objects = 0;
   private allocated = 0;
-  private readonly utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
   constructor(private readonly input: Uint8Array) {
     this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
@@ -81,8 +82,8 @@ class Machine {
         case Op.NEWFALSE: this.push(false); break;
 
         case Op.SHORT_BINUNICODE: this.push(this.text(this.span(this.u8()))); break;
-        case Op.BINUNICODE: this.push(this.text(this.span(this.u32()))); break;
-        case Op.BINUNICODE8: this.push(this.text(this.span(this.u64()))); break;
+        case Op.BINUNICODE: this.push(this.longText(this.span(this.u32()))); break;
+        case Op.BINUNICODE8: this.push(this.longText(this.span(this.u64()))); break;
 
         case Op.BINFLOAT: this.push(this.view.getFloat64(this.advance(8), false)); break;
 
@@ -146,11 +147,9 @@ class Machine {
           break;
         }
         case Op.STACK_GLOBAL: {
-          const name = this.pop();
-          const module = this.pop();
-          if (typeof module !== "string" || typeof name !== "string") {
-            fail("BAD_OPERAND", `${this.here()} needs two str, got ${pyTypeName(module)} and ${pyTypeName(name)}`);
-          }
+          const name = this.str(this.pop());
+          const module = this.str(this.pop());
+          if (module === null || name === null) fail("BAD_OPERAND", `${this.here()} needs two str`);
           this.push(resolveGlobal(module, name));
           break;
         }
@@ -256,11 +255,17 @@ class Machine {
   }
 
   private text(utf8: Uint8Array): string {
-    try {
-      return this.utf8.decode(utf8);
-    } catch {
-      return fail("BAD_STRING", `${this.here()} holds invalid UTF-8`);
-    }
+    return decodeUtf8(utf8) ?? fail("BAD_STRING", `${this.here()} holds invalid UTF-8`);
+  }
+
+  private longText(utf8: Uint8Array): string | Utf8Text {
+    return utf8.length > LAZY_TEXT_BYTES ? new Utf8Text(utf8) : this.text(utf8);
+  }
+
+  /** A str operand as a JS string (decoding a lazy one), or null for anything else. */
+  private str(v: unknown): string | null {
+    if (v instanceof Utf8Text) return this.text(v.utf8);
+    return typeof v === "string" ? v : null;
   }
 
   /** One newline-terminated line of a GLOBAL opcode. */
@@ -323,8 +328,9 @@ class Machine {
   private setItem(key: unknown, value: unknown): void {
     const dict = this.top();
     if (!isDict(dict)) fail("BAD_OPERAND", `${this.here()} sets an item on a ${pyTypeName(dict)}`);
-    if (typeof key !== "string") fail("UNSUPPORTED_VALUE", `${this.here()}: dict keys must be str, got ${pyTypeName(key)}`);
-    dict[key] = value;
+    const name = this.str(key);
+    if (name === null) fail("UNSUPPORTED_VALUE", `${this.here()}: dict keys must be str, got ${pyTypeName(key)}`);
+    dict[name] = value;
   }
 }
 
@@ -356,6 +362,7 @@ function resultValue(v: unknown): unknown {
     return v.array;
   }
   if (v instanceof PyDType || v instanceof PyGlobal) fail("UNSUPPORTED_VALUE", `a bare ${pyTypeName(v)} cannot be returned`);
+  if (v instanceof Utf8Text) return decodeUtf8(v.utf8) ?? fail("BAD_STRING", "a str in the result holds invalid UTF-8");
   return v;
 }
 

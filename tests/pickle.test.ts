@@ -28,12 +28,13 @@ values = {
     "ints": [0, 7, 255, 256, 65535, 65536, -1, -2**31, 2**31 - 1, 2**31, 2**40, 2**47, -2**47, 2**53 - 1],
     "bigints": [2**53 + 1, -2**53 - 1, 2**63, -2**63, 2**64, -2**70],
     "floats": [0.1, -2.5, 1e308, float("inf"), float("-inf"), float("nan")],
-    "strs": ["", "héllo ✓ 𝄞", "\ufeffbom", "a" * 300],
+    "strs": ["", "héllo ✓ 𝄞", "\ufeffbom", "a" * 300, "ü✓" * 2000],
     "bytes": [b"", b"\x00\xff", bytes(range(256)) * 2],
     "bytearray": bytearray(b"xy"),
     "tuples": [(), (1,), (1, "a"), (1, 2, 3), (1, 2, 3, 4)],
     "nested": [[1], [2, [3]], {}],
     "ordered": collections.OrderedDict([("b", 1), ("a", 2)]),
+    "long key": {"k" * 5000: 1},
     "scalars": [np.float64(3.5), np.float32(1.5), np.float16(0.5), np.int64(-7), np.int32(5), np.uint8(200),
                 np.uint64(2**64 - 1), np.int64(2**60), np.bool_(True), np.bool_(False)],
     "p": shared, "q": shared,
@@ -49,12 +50,13 @@ const EXPECTED_VALUES = {
   ints: [0, 7, 255, 256, 65535, 65536, -1, -(2 ** 31), 2 ** 31 - 1, 2 ** 31, 2 ** 40, 2 ** 47, -(2 ** 47), 2 ** 53 - 1],
   bigints: [2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n, -(2n ** 63n), 2n ** 64n, -(2n ** 70n)],
   floats: [0.1, -2.5, 1e308, Infinity, -Infinity, NaN],
-  strs: ["", "héllo ✓ 𝄞", "\ufeffbom", "a".repeat(300)],
+  strs: ["", "héllo ✓ 𝄞", "\ufeffbom", "a".repeat(300), "ü✓".repeat(2000)],
   bytes: [{ bytes: "" }, { bytes: "00ff" }, { bytes: Buffer.from([...Array(256).keys(), ...Array(256).keys()]).toString("hex") }],
   bytearray: { bytes: "7879" },
   tuples: [[], [1], [1, "a"], [1, 2, 3], [1, 2, 3, 4]],
   nested: [[1], [2, [3]], {}],
   ordered: { b: 1, a: 2 },
+  "long key": { ["k".repeat(5000)]: 1 },
   scalars: [3.5, 1.5, 0.5, -7, 5, 200, 2n ** 64n - 1n, 2n ** 60n, true, false],
   p: [1], q: [1],
 };
@@ -283,6 +285,10 @@ test("protocol-2 bytes: latin-1 only, within the allocation budget", () => {
   assert.equal(plain(unpickle(encode(new TextEncoder().encode("ÿ\u0000a"), "latin1"))), { bytes: "ff0061" });
   rejects(encode(new TextEncoder().encode("✓"), "latin1"), "BAD_ARGUMENTS", "U+2713");
   rejects(encode(new TextEncoder().encode("a"), "utf-8"), "BAD_ARGUMENTS", "_codecs.encode expects");
+  // Long text is transcoded straight from its UTF-8 bytes.
+  assert.equal(plain(unpickle(encode(new TextEncoder().encode("\u0000ÿa".repeat(3000)), "latin1"))), { bytes: "00ff61".repeat(3000) });
+  rejects(encode(new TextEncoder().encode("ÿ".repeat(3000) + "✓"), "latin1"), "BAD_ARGUMENTS", "above U+00FF or invalid UTF-8");
+  rejects(pk(P4, "X", u32(5000), new Array(5000).fill(0xff), "."), "BAD_STRING", "invalid UTF-8");
   // One 500-character string encoded again and again through the memo.
   const again = [0x68, 0, 0x68, 3, 0x52, 0x30];
   const bomb = pk(P2, "c_codecs\nencode\n", 0x71, 0, "X", u32(500), "a".repeat(500), 0x71, 1, "X", u32(6), "latin1", 0x86, 0x71, 3, "0",
