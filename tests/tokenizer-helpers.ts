@@ -178,7 +178,7 @@ export function randomText(rng: Rng, pieces: readonly string[] = [], extraLitera
 
 /** The text SentencePiece sees for a JS string: its UTF-8 as TextEncoder writes it (lone surrogates → U+FFFD). */
 export function asUtf8Text(text: string): string {
-  return new TextDecoder().decode(new TextEncoder().encode(text));
+  return new TextDecoder("utf-8", { ignoreBOM: true }).decode(new TextEncoder().encode(text));
 }
 
 // ---------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import { TokenizerError } from "../lib/errors.ts";
 import { PieceType } from "./model.ts";
 import type { MergeTable } from "./merges.ts";
 import type { PrefixMatcher } from "./matcher.ts";
@@ -21,7 +22,8 @@ import type { Vocab } from "./vocab.ts";
  *    symbols that formed it (resegmentation).
  * 4. Ids: PieceToId of each symbol's text. An unknown symbol becomes its
  *    UTF-8 bytes as `<0xXX>` pieces with byte fallback; without it, a run of
- *    unknown symbols becomes one unknown id.
+ *    unknown symbols becomes one unknown id. A symbol whose text is a control
+ *    piece (only in hand-edited models) is an error, as in SentencePiece.
  */
 export class BpeEncoder {
   // Per symbol (index = position in the initial split); grown as needed and reused.
@@ -190,7 +192,16 @@ export class BpeEncoder {
   }
 
   private emit(id: number, text: string, start: number, end: number, out: number[]): void {
-    if (this.vocab.types[id] !== PieceType.UNKNOWN) {
+    const type = this.vocab.types[id];
+    if (type === PieceType.CONTROL) {
+      // SentencePiece gives control pieces no surface, then finds the text not fully
+      // consumed and fails (PopulateSentencePieceText); its Python binding returns [].
+      throw new TokenizerError(
+        "CONTROL_PIECE_IN_TEXT",
+        `tokenizer: encode: ${JSON.stringify(text.slice(start, end))} is the text of control piece ${id} in this model, which SentencePiece refuses to encode`,
+      );
+    }
+    if (type !== PieceType.UNKNOWN) {
       out.push(id);
       this.prevWasUnknown = false;
       return;
