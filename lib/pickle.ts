@@ -1,10 +1,10 @@
-import {
-  type Allocate, PendingArray, PyDType, PyGlobal, Utf8Text,
-  buildObject, callGlobal, decodeUtf8, fail, isDict, narrowInt, newDict, pyTypeName, resolveGlobal,
-} from "./pickle-globals.ts";
+import { type Allocate, buildObject, callGlobal, resolveGlobal } from "./pickle-globals.ts";
 import { Op, REFUSED, opName } from "./pickle-opcodes.ts";
+import {
+  PendingArray, PyDType, PyGlobal, Utf8Text, decodeUtf8, fail, isDict, narrowInt, newDict, pyTypeName,
+} from "./pickle-values.ts";
 
-export { NdArray } from "./pickle-globals.ts";
+export { NdArray } from "./pickle-values.ts";
 
 /** Deepest MARK nesting and deepest container nesting of the result. */
 const MAX_DEPTH = 256;
@@ -179,7 +179,7 @@ class Machine {
           this.requireBytes(this.u64());
           break;
         case Op.PROTO:
-          fail("UNSUPPORTED_PROTOCOL", `${this.here()}: PROTO may only be the first opcode`);
+          fail("UNSUPPORTED_PROTOCOL", `${this.here()} is not the first opcode`);
         case Op.STOP:
           return this.stop();
         default:
@@ -264,7 +264,7 @@ class Machine {
 
   /** A str operand as a JS string (decoding a lazy one), or null for anything else. */
   private str(v: unknown): string | null {
-    if (v instanceof Utf8Text) return this.text(v.utf8);
+    if (v instanceof Utf8Text) return v.decode() ?? fail("BAD_STRING", `${this.here()} uses a str that holds invalid UTF-8`);
     return typeof v === "string" ? v : null;
   }
 
@@ -362,7 +362,7 @@ function resultValue(v: unknown): unknown {
     return v.array;
   }
   if (v instanceof PyDType || v instanceof PyGlobal) fail("UNSUPPORTED_VALUE", `a bare ${pyTypeName(v)} cannot be returned`);
-  if (v instanceof Utf8Text) return decodeUtf8(v.utf8) ?? fail("BAD_STRING", "a str in the result holds invalid UTF-8");
+  if (v instanceof Utf8Text) return v.decode() ?? fail("BAD_STRING", "a str in the result holds invalid UTF-8");
   return v;
 }
 
