@@ -16,7 +16,8 @@ export interface Checkpoint {
  * Read a Needle checkpoint: a pickle of `{"params": tree, "config": dict}`
  * (other top-level keys are ignored). Throws PickleError for a bad stream
  * and CheckpointError when the config is invalid or the tensors are not
- * exactly those `expectedTensors(config)` lists. Tensor data are views into
+ * exactly those `expectedTensors(config)` lists. Every tensor is float16 or
+ * float32 (unpickle refuses any other dtype). Tensor data are views into
  * `bytes` where the pickle allows it, so keep `bytes` unmodified.
  */
 export function parseCheckpoint(bytes: Uint8Array): Checkpoint {

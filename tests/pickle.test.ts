@@ -229,6 +229,14 @@ test("memo bombs: shared doubling stays linear, and memo or DUP floods hit the o
   assert.is(root[0], root[1]);
   rejects(pk(P4, "N", new Array((1 << 20) + 1).fill(0x94), "."), "TOO_MANY_OBJECTS");
   rejects(pk(P4, "N", new Array((1 << 20) + 1).fill(0x32), "."), "TOO_MANY_OBJECTS");
+  // A 100 kB str repeated 100,000 times through the memo is decoded once, not 10 GB worth.
+  const gets: number[] = [];
+  for (let i = 0; i < 100_000; i++) gets.push(0x68, 0);
+  const heapBefore = process.memoryUsage().heapUsed;
+  const repeated = unpickle(pk(P4, "X", u32(100_000), new TextEncoder().encode("é".repeat(50_000)), 0x94, "0", "]", "(", gets, "e", ".")) as string[];
+  assert.is(repeated.length, 100_000);
+  assert.is(repeated[99_999], "é".repeat(50_000));
+  assert.ok(process.memoryUsage().heapUsed - heapBefore < 64 << 20);
   // A huge memo index is only a map key; reading a missing one is BAD_MEMO.
   assert.is(unpickle(pk(P4, "N", "r", u32(0xffffffff), "0", "j", u32(0xffffffff), ".")), null);
   rejects(pk(P4, "h", 5, "."), "BAD_MEMO", "memo 5");
