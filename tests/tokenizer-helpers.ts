@@ -192,6 +192,16 @@ export interface RawField {
 }
 
 export function encodeVarint(value: bigint | number): number[] {
+  if (typeof value === "number" && value >= 0 && value < 2 ** 31) {
+    const out: number[] = [];
+    let n = value;
+    while (n >= 0x80) {
+      out.push((n & 0x7f) | 0x80);
+      n >>>= 7;
+    }
+    out.push(n);
+    return out;
+  }
   let v = BigInt.asUintN(64, BigInt(value));
   const out: number[] = [];
   do {
@@ -203,12 +213,16 @@ export function encodeVarint(value: bigint | number): number[] {
 }
 
 function readVarintAt(bytes: Uint8Array, pos: number): [bigint, number] {
-  let v = 0n;
-  for (let shift = 0n; ; shift += 7n) {
+  let small = 0; // exact while below 2^49
+  let scale = 1;
+  let big = 0n;
+  for (let i = 0; ; i++) {
     if (pos >= bytes.length) throw new Error("helper: truncated varint");
     const b = bytes[pos++]!;
-    v |= BigInt(b & 0x7f) << shift;
-    if (b < 0x80) return [v, pos];
+    if (i < 7) small += (b & 0x7f) * scale;
+    else big |= BigInt(b & 0x7f) << BigInt(7 * i);
+    scale *= 128;
+    if (b < 0x80) return [i < 7 ? BigInt(small) : big | BigInt(small), pos];
   }
 }
 
@@ -243,17 +257,28 @@ export function readFields(bytes: Uint8Array): (RawField & { tagStart: number; v
 }
 
 export function writeFields(fields: readonly RawField[]): Uint8Array {
-  const out: number[] = [];
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const add = (chunk: Uint8Array) => {
+    chunks.push(chunk);
+    total += chunk.length;
+  };
   for (const f of fields) {
-    out.push(...encodeVarint((f.field << 3) | f.wireType));
-    if (f.wireType === 0) out.push(...encodeVarint(f.value as bigint));
+    add(Uint8Array.from(encodeVarint((f.field << 3) | f.wireType)));
+    if (f.wireType === 0) add(Uint8Array.from(encodeVarint(f.value as bigint)));
     else {
       const payload = f.value as Uint8Array;
-      if (f.wireType === 2) out.push(...encodeVarint(payload.length));
-      for (const b of payload) out.push(b);
+      if (f.wireType === 2) add(Uint8Array.from(encodeVarint(payload.length)));
+      add(payload);
     }
   }
-  return Uint8Array.from(out);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
 }
 
 export const varint = (field: number, value: number | bigint | boolean): RawField => ({ field, wireType: 0, value: BigInt.asUintN(64, BigInt(typeof value === "boolean" ? Number(value) : value)) });
