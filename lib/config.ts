@@ -73,7 +73,7 @@ export function resolveConfig(stored: Record<string, unknown>): NeedleConfig {
     if (Object.hasOwn(stored, key)) cfg[key] = stored[key];
   }
   const bad = (field: string, why: string): never => {
-    throw new CheckpointError("BAD_CONFIG", `config.${field} ${why} (got ${JSON.stringify(cfg[field])})`);
+    throw new CheckpointError("BAD_CONFIG", `config.${field} ${why} (got ${describeValue(cfg[field])})`);
   };
   for (const f of INT_FIELDS) {
     const v = cfg[f];
@@ -95,6 +95,13 @@ export function resolveConfig(stored: Record<string, unknown>): NeedleConfig {
   if (c.d_model < 4) bad("d_model", "must be at least 4 (the contrastive head is d_model/4 wide)");
   if (c.pad_token_id >= c.vocab_size) bad("pad_token_id", "must be below vocab_size");
   return c;
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === "bigint") return `${v}n`;
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (v !== null && typeof v === "object") return "an object";
+  return JSON.stringify(v) ?? String(v);
 }
 
 /** Derived sizes every part of the engine needs. */

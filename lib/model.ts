@@ -1,0 +1,203 @@
+// NeedleModel: the low-level API over one engine instance. Weights are
+// copied into Wasm memory once, at load; every buffer a forward pass needs is
+// reserved then too, so nothing here allocates per token.
+
+import type { NeedleConfig } from "./config.ts";
+import { parseCheckpoint, type Checkpoint } from "./checkpoint.ts";
+import { instantiateEngine, type EngineExports } from "./engine.ts";
+import { CheckpointError, InputError, NeedleError } from "./errors.ts";
+import { readSource, type Source } from "./source.ts";
+import { tensorSlot } from "./weights.ts";
+
+export interface ModelLoadOptions {
+  /** Longest encoder input accepted (default 1024, Needle's prompt limit). */
+  maxEncoderLength?: number;
+  /** Decoder positions reserved, start token included (default 512). */
+  maxDecoderLength?: number;
+  /** A compiled build/needle.wasm, for runtimes that cannot compile from bytes. */
+  wasmModule?: WebAssembly.Module;
+}
+
+export interface GreedyOptions {
+  /** Most tokens to generate (default 511; at most maxDecoderLength - 1). */
+  maxTokens?: number;
+  /** Start token and stop token (default 1, Needle's EOS). */
+  eosId?: number;
+}
+
+const FFN_KIND = { drelu: 1, swiglu: 2, geglu: 3 } as const;
+const MAX_LENGTH_LIMIT = 1 << 16;
+
+export class NeedleModel {
+  /** The checkpoint's config with the reference's defaults filled in. */
+  readonly config: NeedleConfig;
+  readonly maxEncoderLength: number;
+  readonly maxDecoderLength: number;
+  #wasm: EngineExports | null;
+  #encIds: Int32Array;
+  #logits: Float32Array;
+  /** Encoder length of the input whose cross K/V are current (-1: none). */
+  #encoded = -1;
+  /** Decoder positions holding valid cache entries for that input. */
+  #decoded = 0;
+
+  private constructor(config: NeedleConfig, wasm: EngineExports, maxEnc: number, maxDec: number) {
+    this.config = config;
+    this.maxEncoderLength = maxEnc;
+    this.maxDecoderLength = maxDec;
+    this.#wasm = wasm;
+    // Memory never grows after configure, so these views stay valid.
+    this.#encIds = new Int32Array(wasm.memory.buffer, wasm.enc_ids_ptr(), maxEnc);
+    this.#logits = new Float32Array(wasm.memory.buffer, wasm.logits_ptr(), config.vocab_size);
+  }
+
+  /** Load a Needle checkpoint (`needle.pkl`) from a path, URL, bytes or Response. */
+  static async load(source: Source, options: ModelLoadOptions = {}): Promise<NeedleModel> {
+    const bytes = await readSource(source, "weights");
+    return NeedleModel.fromCheckpoint(parseCheckpoint(bytes), options);
+  }
+
+  /** Build a model from an already parsed checkpoint. */
+  static async fromCheckpoint(checkpoint: Checkpoint, options: ModelLoadOptions = {}): Promise<NeedleModel> {
+    const maxEnc = lengthOption(options.maxEncoderLength, 1024, "maxEncoderLength");
+    const maxDec = lengthOption(options.maxDecoderLength, 512, "maxDecoderLength");
+    const c = checkpoint.config;
+    const wasm = await instantiateEngine(options.wasmModule);
+    const ffnKind = c.no_feedforward ? 0 : FFN_KIND[c.activation];
+    const end = wasm.configure(c.vocab_size, c.d_model, c.num_heads, c.num_kv_heads, c.num_encoder_layers,
+      c.num_decoder_layers, c.d_ff, ffnKind, c.contrastive_dim, c.pad_token_id, c.rope_theta, maxEnc, maxDec);
+    if (end === 0) throw new NeedleError("OUT_OF_MEMORY", "weights: the engine could not reserve memory for this model");
+    importTensors(wasm, checkpoint);
+    return new NeedleModel(c, wasm, maxEnc, maxDec);
+  }
+
+  /** Logits (a copy) at the last decoder position, for decoder input `decoderIds` after encoding `encoderIds`. */
+  logits(encoderIds: ArrayLike<number>, decoderIds: ArrayLike<number>): Float32Array {
+    this.encode(encoderIds);
+    if (decoderIds.length < 1) throw new InputError("EMPTY_DECODER_INPUT", "decoderIds must hold at least one token (the start token)");
+    if (decoderIds.length > this.maxDecoderLength) {
+      throw new InputError("DECODER_TOO_LONG", `decoderIds has ${decoderIds.length} tokens; the limit is maxDecoderLength = ${this.maxDecoderLength}`);
+    }
+    let logits = this.#logits;
+    for (let pos = 0; pos < decoderIds.length; pos++) logits = this.decodeStep(decoderIds[pos]!, pos);
+    return logits.slice();
+  }
+
+  /** Unconstrained greedy ids from [EOS], stopping at EOS (not included) or after maxTokens. */
+  greedy(encoderIds: ArrayLike<number>, options: GreedyOptions = {}): number[] {
+    const eos = options.eosId ?? 1;
+    const maxTokens = options.maxTokens ?? Math.min(511, this.maxDecoderLength - 1);
+    if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > this.maxDecoderLength - 1) {
+      throw new InputError("BAD_MAX_TOKENS", `maxTokens must be an integer from 0 to ${this.maxDecoderLength - 1} (maxDecoderLength - 1), got ${maxTokens}`);
+    }
+    this.encode(encoderIds);
+    const wasm = this.#engine();
+    const out: number[] = [];
+    let token = eos;
+    for (let pos = 0; pos < maxTokens; pos++) {
+      this.decodeStep(token, pos);
+      token = wasm.argmax_f32(wasm.logits_ptr(), this.config.vocab_size);
+      if (token === eos) break;
+      out.push(token);
+    }
+    return out;
+  }
+
+  /** The contrastive retrieval vector (L2-normalised, contrastive_dim long) of a token sequence. */
+  embed(ids: ArrayLike<number>): Float32Array {
+    const wasm = this.#engine();
+    this.#writeEncoderIds(ids, 0);
+    this.#encoded = -1; // embed_text reuses the encoder buffers
+    wasm.embed_text(ids.length);
+    return new Float32Array(wasm.memory.buffer, wasm.embedding_out_ptr(), this.config.contrastive_dim).slice();
+  }
+
+  /**
+   * Advanced: run the encoder on `encoderIds` and prepare cross-attention for
+   * decodeStep. Invalidates any decoding in progress.
+   */
+  encode(encoderIds: ArrayLike<number>): void {
+    const wasm = this.#engine();
+    this.#writeEncoderIds(encoderIds, 1);
+    wasm.encode(encoderIds.length);
+    this.#encoded = encoderIds.length;
+    this.#decoded = 0;
+  }
+
+  /** Advanced: a copy of the encoder output [n][d_model] of the last encode(). */
+  encoderOutput(): Float32Array {
+    const wasm = this.#engine();
+    if (this.#encoded < 0) throw new NeedleError("NOT_ENCODED", "encoderOutput: call encode() first");
+    return new Float32Array(wasm.memory.buffer, wasm.encoder_out_ptr(), this.#encoded * this.config.d_model).slice();
+  }
+
+  /**
+   * Advanced: feed `token` at decoder position `pos` (0 is the start token)
+   * and return the next-token logits. Positions run 0, 1, 2, …; going back to
+   * an earlier position discards what followed it. The returned array is a
+   * view into engine memory, overwritten by the next call: copy it to keep it.
+   */
+  decodeStep(token: number, pos: number): Float32Array {
+    const wasm = this.#engine();
+    if (this.#encoded < 0) throw new NeedleError("NOT_ENCODED", "decodeStep: call encode() first");
+    if (!Number.isInteger(pos) || pos < 0 || pos > this.#decoded || pos >= this.maxDecoderLength) {
+      throw new InputError("BAD_POSITION", `decodeStep: position ${pos} must be an integer from 0 to ${Math.min(this.#decoded, this.maxDecoderLength - 1)}`);
+    }
+    this.#checkId(token, "decoder token");
+    wasm.decode_step(token, pos);
+    this.#decoded = pos + 1;
+    return this.#logits;
+  }
+
+  /** Release the engine instance; the model cannot be used afterwards. */
+  dispose(): void {
+    this.#wasm = null;
+  }
+
+  #engine(): EngineExports {
+    if (!this.#wasm) throw new NeedleError("DISPOSED", "this NeedleModel was disposed");
+    return this.#wasm;
+  }
+
+  #checkId(id: number, what: string): void {
+    if (!Number.isInteger(id) || id < 0 || id >= this.config.vocab_size) {
+      throw new InputError("BAD_TOKEN_ID", `${what} ${id} is not a token id (0 to ${this.config.vocab_size - 1})`);
+    }
+  }
+
+  #writeEncoderIds(ids: ArrayLike<number>, minLength: number): void {
+    if (ids == null || typeof ids.length !== "number") throw new InputError("BAD_IDS", "token ids must be an array of integers");
+    if (ids.length < minLength) throw new InputError("EMPTY_ENCODER_INPUT", "the encoder input must hold at least one token");
+    if (ids.length > this.maxEncoderLength) {
+      throw new InputError("ENCODER_TOO_LONG", `the encoder input has ${ids.length} tokens; the limit is maxEncoderLength = ${this.maxEncoderLength}`);
+    }
+    for (let i = 0; i < ids.length; i++) this.#checkId(ids[i]!, `encoder token ${i}:`);
+    this.#encIds.set(ids as ArrayLike<number>);
+  }
+}
+
+function lengthOption(value: number | undefined, fallback: number, name: string): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v < 1 || v > MAX_LENGTH_LIMIT) throw new InputError("BAD_OPTION", `${name} must be an integer from 1 to ${MAX_LENGTH_LIMIT}, got ${value}`);
+  return v;
+}
+
+/** Copy every tensor into its slot, one layer slice at a time through the staging area. */
+function importTensors(wasm: EngineExports, checkpoint: Checkpoint): void {
+  const staging = wasm.staging_ptr();
+  const stagingBytes = wasm.staging_bytes();
+  for (const [name, tensor] of checkpoint.tensors) {
+    const slot = tensorSlot(name);
+    if (slot === null) continue;
+    if (slot === undefined) throw new CheckpointError("UNKNOWN_TENSOR", `weights: no slot for tensor ${name}`);
+    const layers = slot.perLayer ? tensor.shape[0]! : 1;
+    const sliceBytes = tensor.data.byteLength / layers;
+    if (sliceBytes > stagingBytes) throw new CheckpointError("TENSOR_TOO_LARGE", `weights: tensor ${name} does not fit the staging area`);
+    for (let layer = 0; layer < layers; layer++) {
+      new Uint8Array(wasm.memory.buffer, staging, sliceBytes).set(tensor.data.subarray(layer * sliceBytes, (layer + 1) * sliceBytes));
+      const bad = wasm.import_tensor(slot.kind, layer, staging, tensor.dtype === "float16" ? 1 : 0);
+      if (bad < 0) throw new CheckpointError("UNKNOWN_TENSOR", `weights: the engine has no slot kind ${slot.kind} (${name})`);
+      if (bad > 0) throw new CheckpointError("NON_FINITE_WEIGHTS", `weights: tensor ${name}${slot.perLayer ? ` layer ${layer}` : ""} holds ${bad} non-finite values`);
+    }
+  }
+}
