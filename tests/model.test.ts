@@ -87,4 +87,17 @@ for (const { dir, file } of suites) {
   });
 }
 
+test("every pickle variant of tiny gives bit-identical logits", async () => {
+  const goldens = readFixtureJson("tiny/model_goldens.json");
+  const ids = goldens.cases[3].encoder_input_ids;
+  let first: Float32Array | undefined;
+  for (const { file } of goldens.checkpoints) {
+    const model = await NeedleModel.load(`${FIXTURES}tiny/${file}`);
+    const logits = model.logits(ids, [1, 4, 325]);
+    model.dispose();
+    if (first) assert.equal(logits, first, file);
+    else first = logits;
+  }
+});
+
 test.run();

@@ -1,8 +1,8 @@
 // A plain TypeScript Needle forward pass over Float32Arrays, straight from
-// the checkpoint's flax tensors ([in, out] kernels, stacked layers), with no
-// KV cache: the decoder reruns over the whole prefix like the reference. It
-// is the "no Wasm" baseline in benchmarks and an independent oracle for the
-// engine on configs the fixtures do not cover.
+// the checkpoint's flax tensors ([in, out] kernels, stacked layers). It is
+// an independent oracle for the engine on configs the fixtures do not cover,
+// and the "no Wasm" baseline in benchmarks: same algorithm (KV cache, cross
+// K/V once per query), no SIMD, no layout tricks.
 
 import type { NeedleConfig } from "../../lib/config.ts";
 import { MASKED, activation, rmsnorm, softmax } from "./kernels.ts";
@@ -30,26 +30,37 @@ export function toFloat32(t: RawTensor): Float32Array {
   return out;
 }
 
-/** x [n][inDim] @ w[layer] [inDim][outDim] → [n][outDim]. */
-function matmul(x: Float32Array, n: number, w: Float32Array, inDim: number, outDim: number, layerOffset = 0): Float32Array {
+/** x [n][inDim] @ w (layer slice at wOffset) [inDim][outDim] → [n][outDim]. */
+function matmul(x: Float32Array, n: number, w: Float32Array, inDim: number, outDim: number, wOffset = 0): Float32Array {
   const out = new Float32Array(n * outDim);
   for (let t = 0; t < n; t++) {
-    for (let o = 0; o < outDim; o++) {
-      let s = 0;
-      for (let i = 0; i < inDim; i++) s += x[t * inDim + i]! * w[layerOffset + i * outDim + o]!;
-      out[t * outDim + o] = s;
+    for (let i = 0; i < inDim; i++) {
+      const xi = x[t * inDim + i]!;
+      const row = wOffset + i * outDim;
+      for (let o = 0; o < outDim; o++) out[t * outDim + o] += xi * w[row + o]!;
     }
   }
   return out;
 }
 
 const sigmoid = (g: number): number => 1 / (1 + Math.exp(-g));
+const ENC = "encoder/layers/EncoderBlock_0";
+const DEC = "decoder/layers/DecoderBlock_0";
 
 export class TwinModel {
   readonly d: number;
   readonly hd: number;
   readonly kvDim: number;
   private readonly w = new Map<string, Float32Array>();
+  // Per query: encoder ids and output; per decoder layer, cross K/V [n][kvDim].
+  private encIds: number[] = [];
+  private encoderOut = new Float32Array(0);
+  private crossK: Float32Array[] = [];
+  private crossV: Float32Array[] = [];
+  // Decoder tokens so far and, per layer, their self-attention K/V rows.
+  private decTokens: number[] = [];
+  private selfK: Float32Array[][] = [];
+  private selfV: Float32Array[][] = [];
 
   constructor(readonly config: NeedleConfig, tensors: Map<string, RawTensor>) {
     for (const [name, t] of tensors) this.w.set(name, toFloat32(t));
@@ -64,6 +75,7 @@ export class TwinModel {
     return v;
   }
 
+  /** ZCRMSNorm of each of n rows of `width` values, scale = tensor slice at offset. */
   private norm(x: Float32Array, n: number, scale: Float32Array, scaleOffset: number, width = this.d): Float32Array {
     const gain = new Float32Array(width);
     for (let i = 0; i < width; i++) gain[i] = 1 + scale[scaleOffset + i]!;
@@ -80,15 +92,15 @@ export class TwinModel {
     return out;
   }
 
-  /** Rotate-half RoPE of every head of every row, in place. */
-  private rope(x: Float32Array, n: number, heads: number): void {
+  /** Rotate-half RoPE of every head of row t (at position firstPos + t), in place. */
+  private rope(x: Float32Array, n: number, heads: number, firstPos: number): void {
     const hd = this.hd;
     const half = hd / 2;
     for (let t = 0; t < n; t++) {
       for (let h = 0; h < heads; h++) {
         const o = (t * heads + h) * hd;
         for (let i = 0; i < half; i++) {
-          const angle = t * this.config.rope_theta ** (-(2 * i) / hd);
+          const angle = (firstPos + t) * this.config.rope_theta ** (-(2 * i) / hd);
           const [c, s] = [Math.cos(angle), Math.sin(angle)];
           const [a, b] = [x[o + i]!, x[o + i + half]!];
           x[o + i] = a * c - b * s;
@@ -98,52 +110,50 @@ export class TwinModel {
     }
   }
 
-  private headNorm(x: Float32Array, n: number, heads: number, scale: Float32Array, layer: number): Float32Array {
-    return this.norm(x, n * heads, scale, layer * this.hd, this.hd);
+  private proj(prefix: string, name: string, layer: number, x: Float32Array, n: number, inDim: number, outDim: number): Float32Array {
+    return matmul(x, n, this.t(`${prefix}/${name}/kernel`), inDim, outDim, layer * inDim * outDim);
   }
 
-  /** Multi-head attention as the reference computes it, for one layer of `prefix`. */
-  private attention(prefix: string, layer: number, qIn: Float32Array, nq: number, kvIn: Float32Array, nk: number,
-    keyIds: ArrayLike<number>, causal: boolean, rope: boolean): Float32Array {
+  /** q: [nq][d] (normed, roped); keys/values: [nk][kvDim]; key j visible to query i when allowed(i, j). */
+  private attend(q: Float32Array, nq: number, k: Float32Array, v: Float32Array, nk: number, allowed: (i: number, j: number) => boolean): Float32Array {
     const { d, hd, kvDim } = this;
     const H = this.config.num_heads;
-    const KV = this.config.num_kv_heads;
-    const proj = (name: string, x: Float32Array, n: number, outDim: number, inDim = d) =>
-      matmul(x, n, this.t(`${prefix}/${name}/kernel`), inDim, outDim, layer * inDim * outDim);
-    const q = this.headNorm(proj("q_proj", qIn, nq, d), nq, H, this.t(`${prefix}/q_norm/scale`), layer);
-    const k = this.headNorm(proj("k_proj", kvIn, nk, kvDim), nk, KV, this.t(`${prefix}/k_norm/scale`), layer);
-    const v = proj("v_proj", kvIn, nk, kvDim);
-    if (rope) {
-      this.rope(q, nq, H);
-      this.rope(k, nk, KV);
-    }
+    const group = H / this.config.num_kv_heads;
     const merged = new Float32Array(nq * d);
-    const group = H / KV;
     for (let h = 0; h < H; h++) {
       const g = Math.floor(h / group);
       for (let i = 0; i < nq; i++) {
         const scores = new Float64Array(nk);
         for (let j = 0; j < nk; j++) {
-          const allowed = keyIds[j] !== this.config.pad_token_id && (!causal || j <= i);
           let s = 0;
           for (let e = 0; e < hd; e++) s += q[i * d + h * hd + e]! * k[j * kvDim + g * hd + e]!;
-          scores[j] = allowed ? s / Math.sqrt(hd) : MASKED;
+          scores[j] = allowed(i, j) ? s / Math.sqrt(hd) : MASKED;
         }
         const p = softmax(scores);
         for (let j = 0; j < nk; j++) for (let e = 0; e < hd; e++) merged[i * d + h * hd + e] += p[j]! * v[j * kvDim + g * hd + e]!;
       }
     }
-    return proj("out_proj", merged, nq, d);
+    return merged;
+  }
+
+  private queries(prefix: string, layer: number, x: Float32Array, n: number): Float32Array {
+    const q = this.proj(prefix, "q_proj", layer, x, n, this.d, this.d);
+    return this.norm(q, n * this.config.num_heads, this.t(`${prefix}/q_norm/scale`), layer * this.hd, this.hd);
+  }
+
+  private keys(prefix: string, layer: number, x: Float32Array, n: number): Float32Array {
+    const k = this.proj(prefix, "k_proj", layer, x, n, this.d, this.kvDim);
+    return this.norm(k, n * this.config.num_kv_heads, this.t(`${prefix}/k_norm/scale`), layer * this.hd, this.hd);
   }
 
   private feedForward(prefix: string, layer: number, x: Float32Array, n: number): Float32Array {
     const { d } = this;
     const ff = this.config.d_ff;
-    const gate = matmul(x, n, this.t(`${prefix}/FeedForward_0/gate_proj/kernel`), d, ff, layer * d * ff);
-    const up = matmul(x, n, this.t(`${prefix}/FeedForward_0/up_proj/kernel`), d, ff, layer * d * ff);
+    const gate = this.proj(prefix, "FeedForward_0/gate_proj", layer, x, n, d, ff);
+    const up = this.proj(prefix, "FeedForward_0/up_proj", layer, x, n, d, ff);
     const h = new Float32Array(n * ff);
     for (let i = 0; i < h.length; i++) h[i] = activation(this.config.activation, gate[i]!, up[i]!);
-    return matmul(h, n, this.t(`${prefix}/FeedForward_0/down_proj/kernel`), ff, d, layer * ff * d);
+    return this.proj(prefix, "FeedForward_0/down_proj", layer, h, n, ff, d);
   }
 
   private residual(x: Float32Array, y: Float32Array, gate: number): void {
@@ -151,52 +161,103 @@ export class TwinModel {
     for (let i = 0; i < x.length; i++) x[i] = x[i]! + g * y[i]!;
   }
 
-  /** encoderOut [n][d]. */
-  encode(ids: ArrayLike<number>): Float32Array {
+  private runEncoder(ids: ArrayLike<number>): Float32Array {
     const n = ids.length;
-    const P = "encoder/layers/EncoderBlock_0";
+    const pad = this.config.pad_token_id;
     const x = this.embedRows(ids);
     for (let l = 0; l < this.config.num_encoder_layers; l++) {
-      const h = this.norm(x, n, this.t(`${P}/ZCRMSNorm_0/scale`), l * this.d);
-      this.residual(x, this.attention(`${P}/self_attn`, l, h, n, h, n, ids, false, true), this.t(`${P}/attn_gate`)[l]!);
+      const h = this.norm(x, n, this.t(`${ENC}/ZCRMSNorm_0/scale`), l * this.d);
+      const q = this.queries(`${ENC}/self_attn`, l, h, n);
+      const k = this.keys(`${ENC}/self_attn`, l, h, n);
+      const v = this.proj(`${ENC}/self_attn`, "v_proj", l, h, n, this.d, this.kvDim);
+      this.rope(q, n, this.config.num_heads, 0);
+      this.rope(k, n, this.config.num_kv_heads, 0);
+      const merged = this.attend(q, n, k, v, n, (_i, j) => ids[j] !== pad);
+      this.residual(x, this.proj(`${ENC}/self_attn`, "out_proj", l, merged, n, this.d, this.d), this.t(`${ENC}/attn_gate`)[l]!);
       if (!this.config.no_feedforward) {
-        const h2 = this.norm(x, n, this.t(`${P}/ZCRMSNorm_1/scale`), l * this.d);
-        this.residual(x, this.feedForward(P, l, h2, n), this.t(`${P}/ffn_gate`)[l]!);
+        const h2 = this.norm(x, n, this.t(`${ENC}/ZCRMSNorm_1/scale`), l * this.d);
+        this.residual(x, this.feedForward(ENC, l, h2, n), this.t(`${ENC}/ffn_gate`)[l]!);
       }
     }
     return this.norm(x, n, this.t("encoder/final_norm/scale"), 0);
   }
 
-  /** Logits at the last position of decoderIds (the whole decoder rerun, as the reference does). */
-  logits(encoderIds: ArrayLike<number>, decoderIds: ArrayLike<number>, encoderOut = this.encode(encoderIds)): Float32Array {
-    const n = decoderIds.length;
-    const P = "decoder/layers/DecoderBlock_0";
-    const x = this.embedRows(decoderIds);
+  /** Encode a query and project every decoder layer's cross K/V; returns encoderOut [n][d]. */
+  encode(ids: ArrayLike<number>): Float32Array {
+    const n = ids.length;
+    this.encIds = Array.from(ids);
+    this.encoderOut = this.runEncoder(ids);
+    this.crossK = [];
+    this.crossV = [];
     for (let l = 0; l < this.config.num_decoder_layers; l++) {
-      let h = this.norm(x, n, this.t(`${P}/ZCRMSNorm_0/scale`), l * this.d);
-      this.residual(x, this.attention(`${P}/self_attn`, l, h, n, h, n, decoderIds, true, true), this.t(`${P}/self_attn_gate`)[l]!);
-      h = this.norm(x, n, this.t(`${P}/ZCRMSNorm_1/scale`), l * this.d);
-      this.residual(x, this.attention(`${P}/cross_attn`, l, h, n, encoderOut, encoderIds.length, encoderIds, false, false), this.t(`${P}/cross_attn_gate`)[l]!);
+      this.crossK.push(this.keys(`${DEC}/cross_attn`, l, this.encoderOut, n));
+      this.crossV.push(this.proj(`${DEC}/cross_attn`, "v_proj", l, this.encoderOut, n, this.d, this.kvDim));
+    }
+    this.decTokens = [];
+    this.selfK = this.crossK.map(() => []);
+    this.selfV = this.crossK.map(() => []);
+    return this.encoderOut;
+  }
+
+  /** One decoder step at position pos (earlier steps kept, later ones dropped) → logits. */
+  decodeStep(token: number, pos: number): Float32Array {
+    const { d, kvDim } = this;
+    const pad = this.config.pad_token_id;
+    this.decTokens.length = pos;
+    this.decTokens.push(token);
+    const x = this.embedRows([token]);
+    for (let l = 0; l < this.config.num_decoder_layers; l++) {
+      let h = this.norm(x, 1, this.t(`${DEC}/ZCRMSNorm_0/scale`), l * d);
+      const q = this.queries(`${DEC}/self_attn`, l, h, 1);
+      const k = this.keys(`${DEC}/self_attn`, l, h, 1);
+      this.rope(q, 1, this.config.num_heads, pos);
+      this.rope(k, 1, this.config.num_kv_heads, pos);
+      this.selfK[l]!.length = pos;
+      this.selfV[l]!.length = pos;
+      this.selfK[l]!.push(k);
+      this.selfV[l]!.push(this.proj(`${DEC}/self_attn`, "v_proj", l, h, 1, d, kvDim));
+      const keys = new Float32Array((pos + 1) * kvDim);
+      const values = new Float32Array((pos + 1) * kvDim);
+      for (let j = 0; j <= pos; j++) {
+        keys.set(this.selfK[l]![j]!, j * kvDim);
+        values.set(this.selfV[l]![j]!, j * kvDim);
+      }
+      let merged = this.attend(q, 1, keys, values, pos + 1, (_i, j) => this.decTokens[j] !== pad);
+      this.residual(x, this.proj(`${DEC}/self_attn`, "out_proj", l, merged, 1, d, d), this.t(`${DEC}/self_attn_gate`)[l]!);
+
+      h = this.norm(x, 1, this.t(`${DEC}/ZCRMSNorm_1/scale`), l * d);
+      const cq = this.queries(`${DEC}/cross_attn`, l, h, 1);
+      merged = this.attend(cq, 1, this.crossK[l]!, this.crossV[l]!, this.encIds.length, (_i, j) => this.encIds[j] !== pad);
+      this.residual(x, this.proj(`${DEC}/cross_attn`, "out_proj", l, merged, 1, d, d), this.t(`${DEC}/cross_attn_gate`)[l]!);
+
       if (!this.config.no_feedforward) {
-        h = this.norm(x, n, this.t(`${P}/ZCRMSNorm_2/scale`), l * this.d);
-        this.residual(x, this.feedForward(P, l, h, n), this.t(`${P}/ffn_gate`)[l]!);
+        h = this.norm(x, 1, this.t(`${DEC}/ZCRMSNorm_2/scale`), l * d);
+        this.residual(x, this.feedForward(DEC, l, h, 1), this.t(`${DEC}/ffn_gate`)[l]!);
       }
     }
-    const last = this.norm(x.subarray((n - 1) * this.d), 1, this.t("decoder/ZCRMSNorm_0/scale"), 0);
+    const last = this.norm(x, 1, this.t("decoder/ZCRMSNorm_0/scale"), 0);
     const emb = this.t("embedding/embedding");
     const out = new Float32Array(this.config.vocab_size);
     for (let v = 0; v < out.length; v++) {
       let s = 0;
-      for (let i = 0; i < this.d; i++) s += last[i]! * emb[v * this.d + i]!;
+      for (let i = 0; i < d; i++) s += last[i]! * emb[v * d + i]!;
       out[v] = s;
     }
+    return out;
+  }
+
+  /** Logits at the last position of decoderIds. */
+  logits(encoderIds: ArrayLike<number>, decoderIds: ArrayLike<number>): Float32Array {
+    this.encode(encoderIds);
+    let out = new Float32Array(0);
+    for (let pos = 0; pos < decoderIds.length; pos++) out = this.decodeStep(decoderIds[pos]!, pos);
     return out;
   }
 
   /** Contrastive vector: masked mean, relu(W1 x + b1), W2, L2 normalise. */
   embed(ids: ArrayLike<number>): Float32Array {
     const { d } = this;
-    const enc = this.encode(ids);
+    const enc = this.runEncoder(ids);
     const pooled = new Float32Array(d);
     let count = 0;
     for (let t = 0; t < ids.length; t++) {
