@@ -49,10 +49,10 @@ export function engineModule(supplied?: WebAssembly.Module): Promise<WebAssembly
 
 async function compileDefault(): Promise<WebAssembly.Module> {
   const url = new URL("../build/needle.wasm", import.meta.url);
-  let bytes: Uint8Array;
+  let bytes: Uint8Array<ArrayBuffer>;
   if (url.protocol === "file:") {
     const fs = await import("node:fs/promises");
-    bytes = await fs.readFile(url);
+    bytes = new Uint8Array(await fs.readFile(url));
   } else {
     const response = await fetch(url);
     if (!response.ok) throw new NeedleError("WASM_NOT_FOUND", `needle.wasm: ${url.href} answered HTTP ${response.status}`);

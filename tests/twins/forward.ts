@@ -54,7 +54,7 @@ export class TwinModel {
   private readonly w = new Map<string, Float32Array>();
   // Per query: encoder ids and output; per decoder layer, cross K/V [n][kvDim].
   private encIds: number[] = [];
-  private encoderOut = new Float32Array(0);
+  private encoderOut: Float32Array = new Float32Array(0);
   private crossK: Float32Array[] = [];
   private crossV: Float32Array[] = [];
   // Decoder tokens so far and, per layer, their self-attention K/V rows.
@@ -249,7 +249,7 @@ export class TwinModel {
   /** Logits at the last position of decoderIds. */
   logits(encoderIds: ArrayLike<number>, decoderIds: ArrayLike<number>): Float32Array {
     this.encode(encoderIds);
-    let out = new Float32Array(0);
+    let out: Float32Array = new Float32Array(0);
     for (let pos = 0; pos < decoderIds.length; pos++) out = this.decodeStep(decoderIds[pos]!, pos);
     return out;
   }
