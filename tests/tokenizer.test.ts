@@ -286,6 +286,20 @@ test("a normal and a reserved piece may share a text; PieceToId prefers the rese
   assert.ok(t.isControl(control));
 });
 
+test("text that spells a control piece is refused (SentencePiece fails on it too), and the next call is unaffected", () => {
+  const t = load(withPieces((p) => [...p, { piece: "\u00a4", score: 0, type: PIECE.CONTROL }]));
+  const long = "Hello world ".repeat(100);
+  try {
+    t.encode(long + "\u00a4");
+    assert.unreachable("should throw");
+  } catch (err) {
+    assert.ok(err instanceof TokenizerError);
+    assert.is((err as TokenizerError).code, "CONTROL_PIECE_IN_TEXT");
+  }
+  assert.equal(t.encode("Hello world"), tok.encode("Hello world"));
+  assert.equal(t.encode("\u00a5"), tok.encode("\u00a5"));
+});
+
 test("without byte_fallback an unknown character is the unknown id, and runs of them merge", () => {
   const nobyte = load(
     editModel(modelBytes, {

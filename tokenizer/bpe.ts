@@ -3,7 +3,7 @@ import { PieceType } from "./model.ts";
 import type { MergeTable } from "./merges.ts";
 import type { PrefixMatcher } from "./matcher.ts";
 import { PairHeap } from "./pair-heap.ts";
-import { pushUtf8 } from "./utf8.ts";
+import { utf8Encode } from "./utf8.ts";
 import type { Vocab } from "./vocab.ts";
 
 /**
@@ -36,8 +36,6 @@ export class BpeEncoder {
   private key = new Int32Array(0);
   /** Output id of a frozen user-defined symbol, -1 for ordinary symbols. */
   private frozenId = new Int32Array(0);
-  /** Code point of an initial symbol, -1 for a frozen one. */
-  private codePoint = new Int32Array(0);
   private readonly heap = new PairHeap();
   /** Symbol range being merged. */
   private from = 0;
@@ -50,6 +48,11 @@ export class BpeEncoder {
   /** UNUSED merged text → the texts of the two symbols last queued to form it. */
   private readonly revMerge = new Map<string, [string, string]>();
   private prevWasUnknown = false;
+  /** Output ids of the call in progress. */
+  private ids = new Int32Array(1024);
+  private idCount = 0;
+  /** UTF-8 of one unknown symbol (normally one character). */
+  private utf8 = new Uint8Array(64);
 
   constructor(
     private readonly vocab: Vocab,
@@ -63,12 +66,13 @@ export class BpeEncoder {
     }
   }
 
-  /** Appends the ids of `text` (already normalized) to `out`. */
-  encode(text: string, out: number[]): void {
+  /** The ids of `text` (already normalized). */
+  encode(text: string): number[] {
     const n = text.length;
-    if (n === 0) return;
+    if (n === 0) return [];
     this.reserve(n);
-    const { start, end, prev, next, key, frozenId, codePoint, merges, matcher } = this;
+    this.idCount = 0; // a previous call may have thrown midway
+    const { start, end, prev, next, key, frozenId, merges, matcher } = this;
 
     // 1. Initial symbols.
     let count = 0;
@@ -77,7 +81,6 @@ export class BpeEncoder {
       if (len > 0) {
         key[count] = -1;
         frozenId[count] = matcher!.lastValue;
-        codePoint[count] = -1;
       } else {
         let cp = text.charCodeAt(pos);
         len = 1;
@@ -90,7 +93,6 @@ export class BpeEncoder {
         }
         key[count] = merges.charKey(cp);
         frozenId[count] = -1;
-        codePoint[count] = cp;
       }
       start[count] = pos;
       end[count] = pos + len;
@@ -111,7 +113,7 @@ export class BpeEncoder {
     } else {
       let from = 0;
       for (let i = 1; i <= count; i++) {
-        if (i < count && key[i - 1]! >= 0 && key[i]! >= 0 && merges.canJoin(codePoint[i - 1]!, codePoint[i]!)) continue;
+        if (i < count && key[i - 1]! >= 0 && key[i]! >= 0 && merges.canJoin(key[i - 1]!, key[i]!)) continue;
         if (i - from > 1) this.mergeRange(text, from, i);
         from = i;
       }
@@ -119,11 +121,32 @@ export class BpeEncoder {
 
     // 3–4. Ids.
     this.prevWasUnknown = false;
+    const types = this.vocab.types;
     for (let i = 0; i !== -1; i = next[i]!) {
       const id = frozenId[i]! >= 0 ? frozenId[i]! : this.outIdOfSymbol(text, i);
-      if (this.vocab.hasUnused && this.vocab.types[id] === PieceType.UNUSED) this.resegment(text.slice(start[i], end[i]), out);
-      else this.emit(id, text, start[i]!, end[i]!, out);
+      const type = types[id];
+      if (type === PieceType.NORMAL || type === PieceType.USER_DEFINED) {
+        this.pushId(id);
+        this.prevWasUnknown = false;
+      } else if (type === PieceType.UNUSED) this.resegment(text.slice(start[i], end[i]));
+      else this.emit(id, text, start[i]!, end[i]!);
     }
+    // Ids collect in a reused typed array (growing a JS array by push is
+    // slow for millions of ids); copy them out once at the exact size.
+    const idCount = this.idCount;
+    this.idCount = 0;
+    const out = new Array<number>(idCount);
+    for (let k = 0; k < idCount; k++) out[k] = this.ids[k]!;
+    return out;
+  }
+
+  private pushId(id: number): void {
+    if (this.idCount === this.ids.length) {
+      const bigger = new Int32Array(this.ids.length * 2);
+      bigger.set(this.ids);
+      this.ids = bigger;
+    }
+    this.ids[this.idCount++] = id;
   }
 
   /**
@@ -136,7 +159,8 @@ export class BpeEncoder {
     heap.clear();
     this.from = from;
     this.to = to;
-    for (let i = from + 1; i < to; i++) this.queuePair(text, i - 1, i);
+    for (let i = from + 1; i < to; i++) this.queuePair(text, i - 1, i, true);
+    heap.heapify();
     while (heap.size > 0) {
       heap.pop();
       const left = heap.topLeft;
@@ -154,7 +178,7 @@ export class BpeEncoder {
   }
 
   /** SentencePiece's MaybeAddNewSymbolPair, for symbols inside the range being merged. */
-  private queuePair(text: string, left: number, right: number): void {
+  private queuePair(text: string, left: number, right: number, initial = false): void {
     if (left < this.from || right < 0 || right >= this.to) return;
     const { key, frozenId } = this;
     if (frozenId[left]! >= 0 || frozenId[right]! >= 0) return;
@@ -165,7 +189,9 @@ export class BpeEncoder {
     if (merged < 0) return;
     const { start, end } = this;
     // Since `left` and `right` are adjacent, the merged length is end[right] - start[left].
-    this.heap.push(this.vocab.scores[merged]!, left, end[right]! - start[left]!, merged);
+    const score = this.vocab.scores[merged]!;
+    if (initial) this.heap.append(score, left, end[right]! - start[left]!, merged);
+    else this.heap.push(score, left, end[right]! - start[left]!, merged);
     if (this.vocab.hasUnused && this.vocab.types[merged] === PieceType.UNUSED) {
       this.revMerge.set(text.slice(start[left], end[right]), [text.slice(start[left], end[left]), text.slice(start[right], end[right])]);
     }
@@ -180,18 +206,18 @@ export class BpeEncoder {
     return this.reservedChars.get(text.codePointAt(this.start[i]!)!) ?? this.vocab.unkId;
   }
 
-  private resegment(piece: string, out: number[]): void {
+  private resegment(piece: string): void {
     const id = this.vocab.pieceToId(piece);
     const parts = this.vocab.types[id] === PieceType.UNUSED ? this.revMerge.get(piece) : undefined;
     if (parts === undefined) {
-      this.emit(id, piece, 0, piece.length, out);
+      this.emit(id, piece, 0, piece.length);
       return;
     }
-    this.resegment(parts[0], out);
-    this.resegment(parts[1], out);
+    this.resegment(parts[0]);
+    this.resegment(parts[1]);
   }
 
-  private emit(id: number, text: string, start: number, end: number, out: number[]): void {
+  private emit(id: number, text: string, start: number, end: number): void {
     const type = this.vocab.types[id];
     if (type === PieceType.CONTROL) {
       // SentencePiece gives control pieces no surface, then finds the text not fully
@@ -202,12 +228,17 @@ export class BpeEncoder {
       );
     }
     if (type !== PieceType.UNKNOWN) {
-      out.push(id);
+      this.pushId(id);
       this.prevWasUnknown = false;
       return;
     }
-    if (this.vocab.byteFallback) pushUtf8(out, text, start, end, this.vocab.byteIds);
-    else if (!this.prevWasUnknown) out.push(id);
+    if (this.vocab.byteFallback) {
+      const byteIds = this.vocab.byteIds;
+      if (3 * (end - start) > this.utf8.length) this.utf8 = new Uint8Array(3 * (end - start));
+      const bytes = this.utf8;
+      const n = utf8Encode(text, start, end, bytes);
+      for (let k = 0; k < n; k++) this.pushId(byteIds[bytes[k]!]!);
+    } else if (!this.prevWasUnknown) this.pushId(id);
     this.prevWasUnknown = true;
   }
 
@@ -220,6 +251,5 @@ export class BpeEncoder {
     this.next = new Int32Array(size);
     this.key = new Int32Array(size);
     this.frozenId = new Int32Array(size);
-    this.codePoint = new Int32Array(size);
   }
 }

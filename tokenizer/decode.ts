@@ -25,20 +25,23 @@ export interface DecodeRules {
  */
 export class Decoder {
   private bytes = new Uint8Array(64);
+  /** Per id: its text when not a byte piece ("▁" as " "; "" for control, unk_surface for unknown). Built on first use. */
+  private surfaces: string[] | null = null;
 
   constructor(
     private readonly vocab: Vocab,
     private readonly rules: DecodeRules,
-  ) {
-  }
+  ) {}
 
   decode(ids: ArrayLike<number>): string {
     const { vocab } = this;
     // SentencePiece classifies a piece by PieceToId(IdToPiece(id)).
     const classId = vocab.outId;
-    const { types, pieces } = vocab;
+    const { types, pieces, byteOfId } = vocab;
+    const surfaces = (this.surfaces ??= this.buildSurfaces());
     const stripLeading = this.rules.addDummyPrefix || this.rules.removeExtraWhitespaces;
-    let text = "";
+    const parts: string[] = [];
+    let hasText = false;
     let isBosWs = true; // still expecting the dummy-prefix "▁" to remove
     let byteCount = 0;
 
@@ -48,35 +51,45 @@ export class Decoder {
         throw new InputError("ID_OUT_OF_RANGE", `tokenizer: decode: id ${String(id)} at index ${k} is not an integer in [0, ${vocab.size})`);
       }
       const cls = classId[id]!;
-      const type = types[cls]!;
-      if (type === PieceType.BYTE) {
+      if (types[cls] === PieceType.BYTE) {
         if (byteCount === this.bytes.length) this.growBytes();
-        this.bytes[byteCount++] = vocab.byteOfId[cls]!;
+        this.bytes[byteCount++] = byteOfId[cls]!;
         continue;
       }
       if (byteCount > 0) {
-        text += decodeUtf8Lenient(this.bytes, byteCount);
+        parts.push(decodeUtf8Lenient(this.bytes, byteCount));
         byteCount = 0;
+        hasText = true;
       }
-      if (isBosWs && text.length > 0) isBosWs = false;
-
-      let surface: string;
-      let consumedBosWs = false;
-      if (type === PieceType.CONTROL) surface = "";
-      else if (type === PieceType.UNKNOWN) surface = this.rules.unkSurface;
-      else {
-        let piece = pieces[cls]!;
-        if (isBosWs && stripLeading && piece.startsWith(SPACE_SYMBOL)) {
-          piece = piece.slice(SPACE_SYMBOL.length);
-          consumedBosWs = !this.rules.removeExtraWhitespaces;
+      let surface = surfaces[cls]!;
+      if (isBosWs) {
+        if (hasText) isBosWs = false;
+        else {
+          let consumedBosWs = false;
+          if (stripLeading && types[cls] !== PieceType.CONTROL && types[cls] !== PieceType.UNKNOWN && pieces[cls]!.startsWith(SPACE_SYMBOL)) {
+            surface = surface.slice(1); // the "▁" became one " "
+            consumedBosWs = !this.rules.removeExtraWhitespaces;
+          }
+          if (surface.length > 0 || consumedBosWs) isBosWs = false;
         }
-        surface = piece.replaceAll(SPACE_SYMBOL, " ");
       }
-      text += surface;
-      if (isBosWs && (surface.length > 0 || consumedBosWs)) isBosWs = false;
+      if (surface.length > 0) {
+        parts.push(surface);
+        hasText = true;
+      }
     }
-    if (byteCount > 0) text += decodeUtf8Lenient(this.bytes, byteCount);
-    return text;
+    if (byteCount > 0) parts.push(decodeUtf8Lenient(this.bytes, byteCount));
+    return parts.join("");
+  }
+
+  private buildSurfaces(): string[] {
+    const { pieces, types } = this.vocab;
+    return pieces.map((piece, id) => {
+      const type = types[id];
+      if (type === PieceType.CONTROL || type === PieceType.BYTE) return "";
+      if (type === PieceType.UNKNOWN) return this.rules.unkSurface;
+      return piece.replaceAll(SPACE_SYMBOL, " ");
+    });
   }
 
   private growBytes(): void {

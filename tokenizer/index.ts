@@ -96,9 +96,7 @@ export class Tokenizer {
    */
   encode(text: string): number[] {
     if (typeof text !== "string") throw new InputError("BAD_TEXT", `tokenizer: encode expects a string, got ${typeof text}`);
-    const ids: number[] = [];
-    this.encoder.encode(normalize(toWellFormed(text), this.rules, this.matcher, this.symbolsHaveSpaces), ids);
-    return ids;
+    return this.encoder.encode(normalize(toWellFormed(text), this.rules, this.matcher, this.symbolsHaveSpaces));
   }
 
   /** Text of `ids`, as SentencePiece's `decode(ids)`. Throws InputError for an id out of range. */

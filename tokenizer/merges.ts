@@ -1,8 +1,6 @@
+import { ABSENT, PairTable } from "./pair-table.ts";
 import type { Vocab } from "./vocab.ts";
 
-/** Join bits: the code point occurs after / before another one inside a piece. */
-const JOINS_LEFT = 1;
-const JOINS_RIGHT = 2;
 /** Marks a cached pair whose concatenation is not a piece. */
 const NO_MERGE = -1;
 /** Cache size past which it is emptied rather than grown (bounds memory on adversarial input). */
@@ -29,19 +27,15 @@ export class MergeTable {
   /** Text of each key past the vocabulary (a character that is not a piece). */
   readonly extraKeyText: string[] = [];
   /**
-   * Bit 1: the code point occurs in some piece after its first character (it
-   * can end a merge's right side's start); bit 2: it occurs before the last
-   * character. Two adjacent characters can only ever end up in one piece if
-   * the left one has bit 2 and the right one bit 1; BPE can then run on the
-   * stretches between such cuts separately. Astral code points in `astralJoin`.
+   * Every pair of adjacent characters inside some piece, by their keys;
+   * built on first use. Where two adjacent characters are not such
+   * a pair, no merge can ever span them, so BPE can run on the stretches
+   * between such cuts separately.
    */
-  private readonly bmpJoin = new Uint8Array(0x10000);
-  private readonly astralJoin = new Map<number, number>();
+  private bigrams: PairTable | null = null;
 
-  /** Cached pairs: slots of (left, right, merged id or NO_MERGE); left -1 marks an empty slot. */
-  private slots: Int32Array;
-  private mask: number;
-  private cached = 0;
+  /** Cache of merged(): (left key, right key) → merged piece id or NO_MERGE. */
+  private readonly cache = new PairTable(1024);
 
   constructor(private readonly vocab: Vocab) {
     const { normalIds, size } = vocab;
@@ -58,10 +52,7 @@ export class MergeTable {
     for (const piece of normalIds.keys()) {
       addEdgeChar(piece);
       addEdgeChar(lastCodePoint(piece));
-      this.markJoins(piece);
     }
-    this.slots = new Int32Array(3 * 1024).fill(-1);
-    this.mask = 1023;
   }
 
   /** Symbol key of one code point, or -1 if it never takes part in a merge. */
@@ -69,23 +60,28 @@ export class MergeTable {
     return codePoint < 0x10000 ? this.bmpKeys[codePoint]! : (this.astralKeys.get(codePoint) ?? -1);
   }
 
-  /** False when no piece contains code point `left` directly followed by code point `right`'s kind of position. */
+  /**
+   * Whether characters with keys `left` and `right` (both >= 0) occur next to
+   * each other in some piece; if not, no merge ever spans them.
+   */
   canJoin(left: number, right: number): boolean {
-    const l = left < 0x10000 ? this.bmpJoin[left]! : (this.astralJoin.get(left) ?? 0);
-    const r = right < 0x10000 ? this.bmpJoin[right]! : (this.astralJoin.get(right) ?? 0);
-    return (l & JOINS_RIGHT) !== 0 && (r & JOINS_LEFT) !== 0;
+    this.bigrams ??= this.collectBigrams();
+    return this.bigrams.get(left, right) !== ABSENT;
   }
 
-  private markJoins(piece: string): void {
-    let first = true;
-    for (let i = 0; i < piece.length; ) {
-      const cp = piece.codePointAt(i)!;
-      i += cp > 0xffff ? 2 : 1;
-      const bits = (first ? 0 : JOINS_LEFT) | (i < piece.length ? JOINS_RIGHT : 0);
-      first = false;
-      if (cp < 0x10000) this.bmpJoin[cp] |= bits;
-      else this.astralJoin.set(cp, (this.astralJoin.get(cp) ?? 0) | bits);
+  private collectBigrams(): PairTable {
+    const bigrams = new PairTable(4096);
+    for (const piece of this.vocab.normalIds.keys()) {
+      let prev = -1;
+      for (let i = 0; i < piece.length; ) {
+        const cp = piece.codePointAt(i)!;
+        i += cp > 0xffff ? 2 : 1;
+        const key = this.charKey(cp);
+        if (prev >= 0 && key >= 0) bigrams.set(prev, key, 1);
+        prev = key;
+      }
     }
+    return bigrams;
   }
 
   /** Text a key stands for. */
@@ -95,59 +91,18 @@ export class MergeTable {
 
   /** Id of the piece spelled by text(left) + text(right), or -1. Keys must be >= 0. */
   merged(left: number, right: number): number {
-    let slot = hashPair(left, right) & this.mask;
-    for (;;) {
-      const at = slot * 3;
-      const l = this.slots[at]!;
-      if (l === -1) break;
-      if (l === left && this.slots[at + 1] === right) return this.slots[at + 2]!;
-      slot = (slot + 1) & this.mask;
-    }
+    const cached = this.cache.get(left, right);
+    if (cached !== ABSENT) return cached;
     const merged = this.vocab.normalIds.get(this.keyText(left) + this.keyText(right)) ?? NO_MERGE;
-    this.remember(left, right, merged);
+    if (this.cache.size >= MAX_CACHED_PAIRS) this.cache.clear();
+    this.cache.set(left, right, merged);
     return merged;
-  }
-
-  private remember(left: number, right: number, merged: number): void {
-    if (this.cached >= MAX_CACHED_PAIRS) {
-      this.slots.fill(-1);
-      this.cached = 0;
-    } else if (2 * (this.cached + 1) > this.mask + 1) {
-      this.grow();
-    }
-    this.insert(left, right, merged);
-    this.cached++;
-  }
-
-  private insert(left: number, right: number, merged: number): void {
-    let slot = hashPair(left, right) & this.mask;
-    while (this.slots[slot * 3] !== -1) slot = (slot + 1) & this.mask;
-    const at = slot * 3;
-    this.slots[at] = left;
-    this.slots[at + 1] = right;
-    this.slots[at + 2] = merged;
-  }
-
-  private grow(): void {
-    const old = this.slots;
-    const capacity = (this.mask + 1) * 2;
-    this.slots = new Int32Array(capacity * 3).fill(-1);
-    this.mask = capacity - 1;
-    for (let at = 0; at < old.length; at += 3) {
-      if (old[at] !== -1) this.insert(old[at]!, old[at + 1]!, old[at + 2]!);
-    }
   }
 
   private setCharKey(codePoint: number, key: number): void {
     if (codePoint < 0x10000) this.bmpKeys[codePoint] = key;
     else this.astralKeys.set(codePoint, key);
   }
-}
-
-function hashPair(left: number, right: number): number {
-  let h = Math.imul(left, 0x9e3779b1) ^ Math.imul(right + 0x7f4a7c15, 0x85ebca77);
-  h ^= h >>> 15;
-  return Math.imul(h, 0x2c1b3c6d) >>> 0;
 }
 
 function lastCodePoint(text: string): string {

@@ -1,18 +1,19 @@
 /**
  * Max-heap of candidate merges, ordered as bpe_model.cc's agenda: higher
- * score first, and on equal scores the leftmost pair first. Entries live in
- * parallel typed arrays that grow by doubling and are reused between calls.
+ * score first, and on equal scores the leftmost pair first.
+ *
+ * Entry layout, 4 × 32 bits per entry in one buffer so a heap level touches
+ * one cache line: [score (float32), left symbol, merged length, merged id].
+ * The buffer grows by doubling and is reused between calls.
  */
+const STRIDE = 4;
+
 export class PairHeap {
   size = 0;
-  // Per entry: score of the merged piece, left symbol index, combined length, merged piece id.
-  private score = new Float32Array(64);
-  private left = new Int32Array(64);
-  private length = new Int32Array(64);
-  private merged = new Int32Array(64);
+  private ints = new Int32Array(64 * STRIDE);
+  private floats = new Float32Array(this.ints.buffer);
 
   /** The entry popped last. */
-  topScore = 0;
   topLeft = 0;
   topLength = 0;
   topMerged = 0;
@@ -21,78 +22,98 @@ export class PairHeap {
     this.size = 0;
   }
 
+  /** Adds an entry without restoring heap order; call heapify() before pop(). */
+  append(score: number, left: number, length: number, merged: number): void {
+    if (this.size * STRIDE === this.ints.length) this.grow();
+    const at = this.size++ * STRIDE;
+    this.floats[at] = score;
+    this.ints[at + 1] = left;
+    this.ints[at + 2] = length;
+    this.ints[at + 3] = merged;
+  }
+
+  /** Restores heap order after append() calls (Floyd's bottom-up construction, O(n)). */
+  heapify(): void {
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
   push(score: number, left: number, length: number, merged: number): void {
-    if (this.size === this.score.length) this.grow();
-    let i = this.size++;
+    this.append(score, left, length, merged);
+    const { ints, floats } = this;
+    let i = this.size - 1;
     // Sift up: move parents that rank below the new entry down one level.
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const ps = this.score[parent]!;
-      if (ps > score || (ps === score && this.left[parent]! <= left)) break;
-      this.move(parent, i);
+      const p = parent * STRIDE;
+      const ps = floats[p]!;
+      if (ps > score || (ps === score && ints[p + 1]! <= left)) break;
+      this.copy(p, i * STRIDE);
       i = parent;
     }
-    this.set(i, score, left, length, merged);
+    const at = i * STRIDE;
+    floats[at] = score;
+    ints[at + 1] = left;
+    ints[at + 2] = length;
+    ints[at + 3] = merged;
   }
 
-  /** Removes the best entry into topScore/topLeft/topLength/topMerged. */
+  /** Removes the best entry into topLeft/topLength/topMerged. */
   pop(): void {
-    this.topScore = this.score[0]!;
-    this.topLeft = this.left[0]!;
-    this.topLength = this.length[0]!;
-    this.topMerged = this.merged[0]!;
+    const { ints } = this;
+    this.topLeft = ints[1]!;
+    this.topLength = ints[2]!;
+    this.topMerged = ints[3]!;
     const last = --this.size;
     if (last === 0) return;
-    const score = this.score[last]!;
-    const left = this.left[last]!;
-    const length = this.length[last]!;
-    const merged = this.merged[last]!;
-    let i = 0;
+    this.copy(last * STRIDE, 0);
+    this.siftDown(0);
+  }
+
+  private siftDown(i: number): void {
+    const { ints, floats, size } = this;
+    const at0 = i * STRIDE;
+    const score = floats[at0]!;
+    const left = ints[at0 + 1]!;
+    const length = ints[at0 + 2]!;
+    const merged = ints[at0 + 3]!;
     for (;;) {
       let child = 2 * i + 1;
-      if (child >= last) break;
-      if (child + 1 < last && this.ranksAbove(child + 1, child)) child++;
-      const cs = this.score[child]!;
-      if (score > cs || (score === cs && left <= this.left[child]!)) break;
-      this.move(child, i);
+      if (child >= size) break;
+      let c = child * STRIDE;
+      if (child + 1 < size) {
+        const d = c + STRIDE;
+        const cs = floats[c]!;
+        const ds = floats[d]!;
+        if (ds > cs || (ds === cs && ints[d + 1]! < ints[c + 1]!)) {
+          child++;
+          c = d;
+        }
+      }
+      const cs = floats[c]!;
+      if (score > cs || (score === cs && left <= ints[c + 1]!)) break;
+      this.copy(c, i * STRIDE);
       i = child;
     }
-    this.set(i, score, left, length, merged);
+    const at = i * STRIDE;
+    floats[at] = score;
+    ints[at + 1] = left;
+    ints[at + 2] = length;
+    ints[at + 3] = merged;
   }
 
-  private ranksAbove(a: number, b: number): boolean {
-    const sa = this.score[a]!;
-    const sb = this.score[b]!;
-    return sa > sb || (sa === sb && this.left[a]! < this.left[b]!);
-  }
-
-  private move(from: number, to: number): void {
-    this.score[to] = this.score[from]!;
-    this.left[to] = this.left[from]!;
-    this.length[to] = this.length[from]!;
-    this.merged[to] = this.merged[from]!;
-  }
-
-  private set(i: number, score: number, left: number, length: number, merged: number): void {
-    this.score[i] = score;
-    this.left[i] = left;
-    this.length[i] = length;
-    this.merged[i] = merged;
+  /** Copies the entry at int offset `from` to int offset `to`. */
+  private copy(from: number, to: number): void {
+    const { ints } = this;
+    ints[to] = ints[from]!; // score bits, copied as an int
+    ints[to + 1] = ints[from + 1]!;
+    ints[to + 2] = ints[from + 2]!;
+    ints[to + 3] = ints[from + 3]!;
   }
 
   private grow(): void {
-    const n = this.score.length * 2;
-    const score = new Float32Array(n);
-    score.set(this.score);
-    const left = new Int32Array(n);
-    left.set(this.left);
-    const length = new Int32Array(n);
-    length.set(this.length);
-    const merged = new Int32Array(n);
-    merged.set(this.merged);
-    this.score = score;
-    this.left = left;
-    this.length = length;
-    this.merged = merged;
+    const ints = new Int32Array(this.ints.length * 2);
+    ints.set(this.ints);
+    this.ints = ints;
+    this.floats = new Float32Array(ints.buffer);
   }
 }

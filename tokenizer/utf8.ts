@@ -18,28 +18,40 @@ export function toWellFormed(text: string): string {
 }
 
 /**
- * Appends `map[b]` for each UTF-8 byte b of `text[start, end)`, which must be
- * well-formed (byte fallback turns each byte into its `<0xXX>` piece id).
+ * Writes the UTF-8 of `text[start, end)` (well-formed) into `dst`, which must
+ * hold 3 bytes per code unit; returns the byte count.
  */
-export function pushUtf8(out: number[], text: string, start: number, end: number, map: Int32Array): void {
+export function utf8Encode(text: string, start: number, end: number, dst: Uint8Array): number {
+  let n = 0;
   for (let i = start; i < end; i++) {
     let c = text.charCodeAt(i);
     if (c < 0x80) {
-      out.push(map[c]!);
+      dst[n++] = c;
     } else if (c < 0x800) {
-      out.push(map[0xc0 | (c >> 6)]!, map[0x80 | (c & 0x3f)]!);
+      dst[n++] = 0xc0 | (c >> 6);
+      dst[n++] = 0x80 | (c & 0x3f);
     } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
       c = ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00) + 0x10000;
-      out.push(map[0xf0 | (c >> 18)]!, map[0x80 | ((c >> 12) & 0x3f)]!, map[0x80 | ((c >> 6) & 0x3f)]!, map[0x80 | (c & 0x3f)]!);
+      dst[n++] = 0xf0 | (c >> 18);
+      dst[n++] = 0x80 | ((c >> 12) & 0x3f);
+      dst[n++] = 0x80 | ((c >> 6) & 0x3f);
+      dst[n++] = 0x80 | (c & 0x3f);
     } else {
-      out.push(map[0xe0 | (c >> 12)]!, map[0x80 | ((c >> 6) & 0x3f)]!, map[0x80 | (c & 0x3f)]!);
+      dst[n++] = 0xe0 | (c >> 12);
+      dst[n++] = 0x80 | ((c >> 6) & 0x3f);
+      dst[n++] = 0x80 | (c & 0x3f);
     }
   }
+  return n;
 }
 
 function isTrail(b: number): boolean {
   return (b & 0xc0) === 0x80;
 }
+
+/** Code units collected before each String.fromCharCode call. */
+const CHUNK = 4096;
+const chunkUnits = new Uint16Array(CHUNK + 2);
 
 /**
  * Decodes bytes as SentencePiece renders a run of byte pieces: valid
@@ -47,16 +59,21 @@ function isTrail(b: number): boolean {
  */
 export function decodeUtf8Lenient(bytes: ArrayLike<number>, length = bytes.length): string {
   let out = "";
+  let n = 0;
   let i = 0;
   while (i < length) {
+    if (n >= CHUNK) {
+      out += String.fromCharCode.apply(null, chunkUnits.subarray(0, n) as unknown as number[]);
+      n = 0;
+    }
     const b0 = bytes[i]!;
     if (b0 < 0x80) {
-      out += String.fromCharCode(b0);
+      chunkUnits[n++] = b0;
       i++;
       continue;
     }
     const left = length - i;
-    let cp = -1;
+    let cp = 0xfffd;
     let len = 1;
     if ((b0 & 0xe0) === 0xc0 && left >= 2) {
       const b1 = bytes[i + 1]!;
@@ -74,10 +91,15 @@ export function decodeUtf8Lenient(bytes: ArrayLike<number>, length = bytes.lengt
       const c = ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f);
       if (isTrail(b1) && isTrail(b2) && isTrail(b3) && c >= 0x10000 && c <= 0x10ffff) [cp, len] = [c, 4];
     }
-    out += cp < 0 ? "\ufffd" : String.fromCodePoint(cp);
+    if (cp > 0xffff) {
+      chunkUnits[n++] = 0xd800 + ((cp - 0x10000) >> 10);
+      chunkUnits[n++] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+    } else {
+      chunkUnits[n++] = cp;
+    }
     i += len;
   }
-  return out;
+  return out + String.fromCharCode.apply(null, chunkUnits.subarray(0, n) as unknown as number[]);
 }
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
