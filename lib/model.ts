@@ -91,12 +91,11 @@ export class NeedleModel {
       throw new InputError("BAD_MAX_TOKENS", `maxTokens must be an integer from 0 to ${this.maxDecoderLength - 1} (maxDecoderLength - 1), got ${maxTokens}`);
     }
     this.encode(encoderIds);
-    const wasm = this.#engine();
     const out: number[] = [];
     let token = eos;
     for (let pos = 0; pos < maxTokens; pos++) {
       this.decodeStep(token, pos);
-      token = wasm.argmax_f32(wasm.logits_ptr(), this.config.vocab_size);
+      token = this.argmax();
       if (token === eos) break;
       out.push(token);
     }
@@ -147,6 +146,12 @@ export class NeedleModel {
     wasm.decode_step(token, pos);
     this.#decoded = pos + 1;
     return this.#logits;
+  }
+
+  /** Advanced: the id of the largest logit of the last decodeStep (first one on ties, as numpy). */
+  argmax(): number {
+    const wasm = this.#engine();
+    return wasm.argmax_f32(wasm.logits_ptr(), this.config.vocab_size);
   }
 
   /** Release the engine instance; the model cannot be used afterwards. */
