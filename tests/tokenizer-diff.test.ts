@@ -151,6 +151,11 @@ function makeCase(name: string, model: Uint8Array, seed: number, textCount: numb
   const rng = new Rng(seed);
   const pieceTexts = Array.from({ length: tok.vocabSize }, (_, i) => tok.idToPiece(i).replaceAll("\u2581", " "));
   const texts = Array.from({ length: textCount }, () => randomText(rng, pieceTexts, extraLiterals));
+  // Long texts (> 256 UTF-16 units) with repeated stretches, for the encoder's per-call stretch memo.
+  for (let k = 0; k < textCount / 50; k++) {
+    const parts = Array.from({ length: rng.int(10, 40) }, () => randomText(rng, pieceTexts, extraLiterals));
+    texts.push(Array.from({ length: rng.int(2, 4) }, () => parts.join(rng.pick([" ", "", "\n"]))).join(" "));
+  }
   const pieceQueries = [...Array.from({ length: 300 }, () => tok.idToPiece(rng.int(0, tok.vocabSize - 1))), "", "no such piece", "<unk>", "<s>", "▁", "<0x0A>"];
   return { name, model, texts, idSeqs: randomIdSeqs(rng, tok, seqCount), pieceQueries };
 }
@@ -265,6 +270,7 @@ for (const [k, c] of cases.entries()) {
 
 test("the comparison covered at least 10,000 strings on the fixture and on the trained model", () => {
   assert.ok(cases[0]!.texts.length >= 10_000 && cases[1]!.texts.length >= 10_000);
+  assert.ok(cases[0]!.texts.filter((t) => t.length > 256).length >= 200, "long texts exercise the stretch memo");
   console.log(`  compared ${totals.texts} strings and ${totals.seqs} id sequences on ${cases.length} models with SentencePiece`);
 });
 

@@ -25,6 +25,11 @@ import type { Vocab } from "./vocab.ts";
  *    unknown symbols becomes one unknown id. A symbol whose text is a control
  *    piece (only in hand-edited models) is an error, as in SentencePiece.
  */
+/** Inputs shorter than this (UTF-16 units) skip the stretch memo: too little repetition to pay for it. */
+const MEMO_MIN_TEXT = 256;
+/** Longest stretch remembered. */
+const MEMO_MAX_STRETCH = 64;
+
 export class BpeEncoder {
   // Per symbol (index = position in the initial split); grown as needed and reused.
   // start/end: UTF-16 offsets of the symbol's text; end === start once merged away.
@@ -48,6 +53,8 @@ export class BpeEncoder {
   /** UNUSED merged text → the texts of the two symbols last queued to form it. */
   private readonly revMerge = new Map<string, [string, string]>();
   private prevWasUnknown = false;
+  /** Results of the stretches merged so far in this call, by text. */
+  private readonly memo = new Map<string, Int32Array>();
   /** Output ids of the call in progress. */
   private ids = new Int32Array(1024);
   private idCount = 0;
@@ -107,16 +114,29 @@ export class BpeEncoder {
     // so each stretch between cuts is merged on its own, with a small heap;
     // the result is the same as one pass over the whole text. Not with
     // UNUSED pieces, whose resegmentation depends on the global queue order.
+    // A stretch's result depends only on its text, so in long inputs repeated
+    // stretches (words, JSON keys) reuse the first one's result; the memo
+    // lives for this call only.
     this.revMerge.clear();
     if (this.vocab.hasUnused) {
       this.mergeRange(text, 0, count);
     } else {
+      const memo = n >= MEMO_MIN_TEXT ? this.memo : null;
       let from = 0;
       for (let i = 1; i <= count; i++) {
         if (i < count && key[i - 1]! >= 0 && key[i]! >= 0 && merges.canJoin(key[i - 1]!, key[i]!)) continue;
-        if (i - from > 1) this.mergeRange(text, from, i);
+        if (i - from > 1) {
+          const stretch = memo !== null && end[i - 1]! - start[from]! <= MEMO_MAX_STRETCH ? text.slice(start[from], end[i - 1]) : null;
+          const known = stretch === null ? undefined : memo!.get(stretch);
+          if (known !== undefined) this.replay(from, i, count, known);
+          else {
+            this.mergeRange(text, from, i);
+            if (stretch !== null) memo!.set(stretch, this.record(from, i));
+          }
+        }
         from = i;
       }
+      memo?.clear();
     }
 
     // 3–4. Ids.
@@ -175,6 +195,36 @@ export class BpeEncoder {
       this.queuePair(text, prev[left]!, left);
       this.queuePair(text, left, next[left]!);
     }
+  }
+
+  /** The merged symbols of [from, to) as (length, key) pairs. */
+  private record(from: number, to: number): Int32Array {
+    const { start, end, key, next } = this;
+    let n = 0;
+    for (let i = from; i >= 0 && i < to; i = next[i]!) n++;
+    const result = new Int32Array(2 * n);
+    let k = 0;
+    for (let i = from; i >= 0 && i < to; i = next[i]!) {
+      result[k++] = end[i]! - start[i]!;
+      result[k++] = key[i]!;
+    }
+    return result;
+  }
+
+  /** Lays out a recorded result over the unmerged symbols [from, to) of `count`. */
+  private replay(from: number, to: number, count: number, result: Int32Array): void {
+    const { start, end, key, prev, next } = this;
+    let pos = start[from]!;
+    const last = from + result.length / 2 - 1;
+    for (let k = 0, i = from; i <= last; k += 2, i++) {
+      start[i] = pos;
+      pos += result[k]!;
+      end[i] = pos;
+      key[i] = result[k + 1]!;
+      if (i > from) prev[i] = i - 1;
+      next[i] = i < last ? i + 1 : to < count ? to : -1;
+    }
+    if (to < count) prev[to] = last;
   }
 
   /** SentencePiece's MaybeAddNewSymbolPair, for symbols inside the range being merged. */
