@@ -1,7 +1,7 @@
 // The Wasm engine: its exports as a typed record, and a small hand-written
-// instantiate (the module imports nothing).
+// instantiate (the module imports nothing; lib/wasm-module.ts finds it).
 
-import { NeedleError } from "./errors.ts";
+import { engineModule } from "./wasm-module.ts";
 
 /** Exports of build/needle.wasm (see assembly/index.ts). Pointers are byte offsets. */
 export interface EngineExports {
@@ -36,29 +36,6 @@ export interface EngineExports {
     keyIds: number, padId: number, nHeads: number, nKvHeads: number, headDim: number, scores: number): void;
   gated_add_f32(x: number, y: number, gate: number, n: number): void;
   ffn_act_f32(h: number, rows: number, dFF: number, kind: number): void;
-}
-
-let defaultModule: Promise<WebAssembly.Module> | undefined;
-
-/** Compile build/needle.wasm once per process (or use the module a caller supplies). */
-export function engineModule(supplied?: WebAssembly.Module): Promise<WebAssembly.Module> {
-  if (supplied) return Promise.resolve(supplied);
-  defaultModule ??= compileDefault();
-  return defaultModule;
-}
-
-async function compileDefault(): Promise<WebAssembly.Module> {
-  const url = new URL("../build/needle.wasm", import.meta.url);
-  let bytes: Uint8Array<ArrayBuffer>;
-  if (url.protocol === "file:") {
-    const fs = await import("node:fs/promises");
-    bytes = new Uint8Array(await fs.readFile(url));
-  } else {
-    const response = await fetch(url);
-    if (!response.ok) throw new NeedleError("WASM_NOT_FOUND", `needle.wasm: ${url.href} answered HTTP ${response.status}`);
-    bytes = new Uint8Array(await response.arrayBuffer());
-  }
-  return WebAssembly.compile(bytes);
 }
 
 /** A fresh engine instance with its own linear memory. */

@@ -7,3 +7,7 @@ export { Tokenizer } from "../tokenizer/index.ts";
 export type { NeedleConfig, Activation } from "./config.ts";
 export type { Source } from "./source.ts";
 export { NeedleError, PickleError, CheckpointError, TokenizerError, InputError, SourceError } from "./errors.ts";
+export { Needle, OutputParseError } from "./session.ts";
+export type { NeedleLoadOptions, CallOptions, CallResult, CallItem, StreamEvent, ToolChoice, OpenAIToolCall, RankedTool, Prompt } from "./session.ts";
+export type { ToolCall } from "./prompt.ts";
+export type { ToolSpec, OpenAITool, OpenAIResponsesTool, ToolsInput } from "./tools.ts";
