@@ -3,6 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { InputError, NeedleError, SourceError, TokenizerError } from "../lib/errors.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
+import { decodeUtf8Strict } from "../tokenizer/utf8.ts";
 import {
   bytesField,
   editModel,
@@ -12,6 +13,7 @@ import {
   PIECE,
   readFields,
   readJson,
+  Rng,
   varint,
   writeFields,
   type PieceRecord,
@@ -207,6 +209,22 @@ test("encode rejects non-strings with an InputError", () => {
     assert.unreachable("should throw");
   } catch (err) {
     assert.ok(err instanceof InputError);
+  }
+});
+
+test("the strict UTF-8 decoder used for piece texts agrees with TextDecoder (fatal) on random bytes", () => {
+  const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const rng = new Rng(99);
+  const interesting = [0x00, 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f, 0x90, 0x8f];
+  for (let k = 0; k < 20000; k++) {
+    const bytes = Uint8Array.from({ length: rng.int(0, k % 100 === 0 ? 400 : 8) }, () => (rng.chance(0.7) ? rng.pick(interesting) : rng.int(0, 255)));
+    let want: string | null;
+    try {
+      want = fatal.decode(bytes);
+    } catch {
+      want = null;
+    }
+    assert.is(decodeUtf8Strict(bytes, 0, bytes.length), want, `bytes ${Array.from(bytes)}`);
   }
 });
 

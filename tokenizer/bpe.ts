@@ -6,6 +6,13 @@ import { PairHeap } from "./pair-heap.ts";
 import { utf8Encode } from "./utf8.ts";
 import type { Vocab } from "./vocab.ts";
 
+/** Inputs shorter than this (UTF-16 units) skip the stretch memo: too little repetition to pay for it. */
+const MEMO_MIN_TEXT = 256;
+/** Longest stretch remembered. */
+const MEMO_MAX_STRETCH = 64;
+/** Scratch buffers above this many entries are dropped after the call instead of kept. */
+const KEEP_SCRATCH = 1 << 16;
+
 /**
  * BPE segmentation of normalized text, after SentencePiece's bpe::Model::Encode
  * (bpe_model.cc) and the id post-processing of
@@ -25,11 +32,6 @@ import type { Vocab } from "./vocab.ts";
  *    unknown symbols becomes one unknown id. A symbol whose text is a control
  *    piece (only in hand-edited models) is an error, as in SentencePiece.
  */
-/** Inputs shorter than this (UTF-16 units) skip the stretch memo: too little repetition to pay for it. */
-const MEMO_MIN_TEXT = 256;
-/** Longest stretch remembered. */
-const MEMO_MAX_STRETCH = 64;
-
 export class BpeEncoder {
   // Per symbol (index = position in the initial split); grown as needed and reused.
   // start/end: UTF-16 offsets of the symbol's text; end === start once merged away.
@@ -157,6 +159,9 @@ export class BpeEncoder {
     this.idCount = 0;
     const out = new Array<number>(idCount);
     for (let k = 0; k < idCount; k++) out[k] = this.ids[k]!;
+    if (this.start.length > KEEP_SCRATCH) this.reserve(0, true);
+    if (this.ids.length > KEEP_SCRATCH) this.ids = new Int32Array(1024);
+    this.heap.release(KEEP_SCRATCH);
     return out;
   }
 
@@ -292,9 +297,10 @@ export class BpeEncoder {
     this.prevWasUnknown = true;
   }
 
-  private reserve(n: number): void {
-    if (this.start.length >= n) return;
-    const size = Math.max(n, this.start.length * 2, 64);
+  /** Makes room for `n` symbols (or, with `shrink`, drops big buffers). */
+  private reserve(n: number, shrink = false): void {
+    if (this.start.length >= n && !shrink) return;
+    const size = shrink ? 0 : Math.max(n, this.start.length * 2, 64);
     this.start = new Int32Array(size);
     this.end = new Int32Array(size);
     this.prev = new Int32Array(size);

@@ -4,7 +4,7 @@ import type { Vocab } from "./vocab.ts";
 /** Marks a cached pair whose concatenation is not a piece. */
 const NO_MERGE = -1;
 /** Cache size past which it is emptied rather than grown (bounds memory on adversarial input). */
-const MAX_CACHED_PAIRS = 1 << 21;
+const MAX_CACHED_PAIRS = 1 << 18;
 
 /**
  * Which two adjacent symbols may merge, looked up by integer keys.

@@ -22,6 +22,15 @@ export class PairHeap {
     this.size = 0;
   }
 
+  /** Empties the heap and gives back its memory if it holds room for more than `keep` entries. */
+  release(keep: number): void {
+    this.size = 0;
+    if (this.ints.length > keep * STRIDE) {
+      this.ints = new Int32Array(64 * STRIDE);
+      this.floats = new Float32Array(this.ints.buffer);
+    }
+  }
+
   /** Adds an entry without restoring heap order; call heapify() before pop(). */
   append(score: number, left: number, length: number, merged: number): void {
     if (this.size * STRIDE === this.ints.length) this.grow();

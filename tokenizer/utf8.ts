@@ -78,18 +78,27 @@ export function decodeUtf8Lenient(bytes: ArrayLike<number>, length = bytes.lengt
     if ((b0 & 0xe0) === 0xc0 && left >= 2) {
       const b1 = bytes[i + 1]!;
       const c = ((b0 & 0x1f) << 6) | (b1 & 0x3f);
-      if (isTrail(b1) && c >= 0x80) [cp, len] = [c, 2];
+      if (isTrail(b1) && c >= 0x80) {
+        cp = c;
+        len = 2;
+      }
     } else if ((b0 & 0xf0) === 0xe0 && left >= 3) {
       const b1 = bytes[i + 1]!;
       const b2 = bytes[i + 2]!;
       const c = ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f);
-      if (isTrail(b1) && isTrail(b2) && c >= 0x800 && (c < 0xd800 || c > 0xdfff)) [cp, len] = [c, 3];
+      if (isTrail(b1) && isTrail(b2) && c >= 0x800 && (c < 0xd800 || c > 0xdfff)) {
+        cp = c;
+        len = 3;
+      }
     } else if ((b0 & 0xf8) === 0xf0 && left >= 4) {
       const b1 = bytes[i + 1]!;
       const b2 = bytes[i + 2]!;
       const b3 = bytes[i + 3]!;
       const c = ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f);
-      if (isTrail(b1) && isTrail(b2) && isTrail(b3) && c >= 0x10000 && c <= 0x10ffff) [cp, len] = [c, 4];
+      if (isTrail(b1) && isTrail(b2) && isTrail(b3) && c >= 0x10000 && c <= 0x10ffff) {
+        cp = c;
+        len = 4;
+      }
     }
     if (cp > 0xffff) {
       chunkUnits[n++] = 0xd800 + ((cp - 0x10000) >> 10);
@@ -103,7 +112,7 @@ export function decodeUtf8Lenient(bytes: ArrayLike<number>, length = bytes.lengt
 }
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-/** Longest input decoded in JS; longer strings go to TextDecoder (cheaper to call per string only when long). */
+/** Longest input decoded in JS; longer ones go to TextDecoder, whose per-call cost only pays off then. */
 const SHORT_STRING = 256;
 const units = new Uint16Array(SHORT_STRING);
 
