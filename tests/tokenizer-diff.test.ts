@@ -151,10 +151,17 @@ function makeCase(name: string, model: Uint8Array, seed: number, textCount: numb
   const rng = new Rng(seed);
   const pieceTexts = Array.from({ length: tok.vocabSize }, (_, i) => tok.idToPiece(i).replaceAll("\u2581", " "));
   const texts = Array.from({ length: textCount }, () => randomText(rng, pieceTexts, extraLiterals));
-  // Long texts (> 256 UTF-16 units) with repeated stretches, for the encoder's per-call stretch memo.
-  for (let k = 0; k < textCount / 50; k++) {
-    const parts = Array.from({ length: rng.int(10, 40) }, () => randomText(rng, pieceTexts, extraLiterals));
-    texts.push(Array.from({ length: rng.int(2, 4) }, () => parts.join(rng.pick([" ", "", "\n"]))).join(" "));
+  // Long texts (> 256 UTF-16 units) with repeated stretches, for the encoder's per-call stretch memo,
+  // and a few of over 25,000 characters, which the encoder takes in several blocks.
+  const longText = (parts: number, copies: number) => {
+    const pieces = Array.from({ length: parts }, () => randomText(rng, pieceTexts, extraLiterals));
+    return Array.from({ length: copies }, () => pieces.join(rng.pick([" ", "", "\n"]))).join(" ");
+  };
+  for (let k = 0; k < textCount / 50; k++) texts.push(longText(rng.int(10, 40), rng.int(2, 4)));
+  for (let k = 0; k < textCount / 1000; k++) {
+    let t = "";
+    while (t.length < 25_000) t += longText(200, 3);
+    texts.push(t);
   }
   const pieceQueries = [...Array.from({ length: 300 }, () => tok.idToPiece(rng.int(0, tok.vocabSize - 1))), "", "no such piece", "<unk>", "<s>", "▁", "<0x0A>"];
   return { name, model, texts, idSeqs: randomIdSeqs(rng, tok, seqCount), pieceQueries };
@@ -271,6 +278,7 @@ for (const [k, c] of cases.entries()) {
 test("the comparison covered at least 10,000 strings on the fixture and on the trained model", () => {
   assert.ok(cases[0]!.texts.length >= 10_000 && cases[1]!.texts.length >= 10_000);
   assert.ok(cases[0]!.texts.filter((t) => t.length > 256).length >= 200, "long texts exercise the stretch memo");
+  assert.ok(cases[0]!.texts.filter((t) => t.length > 25_000).length >= 10, "very long texts span several encoder blocks");
   console.log(`  compared ${totals.texts} strings and ${totals.seqs} id sequences on ${cases.length} models with SentencePiece`);
 });
 

@@ -10,6 +10,8 @@ import type { Vocab } from "./vocab.ts";
 const MEMO_MIN_TEXT = 256;
 /** Longest stretch remembered. */
 const MEMO_MAX_STRETCH = 64;
+/** Symbols per block (a block runs on to the next cut). */
+const BLOCK = 1 << 13;
 /** Scratch buffers above this many entries are dropped after the call instead of kept. */
 const KEEP_SCRATCH = 1 << 16;
 
@@ -43,6 +45,8 @@ export class BpeEncoder {
   private key = new Int32Array(0);
   /** Output id of a frozen user-defined symbol, -1 for ordinary symbols. */
   private frozenId = new Int32Array(0);
+  /** 1 where no merge can span this symbol and the one before it. */
+  private cutBefore = new Uint8Array(0);
   private readonly heap = new PairHeap();
   /** Symbol range being merged. */
   private from = 0;
@@ -75,83 +79,24 @@ export class BpeEncoder {
     }
   }
 
-  /** The ids of `text` (already normalized). */
+  /**
+   * The ids of `text` (already normalized). The text is processed in blocks
+   * of about BLOCK symbols ending at a cut, so the per-symbol scratch stays
+   * small whatever the input size (except for a model with UNUSED pieces,
+   * which is processed whole).
+   */
   encode(text: string): number[] {
     const n = text.length;
     if (n === 0) return [];
-    this.reserve(n);
     this.idCount = 0; // a previous call may have thrown midway
-    const { start, end, prev, next, key, frozenId, merges, matcher } = this;
-
-    // 1. Initial symbols.
-    let count = 0;
-    for (let pos = 0; pos < n; ) {
-      let len = matcher === null ? 0 : matcher.match(text, pos);
-      if (len > 0) {
-        key[count] = -1;
-        frozenId[count] = matcher!.lastValue;
-      } else {
-        let cp = text.charCodeAt(pos);
-        len = 1;
-        if (cp >= 0xd800 && cp <= 0xdbff && pos + 1 < n) {
-          const low = text.charCodeAt(pos + 1);
-          if (low >= 0xdc00 && low <= 0xdfff) {
-            cp = ((cp - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
-            len = 2;
-          }
-        }
-        key[count] = merges.charKey(cp);
-        frozenId[count] = -1;
-      }
-      start[count] = pos;
-      end[count] = pos + len;
-      prev[count] = count - 1;
-      next[count] = count + 1;
-      count++;
-      pos += len;
-    }
-    next[count - 1] = -1;
-
-    // 2. Merge. No pair across a cut can ever merge (see MergeTable.canJoin),
-    // so each stretch between cuts is merged on its own, with a small heap;
-    // the result is the same as one pass over the whole text. Not with
-    // UNUSED pieces, whose resegmentation depends on the global queue order.
-    // A stretch's result depends only on its text, so in long inputs repeated
-    // stretches (words, JSON keys) reuse the first one's result; the memo
-    // lives for this call only.
-    this.revMerge.clear();
-    if (this.vocab.hasUnused) {
-      this.mergeRange(text, 0, count);
-    } else {
-      const memo = n >= MEMO_MIN_TEXT ? this.memo : null;
-      let from = 0;
-      for (let i = 1; i <= count; i++) {
-        if (i < count && key[i - 1]! >= 0 && key[i]! >= 0 && merges.canJoin(key[i - 1]!, key[i]!)) continue;
-        if (i - from > 1) {
-          const stretch = memo !== null && end[i - 1]! - start[from]! <= MEMO_MAX_STRETCH ? text.slice(start[from], end[i - 1]) : null;
-          const known = stretch === null ? undefined : memo!.get(stretch);
-          if (known !== undefined) this.replay(from, i, count, known);
-          else {
-            this.mergeRange(text, from, i);
-            if (stretch !== null) memo!.set(stretch, this.record(from, i));
-          }
-        }
-        from = i;
-      }
-      memo?.clear();
-    }
-
-    // 3–4. Ids.
     this.prevWasUnknown = false;
-    const types = this.vocab.types;
-    for (let i = 0; i !== -1; i = next[i]!) {
-      const id = frozenId[i]! >= 0 ? frozenId[i]! : this.outIdOfSymbol(text, i);
-      const type = types[id];
-      if (type === PieceType.NORMAL || type === PieceType.USER_DEFINED) {
-        this.pushId(id);
-        this.prevWasUnknown = false;
-      } else if (type === PieceType.UNUSED) this.resegment(text.slice(start[i], end[i]));
-      else this.emit(id, text, start[i]!, end[i]!);
+    this.revMerge.clear();
+    const whole = this.vocab.hasUnused;
+    const memo = !whole && n >= MEMO_MIN_TEXT ? this.memo : null;
+    try {
+      for (let pos = 0; pos < n; ) pos = this.encodeBlock(text, pos, whole, memo);
+    } finally {
+      memo?.clear();
     }
     // Ids collect in a reused typed array (growing a JS array by push is
     // slow for millions of ids); copy them out once at the exact size.
@@ -163,6 +108,87 @@ export class BpeEncoder {
     if (this.ids.length > KEEP_SCRATCH) this.ids = new Int32Array(1024);
     this.heap.release(KEEP_SCRATCH);
     return out;
+  }
+
+  /** Splits, merges and emits the symbols from `pos` to the first cut after BLOCK symbols (or the end); returns where it stopped. */
+  private encodeBlock(text: string, pos: number, whole: boolean, memo: Map<string, Int32Array> | null): number {
+    const n = text.length;
+    const { merges, matcher } = this;
+
+    // 1. Initial symbols: characters, or frozen user-defined symbols. cutBefore[i]:
+    // no merge can span symbols i-1 and i (see MergeTable.canJoin).
+    let count = 0;
+    while (pos < n) {
+      let len = matcher === null ? 0 : matcher.match(text, pos);
+      let symbolKey = -1;
+      let frozen = -1;
+      if (len > 0) frozen = matcher!.lastValue;
+      else {
+        let cp = text.charCodeAt(pos);
+        len = 1;
+        if (cp >= 0xd800 && cp <= 0xdbff && pos + 1 < n) {
+          const low = text.charCodeAt(pos + 1);
+          if (low >= 0xdc00 && low <= 0xdfff) {
+            cp = ((cp - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+            len = 2;
+          }
+        }
+        symbolKey = merges.charKey(cp);
+      }
+      const before = count === 0 ? -1 : this.key[count - 1]!;
+      const cut = count === 0 || before < 0 || symbolKey < 0 || !merges.canJoin(before, symbolKey);
+      if (cut && count >= BLOCK && !whole) break;
+      if (count === this.start.length) this.reserve(count + 1);
+      this.start[count] = pos;
+      this.end[count] = pos + len;
+      this.prev[count] = count - 1;
+      this.next[count] = count + 1;
+      this.key[count] = symbolKey;
+      this.frozenId[count] = frozen;
+      this.cutBefore[count] = cut ? 1 : 0;
+      count++;
+      pos += len;
+    }
+    const { start, end, next, frozenId, cutBefore } = this;
+    next[count - 1] = -1;
+
+    // 2. Merge. No pair across a cut can ever merge, so each stretch between
+    // cuts is merged on its own, with a small heap; the result is the same as
+    // one pass over the whole text. Not with UNUSED pieces, whose
+    // resegmentation depends on the global queue order. A stretch's result
+    // depends only on its text, so in long inputs repeated stretches (words,
+    // JSON keys) reuse the first one's result (`memo`, for this call only).
+    if (whole) {
+      this.mergeRange(text, 0, count);
+    } else {
+      let from = 0;
+      for (let i = 1; i <= count; i++) {
+        if (i < count && cutBefore[i] === 0) continue;
+        if (i - from > 1) {
+          const stretch = memo !== null && end[i - 1]! - start[from]! <= MEMO_MAX_STRETCH ? text.slice(start[from], end[i - 1]) : null;
+          const known = stretch === null ? undefined : memo!.get(stretch);
+          if (known !== undefined) this.replay(from, i, count, known);
+          else {
+            this.mergeRange(text, from, i);
+            if (stretch !== null) memo!.set(stretch, this.record(from, i));
+          }
+        }
+        from = i;
+      }
+    }
+
+    // 3–4. Ids.
+    const types = this.vocab.types;
+    for (let i = 0; i !== -1; i = next[i]!) {
+      const id = frozenId[i]! >= 0 ? frozenId[i]! : this.outIdOfSymbol(text, i);
+      const type = types[id];
+      if (type === PieceType.NORMAL || type === PieceType.USER_DEFINED) {
+        this.pushId(id);
+        this.prevWasUnknown = false;
+      } else if (type === PieceType.UNUSED) this.resegment(text.slice(start[i], end[i]));
+      else this.emit(id, text, start[i]!, end[i]!);
+    }
+    return pos;
   }
 
   private pushId(id: number): void {
@@ -297,15 +323,23 @@ export class BpeEncoder {
     this.prevWasUnknown = true;
   }
 
-  /** Makes room for `n` symbols (or, with `shrink`, drops big buffers). */
+  /** Makes room for `n` symbols, keeping the current ones (or, with `shrink`, drops the buffers). */
   private reserve(n: number, shrink = false): void {
     if (this.start.length >= n && !shrink) return;
-    const size = shrink ? 0 : Math.max(n, this.start.length * 2, 64);
-    this.start = new Int32Array(size);
-    this.end = new Int32Array(size);
-    this.prev = new Int32Array(size);
-    this.next = new Int32Array(size);
-    this.key = new Int32Array(size);
-    this.frozenId = new Int32Array(size);
+    const size = shrink ? 0 : Math.max(n, this.start.length * 2, 1024);
+    const grown = (old: Int32Array) => {
+      const a = new Int32Array(size);
+      if (!shrink) a.set(old);
+      return a;
+    };
+    this.start = grown(this.start);
+    this.end = grown(this.end);
+    this.prev = grown(this.prev);
+    this.next = grown(this.next);
+    this.key = grown(this.key);
+    this.frozenId = grown(this.frozenId);
+    const cut = new Uint8Array(size);
+    if (!shrink) cut.set(this.cutBefore);
+    this.cutBefore = cut;
   }
 }
