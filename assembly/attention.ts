@@ -1,53 +1,177 @@
-// Scaled dot-product attention for one query position over all heads, with
-// grouped-query heads (query head h reads kv head h / (nHeads / nKvHeads)).
+// Scaled dot-product attention for a block of query positions that share
+// their keys, all heads, grouped-query (query head h reads kv head
+// h / (nHeads / nKvHeads)). One query row at a time in the sense that no
+// score matrix is kept: at most four query vectors' scores at once.
 //
-//   q      [nHeads][headDim]                       f32
+//   q      row t at q + t*qStride floats: [nHeads][headDim]
 //   keys   row j at k + j*kvStride floats; kv head g at g*headDim in the row
 //   values row j at v + j*kvStride floats, same head layout
 //   keyIds [nKeys] i32: a key whose id equals padId is masked, as the
 //          reference masks padding (its score becomes the f32 minimum)
-//   out    [nHeads][headDim]
-//   scores [nKeys] scratch
+//   out    row t at out + t*outStride floats: [nHeads][headDim]
+//   scores [4][nKeys] scratch
+//
+// The query vectors of one kv head (group heads × nQ positions) are taken
+// four, two or one at a time, so each key and value row loaded feeds
+// several of them.
 
-import { dot_f32 } from "./matmul";
 import { softmax_f32 } from "./softmax";
 
 const MASKED: f32 = -3.4028234663852886e38;
 
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+@inline function at(base: usize, i: i32): usize {
+  return base + (<usize>i << 2);
+}
+
+// Query vector pointers of the current tile (up to four).
+let q0: usize = 0, q1: usize = 0, q2: usize = 0, q3: usize = 0;
+let o0: usize = 0, o1: usize = 0, o2: usize = 0, o3: usize = 0;
+
+/** Scaled, masked scores of `m` (1, 2 or 4) query vectors against every key, into rows of `scores`. */
+function scoreTile(m: i32, k: usize, kvStride: i32, nKeys: i32, keyIds: usize, padId: i32, hd: i32, scale: f32, scores: usize): void {
+  const hd4 = hd & ~3;
+  const row = <usize>kvStride << 2;
+  const rowBytes = <usize>nKeys << 2;
+  for (let j = 0; j < nKeys; j++) {
+    const kj = k + <usize>j * row;
+    const masked = load<i32>(at(keyIds, j)) == padId;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    if (m == 4) {
+      for (let e = 0; e < hd4; e += 4) {
+        const kv = v128.load(at(kj, e));
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(at(q0, e)), kv));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(at(q1, e)), kv));
+        a2 = f32x4.add(a2, f32x4.mul(v128.load(at(q2, e)), kv));
+        a3 = f32x4.add(a3, f32x4.mul(v128.load(at(q3, e)), kv));
+      }
+    } else if (m == 2) {
+      for (let e = 0; e < hd4; e += 4) {
+        const kv = v128.load(at(kj, e));
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(at(q0, e)), kv));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(at(q1, e)), kv));
+      }
+    } else {
+      for (let e = 0; e < hd4; e += 4) a0 = f32x4.add(a0, f32x4.mul(v128.load(at(q0, e)), v128.load(at(kj, e))));
+    }
+    let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+    for (let e = hd4; e < hd; e++) {
+      const kv = load<f32>(at(kj, e));
+      s0 += load<f32>(at(q0, e)) * kv;
+      if (m > 1) s1 += load<f32>(at(q1, e)) * kv;
+      if (m > 2) {
+        s2 += load<f32>(at(q2, e)) * kv;
+        s3 += load<f32>(at(q3, e)) * kv;
+      }
+    }
+    const s = at(scores, j);
+    store<f32>(s, masked ? MASKED : s0 * scale);
+    if (m > 1) store<f32>(s + rowBytes, masked ? MASKED : s1 * scale);
+    if (m > 2) {
+      store<f32>(s + 2 * rowBytes, masked ? MASKED : s2 * scale);
+      store<f32>(s + 3 * rowBytes, masked ? MASKED : s3 * scale);
+    }
+  }
+}
+
+/** out_i = Σ_j p_i[j] · v_j for the `m` query vectors of the tile (p = softmaxed scores rows). */
+function weightedSumTile(m: i32, v: usize, kvStride: i32, nKeys: i32, hd: i32, scores: usize): void {
+  const row = <usize>kvStride << 2;
+  const rowBytes = <usize>nKeys << 2;
+  const hd8 = hd & ~7;
+  for (let e = 0; e < hd8; e += 8) {
+    let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+    let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+    for (let j = 0; j < nKeys; j++) {
+      const vj = at(v + <usize>j * row, e);
+      const x0 = v128.load(vj);
+      const x1 = v128.load(vj, 16);
+      const s = at(scores, j);
+      const p0 = v128.load32_splat(s);
+      a00 = f32x4.add(a00, f32x4.mul(p0, x0));
+      a01 = f32x4.add(a01, f32x4.mul(p0, x1));
+      if (m > 1) {
+        const p1 = v128.load32_splat(s + rowBytes);
+        a10 = f32x4.add(a10, f32x4.mul(p1, x0));
+        a11 = f32x4.add(a11, f32x4.mul(p1, x1));
+      }
+      if (m > 2) {
+        const p2 = v128.load32_splat(s + 2 * rowBytes);
+        const p3 = v128.load32_splat(s + 3 * rowBytes);
+        a20 = f32x4.add(a20, f32x4.mul(p2, x0));
+        a21 = f32x4.add(a21, f32x4.mul(p2, x1));
+        a30 = f32x4.add(a30, f32x4.mul(p3, x0));
+        a31 = f32x4.add(a31, f32x4.mul(p3, x1));
+      }
+    }
+    v128.store(at(o0, e), a00);
+    v128.store(at(o0, e), a01, 16);
+    if (m > 1) {
+      v128.store(at(o1, e), a10);
+      v128.store(at(o1, e), a11, 16);
+    }
+    if (m > 2) {
+      v128.store(at(o2, e), a20);
+      v128.store(at(o2, e), a21, 16);
+      v128.store(at(o3, e), a30);
+      v128.store(at(o3, e), a31, 16);
+    }
+  }
+  for (let e = hd8; e < hd; e++) {
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+    for (let j = 0; j < nKeys; j++) {
+      const x = load<f32>(at(v + <usize>j * row, e));
+      const s = at(scores, j);
+      s0 += load<f32>(s) * x;
+      if (m > 1) s1 += load<f32>(s + rowBytes) * x;
+      if (m > 2) {
+        s2 += load<f32>(s + 2 * rowBytes) * x;
+        s3 += load<f32>(s + 3 * rowBytes) * x;
+      }
+    }
+    store<f32>(at(o0, e), s0);
+    if (m > 1) store<f32>(at(o1, e), s1);
+    if (m > 2) {
+      store<f32>(at(o2, e), s2);
+      store<f32>(at(o3, e), s3);
+    }
+  }
+}
+
 export function attend_f32(
-  out: usize, q: usize, k: usize, v: usize, kvStride: i32, nKeys: i32,
-  keyIds: usize, padId: i32, nHeads: i32, nKvHeads: i32, headDim: i32, scores: usize,
+  out: usize, outStride: i32, q: usize, qStride: i32, nQ: i32,
+  k: usize, v: usize, kvStride: i32, nKeys: i32, keyIds: usize, padId: i32,
+  nHeads: i32, nKvHeads: i32, headDim: i32, scores: usize,
 ): void {
   const group = nHeads / nKvHeads;
   const scale = <f32>(1.0 / Math.sqrt(<f64>headDim));
-  const rowBytes = <usize>kvStride << 2;
-  const headBytes = <usize>headDim << 2;
-  const hd4 = headDim & ~3;
-  for (let h = 0; h < nHeads; h++) {
-    const qh = q + <usize>h * headBytes;
-    const kvOffset = <usize>(h / group) * headBytes;
-    for (let j = 0; j < nKeys; j++) {
-      const masked = load<i32>(keyIds + (<usize>j << 2)) == padId;
-      const s = masked ? MASKED : dot_f32(qh, k + <usize>j * rowBytes + kvOffset, headDim) * scale;
-      store<f32>(scores + (<usize>j << 2), s);
-    }
-    softmax_f32(scores, nKeys);
-    const oh = out + <usize>h * headBytes;
-    memory.fill(oh, 0, headBytes);
-    for (let j = 0; j < nKeys; j++) {
-      const p = load<f32>(scores + (<usize>j << 2));
-      if (p == 0) continue;
-      const vj = v + <usize>j * rowBytes + kvOffset;
-      const pv = f32x4.splat(p);
-      let i = 0;
-      for (; i < hd4; i += 4) {
-        const o = <usize>i << 2;
-        v128.store(oh + o, f32x4.add(v128.load(oh + o), f32x4.mul(pv, v128.load(vj + o))));
+  const nVec = nQ * group;
+  const rowBytes = <usize>nKeys << 2;
+  for (let g = 0; g < nKvHeads; g++) {
+    const kg = at(k, g * headDim);
+    const vg = at(v, g * headDim);
+    for (let u = 0; u < nVec; ) {
+      const m = nVec - u >= 4 ? 4 : nVec - u >= 2 ? 2 : 1;
+      // Query vector u of this kv head: position u / group, head g*group + u % group.
+      q0 = at(q, (u / group) * qStride + (g * group + u % group) * headDim);
+      o0 = at(out, (u / group) * outStride + (g * group + u % group) * headDim);
+      if (m > 1) {
+        q1 = at(q, ((u + 1) / group) * qStride + (g * group + (u + 1) % group) * headDim);
+        o1 = at(out, ((u + 1) / group) * outStride + (g * group + (u + 1) % group) * headDim);
       }
-      for (; i < headDim; i++) {
-        const o = <usize>i << 2;
-        store<f32>(oh + o, load<f32>(oh + o) + p * load<f32>(vj + o));
+      if (m > 2) {
+        q2 = at(q, ((u + 2) / group) * qStride + (g * group + (u + 2) % group) * headDim);
+        o2 = at(out, ((u + 2) / group) * outStride + (g * group + (u + 2) % group) * headDim);
+        q3 = at(q, ((u + 3) / group) * qStride + (g * group + (u + 3) % group) * headDim);
+        o3 = at(out, ((u + 3) / group) * outStride + (g * group + (u + 3) % group) * headDim);
       }
+      scoreTile(m, kg, kvStride, nKeys, keyIds, padId, headDim, scale, scores);
+      for (let i = 0; i < m; i++) softmax_f32(scores + <usize>i * rowBytes, nKeys);
+      weightedSumTile(m, vg, kvStride, nKeys, headDim, scores);
+      u += m;
     }
   }
 }

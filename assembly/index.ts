@@ -13,7 +13,7 @@ export { argmax_f32 } from "./softmax";
 export { dot_f32, gemv_f32, gemm_f32 } from "./matmul";
 export { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./norm";
 export { rope_tables_f32, rope_half_f32 } from "./rope";
-export { softmax_f32 } from "./softmax";
+export { softmax_f32, exp_f32 } from "./softmax";
 export { attend_f32 } from "./attention";
 export { gated_add_f32 } from "./residual";
 export { ffn_act_f32 } from "./ffn";

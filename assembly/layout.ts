@@ -98,7 +98,7 @@ export let encQKV: usize = 0; // [maxEnc][qkvDim]
 export let encAttn: usize = 0; // [maxEnc][d]
 export let encProj: usize = 0; // [maxEnc][d]
 export let encFFN: usize = 0; // [maxEnc][2*dFF]
-export let scores: usize = 0; // [max(maxEnc, maxDec)]
+export let scores: usize = 0; // [4][max(maxEnc, maxDec)]
 export let staging: usize = 0; // aliases the encoder scratch
 export let stagingBytes: usize = 0;
 export let decX: usize = 0; // [d] residual stream of one decoder step
@@ -237,7 +237,7 @@ export function configure(
   encAttn = take(f32s(maxEnc * d));
   encProj = take(f32s(maxEnc * d));
   encFFN = take(ffnKind ? f32s(maxEnc * 2 * dFF) : 0);
-  scores = take(f32s(<i32>maxPos));
+  scores = take(f32s(4 * maxPos));
   // The largest tensor slice a checkpoint can hand over, as f32.
   let largest = max(matBytes(vocab, d), matBytes(d, d));
   largest = max(largest, matBytes(d, ffDim));

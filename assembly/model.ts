@@ -66,9 +66,11 @@ function runEncoder(n: i32): void {
       rope_half_f32(row, L.nHeads, hd, ropeRow(L.ropeCos, t), ropeRow(L.ropeSin, t));
       rope_half_f32(row + f32s(d), L.nKvHeads, hd, ropeRow(L.ropeCos, t), ropeRow(L.ropeSin, t));
     }
-    for (let t = 0; t < n; t++) {
+    // Query positions in blocks that give four query vectors per kv head.
+    const block = max(1, 4 / (L.nHeads / L.nKvHeads));
+    for (let t = 0; t < n; t += block) {
       attend_f32(
-        L.encAttn + f32s(t * d), L.encQKV + f32s(t * qkvDim),
+        L.encAttn + f32s(t * d), d, L.encQKV + f32s(t * qkvDim), qkvDim, min(block, n - t),
         L.encQKV + f32s(d), L.encQKV + f32s(d + L.kvDim), qkvDim, n,
         L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores,
       );
@@ -116,7 +118,7 @@ export function decodeStep(token: i32, pos: i32): void {
     rope_half_f32(L.decQKV + f32s(d), L.nKvHeads, hd, ropeRow(L.ropeCos, pos), ropeRow(L.ropeSin, pos));
     const cache = L.kvCache + f32s(l * L.maxDec * kvRow); // [maxDec][K | V]
     memory.copy(cache + f32s(pos * kvRow), L.decQKV + f32s(d), f32s(kvRow));
-    attend_f32(L.decAttn, L.decQKV, cache, cache + f32s(kv), kvRow, pos + 1, L.decTokens, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
+    attend_f32(L.decAttn, d, L.decQKV, L.qkvDim, 1, cache, cache + f32s(kv), kvRow, pos + 1, L.decTokens, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
     gemv_f32(L.decProj, w + L.D_SELF_OUT, L.decAttn, d, d);
     gated_add_f32(x, L.decProj, load<f32>(w + L.D_SELF_GATE), d);
 
@@ -125,7 +127,7 @@ export function decodeStep(token: i32, pos: i32): void {
     gemv_f32(L.decQKV, w + L.D_CROSS_Q, L.decNormed, d, d);
     rmsnorm_zc_heads_f32(L.decQKV, w + L.D_CROSS_QNORM, 1, 0, L.nHeads, hd);
     const crossKV = L.crossKV + f32s(l * L.maxEnc * kvRow);
-    attend_f32(L.decAttn, L.decQKV, crossKV, crossKV + f32s(kv), kvRow, nEnc, L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
+    attend_f32(L.decAttn, d, L.decQKV, d, 1, crossKV, crossKV + f32s(kv), kvRow, nEnc, L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
     gemv_f32(L.decProj, w + L.D_CROSS_OUT, L.decAttn, d, d);
     gated_add_f32(x, L.decProj, load<f32>(w + L.D_CROSS_GATE), d);
 

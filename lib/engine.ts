@@ -32,8 +32,9 @@ export interface EngineExports {
   rope_tables_f32(cos: number, sin: number, maxPos: number, headDim: number, theta: number): void;
   rope_half_f32(x: number, heads: number, headDim: number, cosRow: number, sinRow: number): void;
   softmax_f32(x: number, n: number): void;
-  attend_f32(out: number, q: number, k: number, v: number, kvStride: number, nKeys: number,
-    keyIds: number, padId: number, nHeads: number, nKvHeads: number, headDim: number, scores: number): void;
+  attend_f32(out: number, outStride: number, q: number, qStride: number, nQ: number, k: number, v: number, kvStride: number,
+    nKeys: number, keyIds: number, padId: number, nHeads: number, nKvHeads: number, headDim: number, scores: number): void;
+  exp_f32(x: number, n: number): void;
   gated_add_f32(x: number, y: number, gate: number, n: number): void;
   ffn_act_f32(h: number, rows: number, dFF: number, kind: number): void;
 }

@@ -24,6 +24,21 @@ test("softmax_f32 of all-masked scores is uniform, as the reference's masking gi
   assertClose(mem.f32(xp, n), new Float32Array(n).fill(1 / n), 1e-7);
 });
 
+test("exp_f32 is within 2 ulp of Math.exp over the whole f32 range, and 0 below it", () => {
+  mem.reset();
+  const xs = [0, -0, 1, -1, 0.5, 88.3, 88.37, -87.3, -87.33, -87.34, -100, -3.4e38, 1e-8, -1e-8];
+  for (let i = 0; i < 4000; i++) xs.push(-90 + 178 * next());
+  const p = mem.alloc(xs.length, xs);
+  mem.wasm.exp_f32(p, xs.length);
+  const got = mem.f32(p, xs.length);
+  for (let i = 0; i < xs.length; i++) {
+    const x = Math.fround(xs[i]!);
+    const want = x < -87.3365447504019 ? 0 : Math.fround(Math.exp(x));
+    const ulp = Math.max(Math.abs(want) * 2 ** -23, 2 ** -149);
+    if (Math.abs(got[i]! - want) > 2 * ulp) assert.unreachable(`exp(${x}) = ${got[i]}, want ${want}`);
+  }
+});
+
 test("argmax_f32 returns the first index of the maximum", () => {
   mem.reset();
   const x = [0.5, 3, -1, 3, 2];
