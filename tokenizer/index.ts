@@ -1,5 +1,5 @@
 import { InputError, TokenizerError } from "../lib/errors.ts";
-import { readSource, type Source } from "../lib/source.ts";
+import { readSource, type Source, type SourceOptions } from "../lib/source.ts";
 import { BpeEncoder } from "./bpe.ts";
 import { Decoder } from "./decode.ts";
 import { PrefixMatcher } from "./matcher.ts";
@@ -77,9 +77,13 @@ export class Tokenizer {
     this.padId = idOfNamed(trainer.padPiece, "<pad>", PieceType.CONTROL);
   }
 
-  /** Reads a `.model` file from a path, URL, ArrayBuffer, Uint8Array or Response. */
-  static async load(source: Source): Promise<Tokenizer> {
-    return new Tokenizer(await readSource(source, "tokenizer"));
+  /**
+   * Reads a `.model` file from any source `readSource` accepts (path, URL,
+   * ArrayBuffer, Uint8Array, Response, …); `options` go to `readSource`
+   * (progress events, caching).
+   */
+  static async load(source: Source, options: SourceOptions = {}): Promise<Tokenizer> {
+    return new Tokenizer(await readSource(source, "tokenizer", options));
   }
 
   /** Parses the bytes of a `.model` file (a serialized SentencePiece ModelProto). */
