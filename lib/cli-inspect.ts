@@ -1,0 +1,142 @@
+// `needle-wasm inspect FILE`: what a checkpoint or tokenizer file holds.
+// Each kind of file is a FileKind, recognised by its content; adding a kind
+// means adding one entry to FILE_KINDS.
+
+import { basename } from "node:path";
+import { NeedleError, Tokenizer } from "./index.ts";
+import { parseCheckpoint } from "./checkpoint.ts";
+import { parseModelProto, modelTypeName } from "../tokenizer/model.ts";
+import { flag, type ParsedArgs } from "./cli-args.ts";
+import type { CliIO, Command } from "./cli-command.ts";
+import { readInputFile } from "./cli-inputs.ts";
+import { columns, groupDigits, toJson } from "./cli-output.ts";
+
+/** What inspect reports about one file: a JSON object and the same as text lines. */
+interface Report {
+  json: Record<string, unknown>;
+  text: string[];
+}
+
+interface FileKind {
+  /** Recognises the file by its first bytes. */
+  matches(bytes: Uint8Array): boolean;
+  describe(bytes: Uint8Array, file: string): Report;
+}
+
+/** Pickle PROTO opcode: protocols 2 and later begin with 0x80 and the protocol number. */
+const PICKLE_PROTO = 0x80;
+/** ModelProto's first field, `repeated SentencePiece pieces = 1`, length-delimited: tag 0x0a. */
+const SENTENCEPIECE_FIRST_TAG = 0x0a;
+
+const FILE_KINDS: readonly FileKind[] = [
+  { matches: (b) => b[0] === PICKLE_PROTO && b[1]! >= 2 && b[1]! <= 5, describe: describeCheckpoint },
+  { matches: (b) => b[0] === SENTENCEPIECE_FIRST_TAG, describe: describeTokenizer },
+];
+
+export const inspectCommand: Command = {
+  name: "inspect",
+  summary: "Describe a checkpoint (needle.pkl) or a tokenizer (.model), recognised by content.",
+  usage: "inspect FILE [--json]",
+  options: {
+    json: { type: "boolean", help: "print the description as one JSON document" },
+  },
+  positionals: { min: 1, max: 1 },
+  notes: [
+    "A checkpoint: its config (stored and effective, defaults marked), parameter count and",
+    "every tensor (name, shape, dtype, bytes). A tokenizer: vocabulary size, special ids,",
+    "user-defined pieces and normalizer settings.",
+    "",
+    "example:",
+    "  needle-wasm inspect needle.pkl",
+  ],
+  run,
+};
+
+async function run(args: ParsedArgs, io: CliIO): Promise<number> {
+  const path = args.positionals[0]!;
+  const bytes = await readInputFile(path, "file");
+  const kind = FILE_KINDS.find((k) => k.matches(bytes));
+  if (!kind) throw new NeedleError("UNKNOWN_FILE_KIND", `${path} is neither a Needle checkpoint (a pickle, protocol 2 to 5) nor a SentencePiece model`);
+  const report = kind.describe(bytes, basename(path));
+  io.out(flag(args, "json") ? `${toJson(report.json)}\n` : report.text.map((line) => `${line}\n`).join(""));
+  return 0;
+}
+
+function describeCheckpoint(bytes: Uint8Array, file: string): Report {
+  const checkpoint = parseCheckpoint(bytes);
+  const stored = checkpoint.storedConfig;
+  const effective = checkpoint.config as unknown as Record<string, unknown>;
+  const defaults = Object.keys(effective).filter((key) => !Object.hasOwn(stored, key));
+  const ignored = Object.keys(stored).filter((key) => !Object.hasOwn(effective, key));
+  const tensors = [...checkpoint.tensors].map(([name, t]) => ({ name, shape: t.shape, dtype: t.dtype, bytes: t.data.byteLength }));
+  const parameters = tensors.reduce((sum, t) => sum + t.shape.reduce((n, d) => n * d, 1), 0);
+  const tensorBytes = tensors.reduce((sum, t) => sum + t.bytes, 0);
+  const protocol = bytes[1]!;
+
+  const configRows = [["config", "stored", "effective", ""]];
+  for (const key of [...Object.keys(effective), ...ignored]) {
+    const inStored = Object.hasOwn(stored, key);
+    const inEffective = Object.hasOwn(effective, key);
+    const mark = !inStored ? "(default)" : !inEffective ? "(not used)" : "";
+    configRows.push([key, inStored ? toJson(stored[key]) : "-", inEffective ? toJson(effective[key]) : "-", mark]);
+  }
+  const tensorRows = [["tensor", "shape", "dtype", "bytes"]];
+  for (const t of tensors) tensorRows.push([t.name, `[${t.shape.join(", ")}]`, t.dtype, groupDigits(t.bytes)]);
+  tensorRows.push(["total", "", "", groupDigits(tensorBytes)]);
+
+  return {
+    json: { kind: "checkpoint", file, bytes: bytes.length, pickleProtocol: protocol, storedConfig: stored, config: effective, defaults, ignored, parameters, tensors, tensorBytes },
+    text: [
+      `${file}: Needle checkpoint, pickle protocol ${protocol}, ${groupDigits(bytes.length)} bytes`,
+      `${groupDigits(parameters)} parameters in ${tensors.length} tensors, ${groupDigits(tensorBytes)} bytes`,
+      "",
+      ...columns(configRows),
+      "",
+      ...columns(tensorRows),
+    ],
+  };
+}
+
+function describeTokenizer(bytes: Uint8Array, file: string): Report {
+  const tokenizer = Tokenizer.fromBytes(bytes);
+  const proto = parseModelProto(bytes);
+  const ids = Array.from({ length: tokenizer.vocabSize }, (_, id) => id);
+  const userDefined = ids.filter((id) => tokenizer.isUserDefined(id)).map((id) => ({ piece: tokenizer.idToPiece(id), id }));
+  const byteIds = ids.filter((id) => tokenizer.isByte(id));
+  const special = { pad: tokenizer.padId, eos: tokenizer.eosId, bos: tokenizer.bosId, unk: tokenizer.unkId };
+  const norm = proto.normalizerSpec;
+  const normalizer = {
+    name: norm.name,
+    addDummyPrefix: norm.addDummyPrefix,
+    removeExtraWhitespaces: norm.removeExtraWhitespaces,
+    escapeWhitespaces: norm.escapeWhitespaces,
+    compiledRulesBytes: norm.precompiledCharsmapLength,
+  };
+  const trainer = proto.trainerSpec;
+  const modelType = modelTypeName(trainer.modelType);
+  const idText = (id: number) => (id < 0 ? "none" : String(id));
+  const bytePieces = byteIds.length ? `${byteIds.length} (ids ${byteIds[0]} to ${byteIds[byteIds.length - 1]})` : "none";
+
+  return {
+    json: {
+      kind: "tokenizer", file, bytes: bytes.length, modelType, vocabSize: tokenizer.vocabSize, specialIds: special, userDefined,
+      bytePieces: byteIds.length, byteFallback: trainer.byteFallback, treatWhitespaceAsSuffix: trainer.treatWhitespaceAsSuffix, normalizer,
+    },
+    text: [
+      `${file}: SentencePiece ${modelType} model, ${groupDigits(tokenizer.vocabSize)} pieces, ${groupDigits(bytes.length)} bytes`,
+      "",
+      ...columns([
+        ["special ids", Object.entries(special).map(([name, id]) => `${name} ${idText(id)}`).join(", ")],
+        ["user-defined", userDefined.map((u) => `${u.piece} ${u.id}`).join(", ") || "none"],
+        ["byte pieces", bytePieces],
+        ["byte fallback", String(trainer.byteFallback)],
+        ["normalizer", norm.name || "(unnamed)"],
+        ["  add_dummy_prefix", String(norm.addDummyPrefix)],
+        ["  remove_extra_whitespaces", String(norm.removeExtraWhitespaces)],
+        ["  escape_whitespaces", String(norm.escapeWhitespaces)],
+        ["  compiled rules", norm.precompiledCharsmapLength ? `${groupDigits(norm.precompiledCharsmapLength)} bytes` : "none"],
+        ["treat_whitespace_as_suffix", String(trainer.treatWhitespaceAsSuffix)],
+      ]),
+    ],
+  };
+}
