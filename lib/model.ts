@@ -6,10 +6,11 @@ import type { NeedleConfig } from "./config.ts";
 import { parseCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { instantiateEngine, type EngineExports } from "./engine.ts";
 import { CheckpointError, InputError, NeedleError } from "./errors.ts";
-import { readSource, type Source } from "./source.ts";
+import { requireWasmSimd } from "./features.ts";
+import { readSource, type Source, type SourceOptions } from "./source.ts";
 import { tensorSlot } from "./weights.ts";
 
-export interface ModelLoadOptions {
+export interface ModelLoadOptions extends SourceOptions {
   /** Longest encoder input accepted (default 1024, Needle's prompt limit). */
   maxEncoderLength?: number;
   /** Decoder positions reserved, start token included (default 512). */
@@ -53,7 +54,8 @@ export class NeedleModel {
 
   /** Load a Needle checkpoint (`needle.pkl`) from a path, URL, bytes or Response. */
   static async load(source: Source, options: ModelLoadOptions = {}): Promise<NeedleModel> {
-    const bytes = await readSource(source, "weights");
+    requireWasmSimd();
+    const bytes = await readSource(source, "weights", options);
     return NeedleModel.fromCheckpoint(parseCheckpoint(bytes), options);
   }
 

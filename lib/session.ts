@@ -4,6 +4,7 @@
 
 import { ConstrainedDecoder } from "./constrain.ts";
 import { InputError, NeedleError } from "./errors.ts";
+import { requireWasmSimd } from "./features.ts";
 import { NeedleModel, type ModelLoadOptions } from "./model.ts";
 import { MAX_ENCODER_LEN, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
 import { dumps, dumpsPlain, loads, type PyValue } from "./pyjson.ts";
@@ -145,7 +146,8 @@ export class Needle {
     if (!options || options.weights == null || options.tokenizer == null) {
       throw new InputError("BAD_OPTION", "Needle.load needs { weights, tokenizer }");
     }
-    const [model, tokenizer] = await Promise.all([NeedleModel.load(options.weights, options), Tokenizer.load(options.tokenizer)]);
+    requireWasmSimd();
+    const [model, tokenizer] = await Promise.all([NeedleModel.load(options.weights, options), Tokenizer.load(options.tokenizer, options)]);
     return new Needle(model, tokenizer);
   }
 
