@@ -183,6 +183,10 @@ try {
     ["keep-extra-whitespace", { remove_extra_whitespaces: false }],
     ["no-prefix-keep-whitespace-default-ids", { add_dummy_prefix: false, remove_extra_whitespaces: false, pad_id: -1, eos_id: 2, bos_id: 1, unk_id: 0, user_defined_symbols: [] }],
     ["no-byte-fallback", { byte_fallback: false }],
+    // Training-only options: the encoder must not care, and pieces may then span words or runs of "▁".
+    ["split-digits", { split_digits: true }],
+    ["pieces-across-words", { split_by_whitespace: false }],
+    ["whitespace-only-pieces", { allow_whitespace_only_pieces: true, remove_extra_whitespaces: false }],
   ];
   runPython(TRAIN_SCRIPT, {
     corpus,
@@ -190,6 +194,9 @@ try {
   });
   const model = (name: string) => new Uint8Array(readFileSync(join(dir, `${name}.model`)));
   const base = model("needle-settings-1000");
+  const inner = readPieces(model("pieces-across-words")).filter((p) => p.piece.slice(1).includes("\u2581")).length;
+  assert.ok(inner > 0, "with split_by_whitespace=false some pieces contain '▁' after their start");
+  console.log(`  pieces-across-words: ${inner} pieces with an inner "▁"`);
 
   // Extra user-defined symbols: overlapping the specials, containing spaces or "▁",
   // single characters; plus reserved pieces sharing a normal piece's text.
