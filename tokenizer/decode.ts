@@ -13,7 +13,8 @@ export interface DecodeRules {
 }
 
 /**
- * SentencePieceProcessor::Decode (sentencepiece_processor.cc, 0.1.97):
+ * SentencePieceProcessor::Decode (sentencepiece_processor.cc) as 0.1.97
+ * behaves (checked against it by tests/tokenizer-diff.test.ts):
  * - control pieces decode to nothing, the unknown piece to `unk_surface`;
  * - consecutive byte pieces are joined and decoded as UTF-8, each invalid
  *   byte as U+FFFD;

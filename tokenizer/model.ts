@@ -87,6 +87,11 @@ function defaultNormalizerSpec(): NormalizerSpec {
   return { name: "", precompiledCharsmapLength: 0, addDummyPrefix: true, removeExtraWhitespaces: true, escapeWhitespaces: true };
 }
 
+/**
+ * A string field, which must be valid UTF-8. (SentencePiece's proto2 parser
+ * does not check; a piece that is not UTF-8 could never match text anyway, so
+ * such a file is treated as corrupt.)
+ */
 function readString(r: WireReader, fieldName: string): string {
   r.expect(WireType.LEN, fieldName);
   const [start, end] = r.lengthDelimited();

@@ -9,8 +9,10 @@ import { ModelType, modelTypeName, type ModelProto } from "./model.ts";
  *   changes nothing in SentencePiece, so it is not checked;
  * - a denormalizer with compiled rules (applied by SentencePiece after decoding).
  * Trainer options that only steer training (split_digits, split_by_*,
- * max_sentencepiece_length, …) do not affect BPE encoding and are ignored;
- * treat_whitespace_as_suffix and byte_fallback are implemented.
+ * allow_whitespace_only_pieces, max_sentencepiece_length, …) do not affect
+ * BPE encoding and are ignored; treat_whitespace_as_suffix and byte_fallback
+ * are implemented. tests/tokenizer-diff.test.ts checks all of these against
+ * SentencePiece on models trained with them.
  */
 export function assertSupported(proto: ModelProto): void {
   const { modelType } = proto.trainerSpec;
