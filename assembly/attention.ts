@@ -31,50 +31,79 @@ const MASKED: f32 = -3.4028234663852886e38;
 let q0: usize = 0, q1: usize = 0, q2: usize = 0, q3: usize = 0;
 let o0: usize = 0, o1: usize = 0, o2: usize = 0, o3: usize = 0;
 
+/** Scores of query vectors qa, qb against the 4 keys at k (rowBytes apart), into sa[0..4), sb[0..4). */
+@inline function scores2x4(sa: usize, sb: usize, qa: usize, qb: usize, k: usize, rowBytes: usize, hd: i32): void {
+  const hd4 = hd & ~3;
+  const k1 = k + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes;
+  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
+  for (let e = 0; e < hd4; e += 4) {
+    const qva = v128.load(at(qa, e));
+    const qvb = v128.load(at(qb, e));
+    const kv0 = v128.load(at(k, e));
+    const kv1 = v128.load(at(k1, e));
+    const kv2 = v128.load(at(k2, e));
+    const kv3 = v128.load(at(k3, e));
+    a0 = f32x4.add(a0, f32x4.mul(qva, kv0));
+    a1 = f32x4.add(a1, f32x4.mul(qva, kv1));
+    a2 = f32x4.add(a2, f32x4.mul(qva, kv2));
+    a3 = f32x4.add(a3, f32x4.mul(qva, kv3));
+    b0 = f32x4.add(b0, f32x4.mul(qvb, kv0));
+    b1 = f32x4.add(b1, f32x4.mul(qvb, kv1));
+    b2 = f32x4.add(b2, f32x4.mul(qvb, kv2));
+    b3 = f32x4.add(b3, f32x4.mul(qvb, kv3));
+  }
+  store<f32>(sa, hsum(a0) + dotTail(qa, k, hd4, hd));
+  store<f32>(sa, hsum(a1) + dotTail(qa, k1, hd4, hd), 4);
+  store<f32>(sa, hsum(a2) + dotTail(qa, k2, hd4, hd), 8);
+  store<f32>(sa, hsum(a3) + dotTail(qa, k3, hd4, hd), 12);
+  store<f32>(sb, hsum(b0) + dotTail(qb, k, hd4, hd));
+  store<f32>(sb, hsum(b1) + dotTail(qb, k1, hd4, hd), 4);
+  store<f32>(sb, hsum(b2) + dotTail(qb, k2, hd4, hd), 8);
+  store<f32>(sb, hsum(b3) + dotTail(qb, k3, hd4, hd), 12);
+}
+
+@inline function dotTail(a: usize, b: usize, from: i32, to: i32): f32 {
+  let s: f32 = 0;
+  for (let i = from; i < to; i++) s += load<f32>(at(a, i)) * load<f32>(at(b, i));
+  return s;
+}
+
+@inline function dot(a: usize, b: usize, hd: i32): f32 {
+  const hd4 = hd & ~3;
+  let acc = f32x4.splat(0);
+  for (let e = 0; e < hd4; e += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(at(a, e)), v128.load(at(b, e))));
+  return hsum(acc) + dotTail(a, b, hd4, hd);
+}
+
+/** Raw scores of query vectors qa, qb (qb unused when one) against every key, into rows sa, sb. */
+function scoreRows(two: bool, sa: usize, sb: usize, qa: usize, qb: usize, k: usize, kvStride: i32, nKeys: i32, hd: i32): void {
+  const rowBytes = <usize>kvStride << 2;
+  let j = 0;
+  if (two) {
+    for (; j + 4 <= nKeys; j += 4) scores2x4(at(sa, j), at(sb, j), qa, qb, k + <usize>j * rowBytes, rowBytes, hd);
+  }
+  for (; j < nKeys; j++) {
+    const kj = k + <usize>j * rowBytes;
+    store<f32>(at(sa, j), dot(qa, kj, hd));
+    if (two) store<f32>(at(sb, j), dot(qb, kj, hd));
+  }
+}
+
+/** Scale a scores row and mask padding keys. */
+function scaleAndMask(s: usize, nKeys: i32, scale: f32, keyIds: usize, padId: i32): void {
+  for (let j = 0; j < nKeys; j++) {
+    const p = at(s, j);
+    store<f32>(p, load<i32>(at(keyIds, j)) == padId ? MASKED : load<f32>(p) * scale);
+  }
+}
+
 /** Scaled, masked scores of `m` (1, 2 or 4) query vectors against every key, into rows of `scores`. */
 function scoreTile(m: i32, k: usize, kvStride: i32, nKeys: i32, keyIds: usize, padId: i32, hd: i32, scale: f32, scores: usize): void {
-  const hd4 = hd & ~3;
-  const row = <usize>kvStride << 2;
   const rowBytes = <usize>nKeys << 2;
-  for (let j = 0; j < nKeys; j++) {
-    const kj = k + <usize>j * row;
-    const masked = load<i32>(at(keyIds, j)) == padId;
-    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-    if (m == 4) {
-      for (let e = 0; e < hd4; e += 4) {
-        const kv = v128.load(at(kj, e));
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(at(q0, e)), kv));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(at(q1, e)), kv));
-        a2 = f32x4.add(a2, f32x4.mul(v128.load(at(q2, e)), kv));
-        a3 = f32x4.add(a3, f32x4.mul(v128.load(at(q3, e)), kv));
-      }
-    } else if (m == 2) {
-      for (let e = 0; e < hd4; e += 4) {
-        const kv = v128.load(at(kj, e));
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(at(q0, e)), kv));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(at(q1, e)), kv));
-      }
-    } else {
-      for (let e = 0; e < hd4; e += 4) a0 = f32x4.add(a0, f32x4.mul(v128.load(at(q0, e)), v128.load(at(kj, e))));
-    }
-    let s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
-    for (let e = hd4; e < hd; e++) {
-      const kv = load<f32>(at(kj, e));
-      s0 += load<f32>(at(q0, e)) * kv;
-      if (m > 1) s1 += load<f32>(at(q1, e)) * kv;
-      if (m > 2) {
-        s2 += load<f32>(at(q2, e)) * kv;
-        s3 += load<f32>(at(q3, e)) * kv;
-      }
-    }
-    const s = at(scores, j);
-    store<f32>(s, masked ? MASKED : s0 * scale);
-    if (m > 1) store<f32>(s + rowBytes, masked ? MASKED : s1 * scale);
-    if (m > 2) {
-      store<f32>(s + 2 * rowBytes, masked ? MASKED : s2 * scale);
-      store<f32>(s + 3 * rowBytes, masked ? MASKED : s3 * scale);
-    }
-  }
+  scoreRows(m > 1, scores, scores + rowBytes, q0, q1, k, kvStride, nKeys, hd);
+  if (m > 2) scoreRows(true, scores + 2 * rowBytes, scores + 3 * rowBytes, q2, q3, k, kvStride, nKeys, hd);
+  for (let i = 0; i < m; i++) scaleAndMask(scores + <usize>i * rowBytes, nKeys, scale, keyIds, padId);
 }
 
 /** out_i = Σ_j p_i[j] · v_j for the `m` query vectors of the tile (p = softmaxed scores rows). */

@@ -1,7 +1,9 @@
 // Conversions used once, while a checkpoint's tensors are copied into place:
-// float16/float32 source values (flax orientation) to the f32 layout of
-// layout.ts. Each returns how many source values were not finite, so the
-// loader can refuse a corrupt checkpoint.
+// float16/float32 source values (flax orientation) to the layout and weight
+// format of layout.ts / format.ts. Each returns how many source values were
+// not finite, so the loader can refuse a corrupt checkpoint.
+
+import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, GROUP, groupsOf, rowBytes, scalesOf } from "./format";
 
 /** IEEE 754 half-precision bits to f32 (exact). */
 @inline export function f16_to_f32(h: u32): f32 {
@@ -16,6 +18,29 @@
   return reinterpret<f32>(sign | ((exponent + 112) << 23) | (mantissa << 13));
 }
 
+/** f32 to IEEE half bits, rounding to nearest even (finite inputs within half range). */
+export function f32_to_f16(x: f32): u16 {
+  const bits = reinterpret<u32>(x);
+  const sign = (bits >> 16) & 0x8000;
+  const exponent = <i32>((bits >> 23) & 0xff) - 127 + 15;
+  let mantissa = bits & 0x7fffff;
+  if (exponent >= 31) return <u16>(sign | 0x7c00);
+  if (exponent <= 0) {
+    if (exponent < -10) return <u16>sign;
+    mantissa |= 0x800000;
+    const shift = <u32>(14 - exponent);
+    let half = mantissa >> shift;
+    const rest = mantissa & ((1 << shift) - 1);
+    const midpoint: u32 = 1 << (shift - 1);
+    if (rest > midpoint || (rest == midpoint && (half & 1) != 0)) half++;
+    return <u16>(sign | half);
+  }
+  let half = (<u32>exponent << 10) | (mantissa >> 13);
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (half & 1) != 0)) half++;
+  return <u16>(sign | half);
+}
+
 @inline function readValue(src: usize, i: usize, srcF16: bool): f32 {
   return srcF16 ? f16_to_f32(<u32>load<u16>(src + (i << 1))) : load<f32>(src + (i << 2));
 }
@@ -24,7 +49,7 @@
   return x - x == 0;
 }
 
-/** dst[i] = src[i] for i < n. */
+/** dst[i] = src[i] for i < n (f32 vectors: biases). */
 export function import_copy(dst: usize, src: usize, srcF16: bool, n: i32): i32 {
   let bad = 0;
   for (let i = 0; i < n; i++) {
@@ -53,24 +78,58 @@ export function import_gate(dst: usize, src: usize, srcF16: bool): i32 {
   return finite(x) ? 0 : 1;
 }
 
-/**
- * A flax kernel slice src [inDim][outDim] into dst rows [outDim][inDim]
- * (transposed, in 16×16 tiles to keep both sides in cache).
- */
-export function import_transposed(dst: usize, src: usize, srcF16: bool, inDim: i32, outDim: i32): i32 {
-  let bad = 0;
-  for (let i0 = 0; i0 < inDim; i0 += 16) {
-    const i1 = i0 + 16 < inDim ? i0 + 16 : inDim;
-    for (let o0 = 0; o0 < outDim; o0 += 16) {
-      const o1 = o0 + 16 < outDim ? o0 + 16 : outDim;
-      for (let i = i0; i < i1; i++) {
-        for (let o = o0; o < o1; o++) {
-          const x = readValue(src, <usize>i * <usize>outDim + <usize>o, srcF16);
-          if (!finite(x)) bad++;
-          store<f32>(dst + ((<usize>o * <usize>inDim + <usize>i) << 2), x);
-        }
+/** Store one row of `cols` f32 values (at `values`) as row `r` of a matrix in `format`. */
+function storeRow(format: i32, matrix: usize, rows: i32, r: i32, values: usize, cols: i32): void {
+  const row = matrix + <usize>r * rowBytes(format, cols);
+  if (format == FORMAT_F32) {
+    memory.copy(row, values, <usize>cols << 2);
+    return;
+  }
+  if (format == FORMAT_F16) {
+    for (let i = 0; i < cols; i++) store<u16>(row + (<usize>i << 1), f32_to_f16(load<f32>(values + (<usize>i << 2))));
+    return;
+  }
+  const groups = groupsOf(cols);
+  const scales = scalesOf(format, matrix, rows, cols) + (<usize>(r * groups) << 2);
+  const levels: f32 = format == FORMAT_Q8 ? 127 : 7;
+  for (let g = 0; g < groups; g++) {
+    const from = g * GROUP;
+    const to = from + GROUP < cols ? from + GROUP : cols;
+    let m: f32 = 0;
+    for (let i = from; i < to; i++) m = Mathf.max(m, Mathf.abs(load<f32>(values + (<usize>i << 2))));
+    const scale = m / levels;
+    store<f32>(scales + (<usize>g << 2), scale);
+    for (let i = 0; i < GROUP; i++) {
+      const w = from + i < to && scale > 0 ? load<f32>(values + (<usize>(from + i) << 2)) / scale : <f32>0;
+      if (format == FORMAT_Q8) {
+        store<i8>(row + <usize>(from + i), <i8>nearest<f32>(w));
+      } else {
+        const q = <u8>(Mathf.min(Mathf.max(nearest<f32>(w), -8), 7) + 8);
+        const at = row + <usize>(g * (GROUP / 2) + (i & 15));
+        store<u8>(at, i < 16 ? q : load<u8>(at) | (q << 4));
       }
     }
+  }
+}
+
+/**
+ * A flax tensor slice into rows [rowStart, rowStart + outRows) of a matrix
+ * of `rows` × `cols` in `format`: src is [cols][outRows] (a kernel, stored
+ * transposed) when `transposed`, else [outRows][cols]. `rowBuffer` is
+ * scratch for one row of f32.
+ */
+export function import_matrix(
+  format: i32, matrix: usize, rows: i32, rowStart: i32, cols: i32, outRows: i32,
+  src: usize, srcF16: bool, transposed: bool, rowBuffer: usize,
+): i32 {
+  let bad = 0;
+  for (let o = 0; o < outRows; o++) {
+    for (let i = 0; i < cols; i++) {
+      const x = readValue(src, transposed ? <usize>i * <usize>outRows + <usize>o : <usize>o * <usize>cols + <usize>i, srcF16);
+      if (!finite(x)) bad++;
+      store<f32>(rowBuffer + (<usize>i << 2), x);
+    }
+    storeRow(format, matrix, rows, rowStart + o, rowBuffer, cols);
   }
   return bad;
 }

@@ -10,7 +10,10 @@ export { encode, decodeStep as decode_step, embedText as embed_text } from "./mo
 export { argmax_f32 } from "./softmax";
 
 // Kernels, for tests.
-export { dot_f32, gemv_f32, gemm_f32 } from "./matmul";
+export { dot_f32, gemv_f32, gemm_f32, gemv_f16, gemm_f16 } from "./matmul";
+export { quantize_rows_i16, gemv_q8, gemm_q8, gemv_q4, gemm_q4 } from "./quant";
+export { import_matrix } from "./convert";
+export { matrixRow as matrix_row } from "./linear";
 export { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./norm";
 export { rope_tables_f32, rope_half_f32 } from "./rope";
 export { softmax_f32, exp_f32 } from "./softmax";
@@ -24,9 +27,9 @@ export { ffn_act_f32 } from "./ffn";
  */
 export function configure(
   vocab: i32, d: i32, heads: i32, kvHeads: i32, encLayers: i32, decLayers: i32,
-  dFF: i32, ffnKind: i32, contrastiveDim: i32, padId: i32, ropeTheta: f64, maxEnc: i32, maxDec: i32,
+  dFF: i32, ffnKind: i32, contrastiveDim: i32, padId: i32, ropeTheta: f64, maxEnc: i32, maxDec: i32, format: i32,
 ): usize {
-  const end = L.configure(vocab, d, heads, kvHeads, encLayers, decLayers, dFF, ffnKind, contrastiveDim, padId, maxEnc, maxDec);
+  const end = L.configure(vocab, d, heads, kvHeads, encLayers, decLayers, dFF, ffnKind, contrastiveDim, padId, maxEnc, maxDec, format);
   if (end == 0) return 0;
   rope_tables_f32(L.ropeCos, L.ropeSin, maxEnc > maxDec ? maxEnc : maxDec, L.headDim, ropeTheta);
   return end;

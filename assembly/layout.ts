@@ -14,10 +14,13 @@
 //
 // Matrices are stored [out][in] (row o holds the weights feeding output o),
 // the transpose of flax's [in, out] kernels, so both GEMV and GEMM are dot
-// products along contiguous memory. Q, K and V of a self-attention share one
+// products along contiguous memory, in the weight format of format.ts
+// (the contrastive head always f32). Q, K and V of a self-attention share one
 // matrix [d + 2*kvDim][d]; cross-attention K and V share one [2*kvDim][d];
 // FFN gate and up share one [2*dFF][d]. Norm scales are stored as gains
 // (1 + scale) and residual gates as sigmoid(gate), both f32.
+
+import { FORMAT_F16, FORMAT_F32, GROUP, groupsOf, isQuantized, matrixBytes } from "./format";
 
 // Model shape (from the checkpoint's config).
 export let vocab: i32 = 0;
@@ -36,6 +39,9 @@ export let conDim: i32 = 0;
 export let padId: i32 = 0;
 export let maxEnc: i32 = 0;
 export let maxDec: i32 = 0;
+export let weightFormat: i32 = FORMAT_F32;
+/** Widest matrix input (d, dFF): sizes the per-row scratch below. */
+export let maxCols: i32 = 0;
 
 // Global weights.
 export let embedding: usize = 0; // [vocab][d]
@@ -111,6 +117,10 @@ export let logits: usize = 0; // [vocab]
 export let pooled: usize = 0; // [d]
 export let conHiddenOut: usize = 0; // [conHidden]
 export let embeddingOut: usize = 0; // [conDim]
+export let rowBuffer: usize = 0; // [maxCols] f32, one matrix row during import
+export let f16Block: usize = 0; // [4][maxCols] f32, widened f16 rows (f16 GEMM)
+export let actQ: usize = 0; // [maxEnc][groups(maxCols)*32] i16, quantized activations
+export let actScales: usize = 0; // [maxEnc][groups(maxCols)] f32
 export let memoryEnd: usize = 0;
 
 let cursor: usize = 0;
@@ -130,9 +140,9 @@ function take(bytes: usize): usize {
   return <usize>n << 2;
 }
 
-/** Bytes of one matrix of `rows` × `cols` f32 weights. */
+/** Bytes of one matrix of `rows` × `cols` weights in the model's weight format. */
 @inline function matBytes(rows: i32, cols: i32): usize {
-  return f32s(rows * cols);
+  return matrixBytes(weightFormat, rows, cols);
 }
 
 /** Offset of a block inside a layer block being laid out from `start`. */
@@ -188,7 +198,7 @@ function layoutDecoderLayer(): void {
  */
 export function configure(
   vocabSize: i32, d: i32, heads: i32, kvHeads: i32, nEncLayers: i32, nDecLayers: i32,
-  ffDim: i32, ffn: i32, contrastiveDim: i32, pad: i32, maxEncLen: i32, maxDecLen: i32,
+  ffDim: i32, ffn: i32, contrastiveDim: i32, pad: i32, maxEncLen: i32, maxDecLen: i32, format: i32,
 ): usize {
   vocab = vocabSize;
   dModel = d;
@@ -206,15 +216,17 @@ export function configure(
   padId = pad;
   maxEnc = maxEncLen;
   maxDec = maxDecLen;
+  weightFormat = format;
+  maxCols = ffn && ffDim > d ? ffDim : d;
 
   cursor = align64(__heap_base);
   weightsStart = cursor;
   embedding = take(matBytes(vocab, d));
   encFinalNorm = take(f32s(d));
   decFinalNorm = take(f32s(d));
-  conHiddenW = take(matBytes(conHidden, d));
+  conHiddenW = take(matrixBytes(FORMAT_F32, conHidden, d));
   conHiddenB = take(f32s(conHidden));
-  conProjW = take(matBytes(conDim, conHidden));
+  conProjW = take(matrixBytes(FORMAT_F32, conDim, conHidden));
   encLayer0 = cursor;
   for (let l = 0; l < encLayers; l++) layoutEncoderLayer();
   decLayer0 = cursor;
@@ -239,9 +251,9 @@ export function configure(
   encFFN = take(ffnKind ? f32s(maxEnc * 2 * dFF) : 0);
   scores = take(f32s(4 * maxPos));
   // The largest tensor slice a checkpoint can hand over, as f32.
-  let largest = max(matBytes(vocab, d), matBytes(d, d));
-  largest = max(largest, matBytes(d, ffDim));
-  largest = max(largest, matBytes(conDim, conHidden));
+  let largest = max(f32s(vocab * d), f32s(d * d));
+  largest = max(largest, f32s(d * ffDim));
+  largest = max(largest, f32s(conDim * conHidden));
   cursor = max(cursor, align64(scratchStart + largest));
   staging = scratchStart;
   stagingBytes = cursor - scratchStart;
@@ -256,6 +268,11 @@ export function configure(
   pooled = take(f32s(d));
   conHiddenOut = take(f32s(conHidden));
   embeddingOut = take(f32s(conDim));
+  rowBuffer = take(f32s(maxCols));
+  f16Block = take(format == FORMAT_F16 ? f32s(4 * maxCols) : 0);
+  const quantized = isQuantized(format);
+  actQ = take(quantized ? <usize>(maxEnc * groupsOf(maxCols) * GROUP) << 1 : 0);
+  actScales = take(quantized ? f32s(maxEnc * groupsOf(maxCols)) : 0);
   memoryEnd = cursor;
 
   const needPages = <i32>((memoryEnd + 0xffff) >> 16);

@@ -8,7 +8,8 @@
 //                   contrastive head → embeddingOut [conDim], L2-normalised.
 
 import * as L from "./layout";
-import { gemm_f32, gemv_f32, dot_f32 } from "./matmul";
+import { gemv_f32, dot_f32 } from "./matmul";
+import { linear, matrixRow } from "./linear";
 import { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./norm";
 import { rope_half_f32 } from "./rope";
 import { attend_f32 } from "./attention";
@@ -30,20 +31,21 @@ let nEnc: i32 = 0;
 function embedRows(dst: usize, ids: usize, n: i32): void {
   const d = L.dModel;
   const scale = <f32>Math.sqrt(<f64>d);
-  for (let t = 0; t < n; t++) {
-    const row = L.embedding + f32s(load<i32>(ids + f32s(t)) * d);
-    const out = dst + f32s(t * d);
-    for (let i = 0; i < d; i++) store<f32>(out + f32s(i), load<f32>(row + f32s(i)) * scale);
-  }
+  for (let t = 0; t < n; t++) matrixRow(dst + f32s(t * d), L.embedding, L.vocab, d, load<i32>(ids + f32s(t)), scale, L.weightFormat);
+}
+
+/** out [n][rows] = x [n][cols] · W [rows][cols]ᵀ in the model's weight format. */
+@inline function project(out: usize, x: usize, n: i32, w: usize, rows: i32, cols: i32): void {
+  linear(out, x, n, w, rows, cols, L.weightFormat);
 }
 
 /** x += sigmoid(ffn_gate) · FFN(ZCRMSNorm(x)) over n rows. */
 function feedForwardRows(x: usize, n: i32, gain: usize, gateUp: usize, down: usize, gate: f32, normed: usize, hidden: usize, proj: usize): void {
   const d = L.dModel;
   rmsnorm_zc_rows_f32(normed, x, gain, n, d);
-  gemm_f32(hidden, normed, gateUp, n, 2 * L.dFF, d);
+  project(hidden, normed, n, gateUp, 2 * L.dFF, d);
   ffn_act_f32(hidden, n, L.dFF, L.ffnKind);
-  gemm_f32(proj, hidden, down, n, d, L.dFF);
+  project(proj, hidden, n, down, d, L.dFF);
   gated_add_f32(x, proj, gate, n * d);
 }
 
@@ -58,7 +60,7 @@ function runEncoder(n: i32): void {
     const w = L.encLayer(l);
     // Self-attention, bidirectional, padding mask only.
     rmsnorm_zc_rows_f32(L.encNormed, x, w + L.E_NORM0, n, d);
-    gemm_f32(L.encQKV, L.encNormed, w + L.E_QKV, n, qkvDim, d); // [n][q | k | v]
+    project(L.encQKV, L.encNormed, n, w + L.E_QKV, qkvDim, d); // [n][q | k | v]
     rmsnorm_zc_heads_f32(L.encQKV, w + L.E_QNORM, n, qkvDim, L.nHeads, hd);
     rmsnorm_zc_heads_f32(L.encQKV + f32s(d), w + L.E_KNORM, n, qkvDim, L.nKvHeads, hd);
     for (let t = 0; t < n; t++) {
@@ -75,7 +77,7 @@ function runEncoder(n: i32): void {
         L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores,
       );
     }
-    gemm_f32(L.encProj, L.encAttn, w + L.E_OUT, n, d, d);
+    project(L.encProj, L.encAttn, n, w + L.E_OUT, d, d);
     gated_add_f32(x, L.encProj, load<f32>(w + L.E_ATTN_GATE), n * d);
     if (L.ffnKind) {
       feedForwardRows(x, n, w + L.E_NORM1, w + L.E_FF_GATE_UP, w + L.E_FF_DOWN, load<f32>(w + L.E_FFN_GATE), L.encNormed, L.encFFN, L.encProj);
@@ -92,7 +94,7 @@ export function encode(n: i32): void {
   for (let l = 0; l < L.decLayers; l++) {
     const w = L.decLayer(l);
     const crossKV = L.crossKV + f32s(l * L.maxEnc * kvRow); // [n][K | V]
-    gemm_f32(crossKV, L.encoderOut, w + L.D_CROSS_KV, n, kvRow, L.dModel);
+    project(crossKV, L.encoderOut, n, w + L.D_CROSS_KV, kvRow, L.dModel);
     rmsnorm_zc_heads_f32(crossKV, w + L.D_CROSS_KNORM, n, kvRow, L.nKvHeads, L.headDim);
   }
 }
@@ -111,7 +113,7 @@ export function decodeStep(token: i32, pos: i32): void {
 
     // Causal self-attention with RoPE over kvCache[l][0..pos].
     rmsnorm_zc_f32(L.decNormed, x, w + L.D_NORM0, d);
-    gemv_f32(L.decQKV, w + L.D_SELF_QKV, L.decNormed, L.qkvDim, d); // [q | k | v]
+    project(L.decQKV, L.decNormed, 1, w + L.D_SELF_QKV, L.qkvDim, d); // [q | k | v]
     rmsnorm_zc_heads_f32(L.decQKV, w + L.D_SELF_QNORM, 1, 0, L.nHeads, hd);
     rmsnorm_zc_heads_f32(L.decQKV + f32s(d), w + L.D_SELF_KNORM, 1, 0, L.nKvHeads, hd);
     rope_half_f32(L.decQKV, L.nHeads, hd, ropeRow(L.ropeCos, pos), ropeRow(L.ropeSin, pos));
@@ -119,16 +121,16 @@ export function decodeStep(token: i32, pos: i32): void {
     const cache = L.kvCache + f32s(l * L.maxDec * kvRow); // [maxDec][K | V]
     memory.copy(cache + f32s(pos * kvRow), L.decQKV + f32s(d), f32s(kvRow));
     attend_f32(L.decAttn, d, L.decQKV, L.qkvDim, 1, cache, cache + f32s(kv), kvRow, pos + 1, L.decTokens, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
-    gemv_f32(L.decProj, w + L.D_SELF_OUT, L.decAttn, d, d);
+    project(L.decProj, L.decAttn, 1, w + L.D_SELF_OUT, d, d);
     gated_add_f32(x, L.decProj, load<f32>(w + L.D_SELF_GATE), d);
 
     // Cross-attention to the encoder output, no RoPE, encoder padding mask.
     rmsnorm_zc_f32(L.decNormed, x, w + L.D_NORM1, d);
-    gemv_f32(L.decQKV, w + L.D_CROSS_Q, L.decNormed, d, d);
+    project(L.decQKV, L.decNormed, 1, w + L.D_CROSS_Q, d, d);
     rmsnorm_zc_heads_f32(L.decQKV, w + L.D_CROSS_QNORM, 1, 0, L.nHeads, hd);
     const crossKV = L.crossKV + f32s(l * L.maxEnc * kvRow);
     attend_f32(L.decAttn, d, L.decQKV, d, 1, crossKV, crossKV + f32s(kv), kvRow, nEnc, L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
-    gemv_f32(L.decProj, w + L.D_CROSS_OUT, L.decAttn, d, d);
+    project(L.decProj, L.decAttn, 1, w + L.D_CROSS_OUT, d, d);
     gated_add_f32(x, L.decProj, load<f32>(w + L.D_CROSS_GATE), d);
 
     if (L.ffnKind) {
@@ -136,7 +138,7 @@ export function decodeStep(token: i32, pos: i32): void {
     }
   }
   rmsnorm_zc_f32(L.decNormed, x, L.decFinalNorm, d);
-  gemv_f32(L.logits, L.embedding, L.decNormed, L.vocab, d); // tied output projection
+  project(L.logits, L.decNormed, 1, L.embedding, L.vocab, d); // tied output projection
 }
 
 /** The contrastive retrieval vector of encIds[0..n) (n may be 0). */
@@ -154,7 +156,7 @@ export function embedText(n: i32): void {
   const inv = <f32>1 / <f32>max(count, 1);
   for (let i = 0; i < d; i++) store<f32>(L.pooled + f32s(i), load<f32>(L.pooled + f32s(i)) * inv);
   // relu(pooled · W1 + b1) → · W2 → L2 normalise.
-  gemv_f32(L.conHiddenOut, L.conHiddenW, L.pooled, L.conHidden, d);
+  gemv_f32(L.conHiddenOut, L.conHiddenW, L.pooled, L.conHidden, d); // the contrastive head stays f32
   for (let i = 0; i < L.conHidden; i++) {
     const p = L.conHiddenOut + f32s(i);
     store<f32>(p, Mathf.max(load<f32>(p) + load<f32>(L.conHiddenB + f32s(i)), 0));

@@ -4,7 +4,8 @@
 // these kinds. Shapes were validated against the config before this runs.
 
 import * as L from "./layout";
-import { import_copy, import_gain, import_gate, import_transposed } from "./convert";
+import { import_copy, import_gain, import_gate, import_matrix } from "./convert";
+import { FORMAT_F32 } from "./format";
 
 // Global tensors.
 export const EMBEDDING = 0; //        [vocab, d]
@@ -50,8 +51,9 @@ export const DEC_FF_GATE = 48;
 export const DEC_FF_UP = 49;
 export const DEC_FF_DOWN = 50;
 
-@inline function rowsAt(matrix: usize, row: i32, cols: i32): usize {
-  return matrix + (<usize>(row * cols) << 2);
+/** A flax kernel slice [cols][outRows] into rows [rowStart, rowStart + outRows) of a model matrix. */
+@inline function kernel(matrix: usize, rows: i32, rowStart: i32, cols: i32, outRows: i32, src: usize, srcF16: bool): i32 {
+  return import_matrix(L.weightFormat, matrix, rows, rowStart, cols, outRows, src, srcF16, true, L.rowBuffer);
 }
 
 /**
@@ -62,51 +64,52 @@ export function import_tensor(kind: i32, layer: i32, src: usize, srcF16: bool): 
   const d = L.dModel;
   const kv = L.kvDim;
   const ff = L.dFF;
+  const qkv = L.qkvDim;
   const e = L.encLayer(layer);
   const c = L.decLayer(layer);
   switch (kind) {
-    case EMBEDDING: return import_copy(L.embedding, src, srcF16, L.vocab * d);
+    case EMBEDDING: return import_matrix(L.weightFormat, L.embedding, L.vocab, 0, d, L.vocab, src, srcF16, false, L.rowBuffer);
     case ENC_FINAL_NORM: return import_gain(L.encFinalNorm, src, srcF16, d);
     case DEC_FINAL_NORM: return import_gain(L.decFinalNorm, src, srcF16, d);
-    case CON_HIDDEN_W: return import_transposed(L.conHiddenW, src, srcF16, d, L.conHidden);
+    case CON_HIDDEN_W: return import_matrix(FORMAT_F32, L.conHiddenW, L.conHidden, 0, d, L.conHidden, src, srcF16, true, L.rowBuffer);
     case CON_HIDDEN_B: return import_copy(L.conHiddenB, src, srcF16, L.conHidden);
-    case CON_PROJ_W: return import_transposed(L.conProjW, src, srcF16, L.conHidden, L.conDim);
+    case CON_PROJ_W: return import_matrix(FORMAT_F32, L.conProjW, L.conDim, 0, L.conHidden, L.conDim, src, srcF16, true, L.rowBuffer);
 
     case ENC_ATTN_GATE: return import_gate(e + L.E_ATTN_GATE, src, srcF16);
     case ENC_NORM0: return import_gain(e + L.E_NORM0, src, srcF16, d);
-    case ENC_Q: return import_transposed(rowsAt(e + L.E_QKV, 0, d), src, srcF16, d, d);
-    case ENC_K: return import_transposed(rowsAt(e + L.E_QKV, d, d), src, srcF16, d, kv);
-    case ENC_V: return import_transposed(rowsAt(e + L.E_QKV, d + kv, d), src, srcF16, d, kv);
+    case ENC_Q: return kernel(e + L.E_QKV, qkv, 0, d, d, src, srcF16);
+    case ENC_K: return kernel(e + L.E_QKV, qkv, d, d, kv, src, srcF16);
+    case ENC_V: return kernel(e + L.E_QKV, qkv, d + kv, d, kv, src, srcF16);
     case ENC_Q_NORM: return import_gain(e + L.E_QNORM, src, srcF16, L.headDim);
     case ENC_K_NORM: return import_gain(e + L.E_KNORM, src, srcF16, L.headDim);
-    case ENC_OUT: return import_transposed(e + L.E_OUT, src, srcF16, d, d);
+    case ENC_OUT: return kernel(e + L.E_OUT, d, 0, d, d, src, srcF16);
     case ENC_FFN_GATE: return import_gate(e + L.E_FFN_GATE, src, srcF16);
     case ENC_NORM1: return import_gain(e + L.E_NORM1, src, srcF16, d);
-    case ENC_FF_GATE: return import_transposed(rowsAt(e + L.E_FF_GATE_UP, 0, d), src, srcF16, d, ff);
-    case ENC_FF_UP: return import_transposed(rowsAt(e + L.E_FF_GATE_UP, ff, d), src, srcF16, d, ff);
-    case ENC_FF_DOWN: return import_transposed(e + L.E_FF_DOWN, src, srcF16, ff, d);
+    case ENC_FF_GATE: return kernel(e + L.E_FF_GATE_UP, 2 * ff, 0, d, ff, src, srcF16);
+    case ENC_FF_UP: return kernel(e + L.E_FF_GATE_UP, 2 * ff, ff, d, ff, src, srcF16);
+    case ENC_FF_DOWN: return kernel(e + L.E_FF_DOWN, d, 0, ff, d, src, srcF16);
 
     case DEC_SELF_GATE: return import_gate(c + L.D_SELF_GATE, src, srcF16);
     case DEC_NORM0: return import_gain(c + L.D_NORM0, src, srcF16, d);
-    case DEC_SELF_Q: return import_transposed(rowsAt(c + L.D_SELF_QKV, 0, d), src, srcF16, d, d);
-    case DEC_SELF_K: return import_transposed(rowsAt(c + L.D_SELF_QKV, d, d), src, srcF16, d, kv);
-    case DEC_SELF_V: return import_transposed(rowsAt(c + L.D_SELF_QKV, d + kv, d), src, srcF16, d, kv);
+    case DEC_SELF_Q: return kernel(c + L.D_SELF_QKV, qkv, 0, d, d, src, srcF16);
+    case DEC_SELF_K: return kernel(c + L.D_SELF_QKV, qkv, d, d, kv, src, srcF16);
+    case DEC_SELF_V: return kernel(c + L.D_SELF_QKV, qkv, d + kv, d, kv, src, srcF16);
     case DEC_SELF_Q_NORM: return import_gain(c + L.D_SELF_QNORM, src, srcF16, L.headDim);
     case DEC_SELF_K_NORM: return import_gain(c + L.D_SELF_KNORM, src, srcF16, L.headDim);
-    case DEC_SELF_OUT: return import_transposed(c + L.D_SELF_OUT, src, srcF16, d, d);
+    case DEC_SELF_OUT: return kernel(c + L.D_SELF_OUT, d, 0, d, d, src, srcF16);
     case DEC_CROSS_GATE: return import_gate(c + L.D_CROSS_GATE, src, srcF16);
     case DEC_NORM1: return import_gain(c + L.D_NORM1, src, srcF16, d);
-    case DEC_CROSS_Q: return import_transposed(c + L.D_CROSS_Q, src, srcF16, d, d);
-    case DEC_CROSS_K: return import_transposed(rowsAt(c + L.D_CROSS_KV, 0, d), src, srcF16, d, kv);
-    case DEC_CROSS_V: return import_transposed(rowsAt(c + L.D_CROSS_KV, kv, d), src, srcF16, d, kv);
+    case DEC_CROSS_Q: return kernel(c + L.D_CROSS_Q, d, 0, d, d, src, srcF16);
+    case DEC_CROSS_K: return kernel(c + L.D_CROSS_KV, 2 * kv, 0, d, kv, src, srcF16);
+    case DEC_CROSS_V: return kernel(c + L.D_CROSS_KV, 2 * kv, kv, d, kv, src, srcF16);
     case DEC_CROSS_Q_NORM: return import_gain(c + L.D_CROSS_QNORM, src, srcF16, L.headDim);
     case DEC_CROSS_K_NORM: return import_gain(c + L.D_CROSS_KNORM, src, srcF16, L.headDim);
-    case DEC_CROSS_OUT: return import_transposed(c + L.D_CROSS_OUT, src, srcF16, d, d);
+    case DEC_CROSS_OUT: return kernel(c + L.D_CROSS_OUT, d, 0, d, d, src, srcF16);
     case DEC_FFN_GATE: return import_gate(c + L.D_FFN_GATE, src, srcF16);
     case DEC_NORM2: return import_gain(c + L.D_NORM2, src, srcF16, d);
-    case DEC_FF_GATE: return import_transposed(rowsAt(c + L.D_FF_GATE_UP, 0, d), src, srcF16, d, ff);
-    case DEC_FF_UP: return import_transposed(rowsAt(c + L.D_FF_GATE_UP, ff, d), src, srcF16, d, ff);
-    case DEC_FF_DOWN: return import_transposed(c + L.D_FF_DOWN, src, srcF16, ff, d);
+    case DEC_FF_GATE: return kernel(c + L.D_FF_GATE_UP, 2 * ff, 0, d, ff, src, srcF16);
+    case DEC_FF_UP: return kernel(c + L.D_FF_GATE_UP, 2 * ff, ff, d, ff, src, srcF16);
+    case DEC_FF_DOWN: return kernel(c + L.D_FF_DOWN, d, 0, ff, d, src, srcF16);
   }
   return -1;
 }

@@ -7,7 +7,7 @@ import { engineModule } from "./wasm-module.ts";
 export interface EngineExports {
   readonly memory: WebAssembly.Memory;
   configure(vocab: number, d: number, heads: number, kvHeads: number, encLayers: number, decLayers: number,
-    dFF: number, ffnKind: number, contrastiveDim: number, padId: number, ropeTheta: number, maxEnc: number, maxDec: number): number;
+    dFF: number, ffnKind: number, contrastiveDim: number, padId: number, ropeTheta: number, maxEnc: number, maxDec: number, format: number): number;
   import_tensor(kind: number, layer: number, src: number, srcF16: number): number;
   encode(n: number): void;
   decode_step(token: number, pos: number): void;
@@ -26,6 +26,16 @@ export interface EngineExports {
   dot_f32(a: number, b: number, n: number): number;
   gemv_f32(out: number, w: number, x: number, rows: number, cols: number): void;
   gemm_f32(out: number, x: number, w: number, n: number, rows: number, cols: number): void;
+  gemv_f16(out: number, w: number, x: number, rows: number, cols: number): void;
+  gemm_f16(out: number, x: number, w: number, n: number, rows: number, cols: number, block: number): void;
+  quantize_rows_i16(x16: number, xs: number, x: number, n: number, cols: number): void;
+  gemv_q8(out: number, w: number, ws: number, x16: number, xs: number, rows: number, groups: number): void;
+  gemm_q8(out: number, x16: number, xs: number, w: number, ws: number, n: number, rows: number, groups: number): void;
+  gemv_q4(out: number, w: number, ws: number, x16: number, xs: number, rows: number, groups: number): void;
+  gemm_q4(out: number, x16: number, xs: number, w: number, ws: number, n: number, rows: number, groups: number): void;
+  import_matrix(format: number, matrix: number, rows: number, rowStart: number, cols: number, outRows: number,
+    src: number, srcF16: number, transposed: number, rowBuffer: number): number;
+  matrix_row(dst: number, matrix: number, rows: number, cols: number, r: number, scale: number, format: number): void;
   rmsnorm_zc_f32(out: number, x: number, gain: number, n: number): void;
   rmsnorm_zc_rows_f32(out: number, x: number, gain: number, rows: number, n: number): void;
   rmsnorm_zc_heads_f32(x: number, gain: number, rows: number, stride: number, heads: number, headDim: number): void;

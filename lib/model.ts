@@ -10,7 +10,20 @@ import { requireWasmSimd } from "./features.ts";
 import { readSource, type Source, type SourceOptions } from "./source.ts";
 import { tensorSlot } from "./weights.ts";
 
+/** How matrices are held in engine memory (norms, gates and the contrastive head stay f32). */
+export type WeightDtype = "f32" | "f16" | "int8" | "int4";
+
+/** Engine format codes (assembly/format.ts). */
+export const WEIGHT_FORMATS: Readonly<Record<WeightDtype, number>> = { f32: 0, f16: 1, int8: 2, int4: 3 };
+
 export interface ModelLoadOptions extends SourceOptions {
+  /**
+   * Weight format in memory (default "f32"): "f16" halves the memory with
+   * the same results for float16 checkpoints; "int8" and "int4" quantise
+   * symmetrically in groups of 32 along the input dimension, as Needle's
+   * quantisation-aware training did, for speed and size.
+   */
+  dtype?: WeightDtype;
   /** Longest encoder input accepted (default 1024, Needle's prompt limit). */
   maxEncoderLength?: number;
   /** Decoder positions reserved, start token included (default 512). */
@@ -34,6 +47,8 @@ export class NeedleModel {
   readonly config: NeedleConfig;
   readonly maxEncoderLength: number;
   readonly maxDecoderLength: number;
+  /** The weight format in memory. */
+  readonly dtype: WeightDtype;
   #wasm: EngineExports | null;
   #encIds: Int32Array;
   #logits: Float32Array;
@@ -42,8 +57,9 @@ export class NeedleModel {
   /** Decoder positions holding valid cache entries for that input. */
   #decoded = 0;
 
-  private constructor(config: NeedleConfig, wasm: EngineExports, maxEnc: number, maxDec: number) {
+  private constructor(config: NeedleConfig, wasm: EngineExports, maxEnc: number, maxDec: number, dtype: WeightDtype) {
     this.config = config;
+    this.dtype = dtype;
     this.maxEncoderLength = maxEnc;
     this.maxDecoderLength = maxDec;
     this.#wasm = wasm;
@@ -63,14 +79,16 @@ export class NeedleModel {
   static async fromCheckpoint(checkpoint: Checkpoint, options: ModelLoadOptions = {}): Promise<NeedleModel> {
     const maxEnc = lengthOption(options.maxEncoderLength, 1024, "maxEncoderLength");
     const maxDec = lengthOption(options.maxDecoderLength, 512, "maxDecoderLength");
+    const dtype = options.dtype ?? "f32";
+    if (!Object.hasOwn(WEIGHT_FORMATS, dtype)) throw new InputError("BAD_OPTION", `dtype must be one of ${Object.keys(WEIGHT_FORMATS).join(", ")}, got ${JSON.stringify(dtype)}`);
     const c = checkpoint.config;
     const wasm = await instantiateEngine(options.wasmModule);
     const ffnKind = c.no_feedforward ? 0 : FFN_KIND[c.activation];
     const end = wasm.configure(c.vocab_size, c.d_model, c.num_heads, c.num_kv_heads, c.num_encoder_layers,
-      c.num_decoder_layers, c.d_ff, ffnKind, c.contrastive_dim, c.pad_token_id, c.rope_theta, maxEnc, maxDec);
+      c.num_decoder_layers, c.d_ff, ffnKind, c.contrastive_dim, c.pad_token_id, c.rope_theta, maxEnc, maxDec, WEIGHT_FORMATS[dtype]);
     if (end === 0) throw new NeedleError("OUT_OF_MEMORY", "weights: the engine could not reserve memory for this model");
     importTensors(wasm, checkpoint);
-    return new NeedleModel(c, wasm, maxEnc, maxDec);
+    return new NeedleModel(c, wasm, maxEnc, maxDec, dtype);
   }
 
   /** Logits (a copy) at the last decoder position, for decoder input `decoderIds` after encoding `encoderIds`. */

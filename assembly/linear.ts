@@ -1,0 +1,59 @@
+// y = W·x for every input row, whatever the weight format (format.ts):
+// one dispatch so the forward pass in model.ts reads the same for all.
+
+import * as L from "./layout";
+import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, groupsOf, scalesOf } from "./format";
+import { gemm_f16, gemm_f32, gemv_f16, gemv_f32 } from "./matmul";
+import { gemm_q4, gemm_q8, gemv_q4, gemv_q8, quantize_rows_i16 } from "./quant";
+import { f16_to_f32 } from "./convert";
+
+/** out [n][rows] = x [n][cols] · matrix [rows][cols]ᵀ, matrix in `format`. */
+export function linear(out: usize, x: usize, n: i32, matrix: usize, rows: i32, cols: i32, format: i32): void {
+  if (format == FORMAT_F32) {
+    if (n == 1) gemv_f32(out, matrix, x, rows, cols);
+    else gemm_f32(out, x, matrix, n, rows, cols);
+    return;
+  }
+  if (format == FORMAT_F16) {
+    if (n == 1) gemv_f16(out, matrix, x, rows, cols);
+    else gemm_f16(out, x, matrix, n, rows, cols, L.f16Block);
+    return;
+  }
+  const groups = groupsOf(cols);
+  const scales = scalesOf(format, matrix, rows, cols);
+  quantize_rows_i16(L.actQ, L.actScales, x, n, cols);
+  if (format == FORMAT_Q8) {
+    if (n == 1) gemv_q8(out, matrix, scales, L.actQ, L.actScales, rows, groups);
+    else gemm_q8(out, L.actQ, L.actScales, matrix, scales, n, rows, groups);
+  } else {
+    if (n == 1) gemv_q4(out, matrix, scales, L.actQ, L.actScales, rows, groups);
+    else gemm_q4(out, L.actQ, L.actScales, matrix, scales, n, rows, groups);
+  }
+}
+
+/** dst[0..cols) = scale · row r of matrix [rows][cols] (an embedding lookup), any format. */
+export function matrixRow(dst: usize, matrix: usize, rows: i32, cols: i32, r: i32, scale: f32, format: i32): void {
+  if (format == FORMAT_F32) {
+    const row = matrix + (<usize>(r * cols) << 2);
+    for (let i = 0; i < cols; i++) store<f32>(dst + (<usize>i << 2), load<f32>(row + (<usize>i << 2)) * scale);
+    return;
+  }
+  if (format == FORMAT_F16) {
+    const row = matrix + (<usize>(r * cols) << 1);
+    for (let i = 0; i < cols; i++) store<f32>(dst + (<usize>i << 2), f16_to_f32(<u32>load<u16>(row + (<usize>i << 1))) * scale);
+    return;
+  }
+  const groups = groupsOf(cols);
+  const scales = scalesOf(format, matrix, rows, cols) + (<usize>(r * groups) << 2);
+  for (let i = 0; i < cols; i++) {
+    const g = i >> 5;
+    let q: i32;
+    if (format == FORMAT_Q8) {
+      q = <i32>load<i8>(matrix + <usize>(r * groups * 32 + i));
+    } else {
+      const byte = <i32>load<u8>(matrix + <usize>(r * groups * 16 + g * 16 + (i & 15)));
+      q = ((i & 31) < 16 ? byte & 15 : byte >> 4) - 8;
+    }
+    store<f32>(dst + (<usize>i << 2), <f32>q * load<f32>(scales + (<usize>g << 2)) * scale);
+  }
+}

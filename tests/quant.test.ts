@@ -1,0 +1,138 @@
+// Weight formats: import (assembly/convert.ts import_matrix), row lookup,
+// activation quantisation and the f16 / q8 / q4 products, each against a
+// plain TypeScript twin on random shapes.
+
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Scratch, assertClose, randomArray, randomInt, rng } from "./helpers.ts";
+import { floatToHalf } from "./twins/random-checkpoint.ts";
+import { halfToFloat } from "./twins/forward.ts";
+import * as twin from "./twins/kernels.ts";
+import { GROUP, quantizeActivations, quantizeRows, quantizedProduct } from "./twins/quant.ts";
+
+const mem = await Scratch.create();
+const next = rng(808);
+const F32 = 0, F16 = 1, Q8 = 2, Q4 = 3;
+
+/** Bytes of a matrix in a format (assembly/format.ts). */
+function matrixBytes(format: number, rows: number, cols: number): number {
+  const groups = Math.ceil(cols / GROUP);
+  const rowBytes = [cols * 4, cols * 2, groups * 32, groups * 16][format]!;
+  const data = Math.ceil((rows * rowBytes) / 16) * 16;
+  return format >= Q8 ? data + rows * groups * 4 : data;
+}
+
+/** Import a row-major [rows][cols] f32 matrix into the engine in `format`; returns its address. */
+function importMatrix(format: number, values: Float32Array, rows: number, cols: number): number {
+  const matrix = mem.alloc(Math.ceil(matrixBytes(format, rows, cols) / 4));
+  const src = mem.alloc(values.length, values);
+  const bad = mem.wasm.import_matrix(format, matrix, rows, 0, cols, rows, src, 0, 0, mem.alloc(cols));
+  assert.is(bad, 0);
+  return matrix;
+}
+
+test("import_matrix + matrix_row give back exactly the twin's f32, f16, q8 and q4 values", () => {
+  for (let trial = 0; trial < 40; trial++) {
+    mem.reset();
+    const rows = randomInt(next, 1, 9);
+    const cols = randomInt(next, 1, 100);
+    const values = randomArray(next, rows * cols, 3);
+    if (trial % 10 === 0) values.fill(0, 0, cols); // an all-zero row
+    for (const format of [F32, F16, Q8, Q4]) {
+      const matrix = importMatrix(format, values, rows, cols);
+      const q = format === Q8 ? quantizeRows(values, rows, cols, 127) : format === Q4 ? quantizeRows(values, rows, cols, 7, -8) : null;
+      const row = mem.alloc(cols);
+      for (let r = 0; r < rows; r++) {
+        mem.wasm.matrix_row(row, matrix, rows, cols, r, 1, format);
+        const want = Array.from({ length: cols }, (_, i) => {
+          const v = values[r * cols + i]!;
+          if (format === F32) return v;
+          if (format === F16) return halfToFloat(floatToHalf(v));
+          return Math.fround(q!.q[r * q!.groups * GROUP + i]! * q!.scales[r * q!.groups + Math.floor(i / GROUP)]!);
+        });
+        assertClose(mem.f32(row, cols), want, 0, `format ${format} ${rows}x${cols} row ${r}`);
+      }
+    }
+  }
+});
+
+test("import_matrix transposes flax kernels [in][out] and counts non-finite values", () => {
+  mem.reset();
+  const [inDim, outDim] = [5, 3];
+  const kernel = randomArray(next, inDim * outDim);
+  const matrix = mem.alloc(outDim * inDim);
+  const src = mem.alloc(kernel.length, kernel);
+  assert.is(mem.wasm.import_matrix(F32, matrix, outDim, 0, inDim, outDim, src, 0, 1, mem.alloc(inDim)), 0);
+  const got = mem.f32(matrix, outDim * inDim);
+  for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) assert.is(got[o * inDim + i], kernel[i * outDim + o]);
+  mem.f32(src, 2).set([NaN, Infinity]);
+  assert.is(mem.wasm.import_matrix(Q8, mem.alloc(100), outDim, 0, inDim, outDim, src, 0, 1, mem.alloc(inDim)), 2);
+});
+
+test("quantize_rows_i16 matches the twin exactly, zero-padding partial groups", () => {
+  for (let trial = 0; trial < 30; trial++) {
+    mem.reset();
+    const n = randomInt(next, 1, 6);
+    const cols = randomInt(next, 1, 130);
+    const x = randomArray(next, n * cols, 10);
+    if (trial === 3) x.fill(0);
+    const want = quantizeActivations(x, n, cols);
+    const x16 = mem.alloc(Math.ceil((n * want.groups * GROUP) / 2));
+    const xs = mem.alloc(n * want.groups);
+    mem.wasm.quantize_rows_i16(x16, xs, mem.alloc(x.length, x), n, cols);
+    const got = new Int16Array(mem.wasm.memory.buffer, x16, n * want.groups * GROUP);
+    assert.equal(Array.from(got), Array.from(want.q), `n=${n} cols=${cols}`);
+    assertClose(mem.f32(xs, n * want.groups), want.scales, 0, "scales");
+  }
+});
+
+test("q8 and q4 GEMV and GEMM equal the twin's exact integer products, scaled", () => {
+  for (let trial = 0; trial < 40; trial++) {
+    mem.reset();
+    const n = randomInt(next, 1, 7);
+    const rows = randomInt(next, 1, 19);
+    const cols = randomInt(next, 1, 140);
+    const w = randomArray(next, rows * cols);
+    const x = randomArray(next, n * cols, 4);
+    const xq = quantizeActivations(x, n, cols);
+    const x16 = mem.alloc(Math.ceil((n * xq.groups * GROUP) / 2));
+    const xs = mem.alloc(n * xq.groups);
+    mem.wasm.quantize_rows_i16(x16, xs, mem.alloc(x.length, x), n, cols);
+    for (const format of [Q8, Q4]) {
+      const wq = format === Q8 ? quantizeRows(w, rows, cols, 127) : quantizeRows(w, rows, cols, 7, -8);
+      const matrix = importMatrix(format, w, rows, cols);
+      const scales = matrix + Math.ceil((rows * (format === Q8 ? 32 : 16) * wq.groups) / 16) * 16;
+      const want = quantizedProduct(xq, wq, n, rows);
+      const tol = (v: number) => 1e-5 * Math.max(1, Math.abs(v));
+      const out = mem.alloc(n * rows);
+      if (format === Q8) mem.wasm.gemm_q8(out, x16, xs, matrix, scales, n, rows, wq.groups);
+      else mem.wasm.gemm_q4(out, x16, xs, matrix, scales, n, rows, wq.groups);
+      const got = mem.f32(out, n * rows);
+      for (let i = 0; i < want.length; i++) if (Math.abs(got[i]! - want[i]!) > tol(want[i]!)) assert.unreachable(`gemm format ${format} ${n}x${rows}x${cols} at ${i}: ${got[i]} vs ${want[i]}`);
+      const one = mem.alloc(rows);
+      if (format === Q8) mem.wasm.gemv_q8(one, matrix, scales, x16, xs, rows, wq.groups);
+      else mem.wasm.gemv_q4(one, matrix, scales, x16, xs, rows, wq.groups);
+      for (let r = 0; r < rows; r++) if (Math.abs(mem.f32(one, rows)[r]! - want[r]!) > tol(want[r]!)) assert.unreachable(`gemv format ${format} row ${r}`);
+    }
+  }
+});
+
+test("f16 GEMV and GEMM equal the f32 products of the widened weights", () => {
+  for (let trial = 0; trial < 40; trial++) {
+    mem.reset();
+    const n = randomInt(next, 1, 7);
+    const rows = randomInt(next, 1, 19);
+    const cols = randomInt(next, 1, 90);
+    const w = randomArray(next, rows * cols).map((v) => halfToFloat(floatToHalf(v)));
+    const x = randomArray(next, n * cols);
+    const matrix = importMatrix(F16, w, rows, cols);
+    const xp = mem.alloc(x.length, x);
+    const out = mem.alloc(n * rows);
+    mem.wasm.gemm_f16(out, xp, matrix, n, rows, cols, mem.alloc(4 * cols));
+    assertClose(mem.f32(out, n * rows), twin.gemm(x, w, n, rows, cols), 1e-5 * Math.sqrt(cols), `gemm f16 ${n}x${rows}x${cols}`);
+    mem.wasm.gemv_f16(out, matrix, xp, rows, cols);
+    assertClose(mem.f32(out, rows), twin.gemv(w, x, rows, cols), 1e-5 * Math.sqrt(cols), `gemv f16 ${rows}x${cols}`);
+  }
+});
+
+test.run();
