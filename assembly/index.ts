@@ -36,6 +36,7 @@ export function configure(
 }
 
 export function heap_base(): usize { return __heap_base; }
+export function layout_version(): i32 { return L.LAYOUT_VERSION; }
 export function staging_ptr(): usize { return L.staging; }
 export function staging_bytes(): usize { return L.stagingBytes; }
 export function weights_ptr(): usize { return L.weightsStart; }

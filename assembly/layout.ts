@@ -20,6 +20,9 @@
 // FFN gate and up share one [2*dFF][d]. Norm scales are stored as gains
 // (1 + scale) and residual gates as sigmoid(gate), both f32.
 
+/** Bumped whenever the weight layout below changes: .needle bundles record it. */
+export const LAYOUT_VERSION = 1;
+
 import { FORMAT_F16, FORMAT_F32, GROUP, groupsOf, isQuantized, matrixBytes } from "./format";
 
 // Model shape (from the checkpoint's config).

@@ -14,6 +14,7 @@ export interface EngineExports {
   embed_text(n: number): void;
   argmax_f32(x: number, n: number): number;
   heap_base(): number;
+  layout_version(): number;
   staging_ptr(): number;
   staging_bytes(): number;
   weights_ptr(): number;

@@ -4,6 +4,7 @@
 
 import type { NeedleConfig } from "./config.ts";
 import { parseCheckpoint, type Checkpoint } from "./checkpoint.ts";
+import { BundleError, isBundle, readBundle, type Bundle } from "./bundle.ts";
 import { instantiateEngine, type EngineExports } from "./engine.ts";
 import { CheckpointError, InputError, NeedleError } from "./errors.ts";
 import { requireWasmSimd } from "./features.ts";
@@ -72,23 +73,45 @@ export class NeedleModel {
   static async load(source: Source, options: ModelLoadOptions = {}): Promise<NeedleModel> {
     requireWasmSimd();
     const bytes = await readSource(source, "weights", options);
-    return NeedleModel.fromCheckpoint(parseCheckpoint(bytes), options);
+    return isBundle(bytes) ? NeedleModel.fromBundle(readBundle(bytes), options) : NeedleModel.fromCheckpoint(parseCheckpoint(bytes), options);
+  }
+
+  /** Build a model from a verified bundle: one copy of its weight image into engine memory. */
+  static async fromBundle(bundle: Bundle, options: ModelLoadOptions = {}): Promise<NeedleModel> {
+    const { config, dtype } = bundle.header;
+    if (options.dtype !== undefined && options.dtype !== dtype) {
+      throw new InputError("DTYPE_MISMATCH", `the bundle holds ${dtype} weights; convert it again to load ${options.dtype}`);
+    }
+    const { wasm, maxEnc, maxDec } = await NeedleModel.#engineFor(config, dtype, options);
+    if (bundle.header.layout !== wasm.layout_version()) {
+      throw new BundleError("LAYOUT_MISMATCH", `bundle: written for engine layout ${bundle.header.layout}, this engine has layout ${wasm.layout_version()}; convert the checkpoint again`);
+    }
+    if (bundle.weights.length !== wasm.weights_bytes()) {
+      throw new BundleError("SIZE_MISMATCH", `bundle: the weights section has ${bundle.weights.length} bytes; this config and dtype need ${wasm.weights_bytes()}`);
+    }
+    new Uint8Array(wasm.memory.buffer, wasm.weights_ptr(), bundle.weights.length).set(bundle.weights);
+    return new NeedleModel(config, wasm, maxEnc, maxDec, dtype);
   }
 
   /** Build a model from an already parsed checkpoint. */
   static async fromCheckpoint(checkpoint: Checkpoint, options: ModelLoadOptions = {}): Promise<NeedleModel> {
+    const dtype = options.dtype ?? "f32";
+    const { wasm, maxEnc, maxDec } = await NeedleModel.#engineFor(checkpoint.config, dtype, options);
+    importTensors(wasm, checkpoint);
+    return new NeedleModel(checkpoint.config, wasm, maxEnc, maxDec, dtype);
+  }
+
+  /** A fresh engine laid out for a config and weight format. */
+  static async #engineFor(c: NeedleConfig, dtype: WeightDtype, options: ModelLoadOptions): Promise<{ wasm: EngineExports; maxEnc: number; maxDec: number }> {
     const maxEnc = lengthOption(options.maxEncoderLength, 1024, "maxEncoderLength");
     const maxDec = lengthOption(options.maxDecoderLength, 512, "maxDecoderLength");
-    const dtype = options.dtype ?? "f32";
     if (!Object.hasOwn(WEIGHT_FORMATS, dtype)) throw new InputError("BAD_OPTION", `dtype must be one of ${Object.keys(WEIGHT_FORMATS).join(", ")}, got ${JSON.stringify(dtype)}`);
-    const c = checkpoint.config;
     const wasm = await instantiateEngine(options.wasmModule);
     const ffnKind = c.no_feedforward ? 0 : FFN_KIND[c.activation];
     const end = wasm.configure(c.vocab_size, c.d_model, c.num_heads, c.num_kv_heads, c.num_encoder_layers,
       c.num_decoder_layers, c.d_ff, ffnKind, c.contrastive_dim, c.pad_token_id, c.rope_theta, maxEnc, maxDec, WEIGHT_FORMATS[dtype]);
     if (end === 0) throw new NeedleError("OUT_OF_MEMORY", "weights: the engine could not reserve memory for this model");
-    importTensors(wasm, checkpoint);
-    return new NeedleModel(c, wasm, maxEnc, maxDec, dtype);
+    return { wasm, maxEnc, maxDec };
   }
 
   /** Logits (a copy) at the last decoder position, for decoder input `decoderIds` after encoding `encoderIds`. */
@@ -166,6 +189,20 @@ export class NeedleModel {
     wasm.decode_step(token, pos);
     this.#decoded = pos + 1;
     return this.#logits;
+  }
+
+  /** The engine layout version (bundles record it). */
+  get layoutVersion(): number {
+    return this.#engine().layout_version();
+  }
+
+  /**
+   * Advanced: the weights as the engine holds them (this config and dtype's
+   * layout), a view into engine memory: what a `.needle` bundle stores.
+   */
+  weightImage(): Uint8Array {
+    const wasm = this.#engine();
+    return new Uint8Array(wasm.memory.buffer, wasm.weights_ptr(), wasm.weights_bytes());
   }
 
   /** Advanced: the id of the largest logit of the last decodeStep (first one on ties, as numpy). */

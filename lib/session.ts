@@ -8,15 +8,17 @@ import { requireWasmSimd } from "./features.ts";
 import { NeedleModel, type ModelLoadOptions } from "./model.ts";
 import { MAX_ENCODER_LEN, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
 import { dumps, dumpsPlain, loads, type PyValue } from "./pyjson.ts";
-import type { Source } from "./source.ts";
+import { readSource, type Source } from "./source.ts";
+import { isBundle, readBundle } from "./bundle.ts";
+import { parseCheckpoint } from "./checkpoint.ts";
 import { prepareTools, type PreparedTools, type ToolsInput } from "./tools.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 
 export interface NeedleLoadOptions extends ModelLoadOptions {
-  /** A Needle checkpoint (`needle.pkl`): path, URL, bytes or Response. */
+  /** A Needle checkpoint (`needle.pkl`) or a `.needle` bundle: path, URL, bytes, Response, Blob or stream. */
   weights: Source;
-  /** The matching SentencePiece model (`needle.model`). */
-  tokenizer: Source;
+  /** The matching SentencePiece model (`needle.model`); a bundle carries its own. */
+  tokenizer?: Source;
 }
 
 /** "auto" lets the model choose; `{ name }` forces a call of that tool (original or snake_case name). */
@@ -141,13 +143,27 @@ export class Needle {
     this.#tokenStrings = tokenizer.tokenStrings();
   }
 
-  /** Load weights and tokenizer (in parallel) and check that they belong together. */
+  /**
+   * Load weights and tokenizer (in parallel) and check that they belong
+   * together. A `.needle` bundle needs no separate tokenizer.
+   */
   static async load(options: NeedleLoadOptions): Promise<Needle> {
-    if (!options || options.weights == null || options.tokenizer == null) {
-      throw new InputError("BAD_OPTION", "Needle.load needs { weights, tokenizer }");
-    }
+    if (!options || options.weights == null) throw new InputError("BAD_OPTION", "Needle.load needs { weights } (and { tokenizer } for a needle.pkl checkpoint)");
     requireWasmSimd();
-    const [model, tokenizer] = await Promise.all([NeedleModel.load(options.weights, options), Tokenizer.load(options.tokenizer, options)]);
+    const tokenizerLoad = options.tokenizer == null ? null : Tokenizer.load(options.tokenizer, options);
+    tokenizerLoad?.catch(() => undefined); // awaited below; do not report it unhandled meanwhile
+    const bytes = await readSource(options.weights, "weights", options);
+    let model: NeedleModel;
+    let tokenizer: Tokenizer;
+    if (isBundle(bytes)) {
+      const bundle = readBundle(bytes);
+      model = await NeedleModel.fromBundle(bundle, options);
+      tokenizer = tokenizerLoad ? await tokenizerLoad : Tokenizer.fromBytes(bundle.tokenizer);
+    } else {
+      if (!tokenizerLoad) throw new InputError("MISSING_TOKENIZER", "a needle.pkl checkpoint needs { tokenizer } (needle.model); .needle bundles carry their own");
+      model = await NeedleModel.fromCheckpoint(parseCheckpoint(bytes), options);
+      tokenizer = await tokenizerLoad;
+    }
     return new Needle(model, tokenizer);
   }
 

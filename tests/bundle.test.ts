@@ -1,0 +1,117 @@
+// .needle bundles: conversion round-trips for every weight format, bundles
+// carry their tokenizer, and corrupt or truncated files are refused.
+
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { BundleError, readBundle } from "../lib/bundle.ts";
+import { convertToBundle } from "../lib/convert.ts";
+import { crc32 } from "../lib/crc32.ts";
+import { parseCheckpoint } from "../lib/checkpoint.ts";
+import { NeedleModel, type WeightDtype } from "../lib/model.ts";
+import { Needle } from "../lib/session.ts";
+import { readFixture, readFixtureJson } from "./helpers.ts";
+
+const pickle = readFixture("tiny/needle_tiny.p4_numpy1.pkl");
+const tokenizer = readFixture("tokenizer/needle_test.model");
+const cases = readFixtureJson("tiny/model_goldens.json").cases;
+const DTYPES: WeightDtype[] = ["f32", "f16", "int8", "int4"];
+const bundles = new Map<WeightDtype, Uint8Array>();
+for (const dtype of DTYPES) bundles.set(dtype, await convertToBundle(pickle, tokenizer, { dtype, meta: { source: "needle_tiny" } }));
+
+test("crc32 matches the standard check value", () => {
+  assert.is(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
+  assert.is(crc32(new Uint8Array(0)), 0);
+  const big = new Uint8Array(1000).map((_, i) => (i * 31) & 0xff);
+  assert.is(crc32(big.subarray(500), crc32(big.subarray(0, 500))), crc32(big));
+});
+
+for (const dtype of DTYPES) {
+  test(`${dtype}: a bundle loads to the same model as the checkpoint, bit for bit`, async () => {
+    const fromCheckpoint = await NeedleModel.fromCheckpoint(parseCheckpoint(pickle), { dtype });
+    const fromBundle = await NeedleModel.load(bundles.get(dtype)!);
+    assert.is(fromBundle.dtype, dtype);
+    assert.equal(fromBundle.config, fromCheckpoint.config);
+    for (const c of cases.slice(0, 4)) {
+      assert.equal(fromBundle.logits(c.encoder_input_ids, [1, 4]), fromCheckpoint.logits(c.encoder_input_ids, [1, 4]));
+    }
+    const header = readBundle(bundles.get(dtype)!).header;
+    assert.is(header.dtype, dtype);
+    assert.is(header.weights.offset % 64, 0);
+    assert.is(header.tokenizer.offset % 64, 0);
+    assert.equal(header.meta, { source: "needle_tiny" });
+  });
+}
+
+test("bundles are deterministic and smaller for smaller formats", async () => {
+  const again = await convertToBundle(pickle, tokenizer, { dtype: "int8", meta: { source: "needle_tiny" } });
+  assert.equal(again, bundles.get("int8"));
+  const sizes = DTYPES.map((d) => bundles.get(d)!.length);
+  assert.ok(sizes[0]! > sizes[1]! && sizes[1]! > sizes[2]! && sizes[2]! > sizes[3]!, sizes.join(" > "));
+});
+
+test("Needle.load takes a bundle alone (its own tokenizer) and reproduces the golden runs", async () => {
+  const needle = await Needle.load({ weights: bundles.get("f16")! });
+  for (const c of cases.slice(0, 3)) {
+    const result = await needle.call(c.query, c.tools, { maxTokens: c.constrained.max_gen_len - 1 });
+    assert.equal(result.tokens, c.constrained.ids);
+    assert.is(result.text, c.constrained.text);
+  }
+});
+
+function rejects(bytes: Uint8Array, code: string): Promise<void> {
+  return NeedleModel.load(bytes).then(
+    () => assert.unreachable(`accepted (${code})`),
+    (err) => {
+      assert.instance(err, BundleError, (err as Error).message);
+      assert.is(err.code, code);
+    },
+  );
+}
+
+/** A copy of a bundle with its header JSON edited (and its checksum fixed). */
+function withHeader(bytes: Uint8Array, edit: (h: any) => void): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const length = view.getUint32(12, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(24, 24 + length)));
+  edit(header);
+  const json = new TextEncoder().encode(JSON.stringify(header).padEnd(length, " "));
+  assert.is(json.length, length);
+  const out = bytes.slice();
+  out.set(json, 24);
+  new DataView(out.buffer).setUint32(16, crc32(json), true);
+  return out;
+}
+
+test("corrupt, truncated and mismatched bundles are refused with typed errors", async () => {
+  const good = bundles.get("int8")!;
+  const header = readBundle(good).header;
+  const flip = (at: number) => {
+    const b = good.slice();
+    b[at]! ^= 0x10;
+    return b;
+  };
+  await rejects(flip(header.weights.offset + 1234), "CORRUPT");
+  await rejects(flip(header.tokenizer.offset + 5), "CORRUPT");
+  await rejects(flip(30), "CORRUPT");
+  await rejects(good.subarray(0, good.length - 1), "TRUNCATED");
+  await rejects(good.subarray(0, 20), "TRUNCATED");
+  const longer = new Uint8Array(good.length + 3);
+  longer.set(good);
+  await rejects(longer, "TRAILING_DATA");
+  const version = good.slice();
+  version[8] = 9;
+  await rejects(version, "UNSUPPORTED_VERSION");
+  await rejects(withHeader(good, (h) => (h.layout = 7)), "LAYOUT_MISMATCH");
+  await rejects(withHeader(good, (h) => (h.config.d_model = 32)), "SIZE_MISMATCH");
+  await rejects(withHeader(good, (h) => (h.dtype = "int3")), "BAD_HEADER");
+  await rejects(withHeader(good, (h) => (h.weights.offset += 1)), "BAD_HEADER");
+  const absurd = good.slice();
+  new DataView(absurd.buffer).setUint32(12, 0xffffffff, true);
+  await rejects(absurd, "BAD_HEADER");
+  // A bundle whose header asks for a dtype the caller did not: a clear error.
+  await NeedleModel.load(good, { dtype: "f32" }).then(() => assert.unreachable("accepted"), (err) => assert.is(err.code, "DTYPE_MISMATCH"));
+  // Still healthy afterwards.
+  assert.is((await NeedleModel.load(good)).dtype, "int8");
+});
+
+test.run();
