@@ -7,6 +7,7 @@
 // of a file is held here.
 
 import { SourceError } from "./errors.ts";
+import { readFileBytes } from "./node-fs.ts";
 import { cacheStorage, hasFileSystem } from "./runtime.ts";
 
 /**
@@ -89,10 +90,9 @@ function progressReporter(what: string, onProgress: SourceOptions["onProgress"])
 
 async function readFile(path: string | URL, what: string, progress: Progress): Promise<Uint8Array> {
   if (!hasFileSystem) throw new SourceError("NO_FILESYSTEM", `${what}: this runtime cannot read files by path; pass a URL, ArrayBuffer, Response or stream`);
-  const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
   let bytes: Uint8Array;
   try {
-    bytes = await fs.readFile(path);
+    bytes = await readFileBytes(path);
   } catch (err) {
     const code = (err as { code?: string }).code ?? "READ_FAILED";
     throw new SourceError(code === "ENOENT" ? "NOT_FOUND" : "READ_FAILED", `${what}: cannot read ${String(path)} (${code})`, { cause: err });

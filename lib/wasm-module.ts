@@ -11,6 +11,7 @@
 
 import { InputError, NeedleError } from "./errors.ts";
 import { requireWasmSimd } from "./features.ts";
+import { readFileBytes } from "./node-fs.ts";
 import { canCompileWasmBytes } from "./runtime.ts";
 
 let provided: WebAssembly.Module | Uint8Array | undefined;
@@ -56,9 +57,8 @@ async function locate(): Promise<Uint8Array> {
   const url = new URL("../build/needle.wasm", import.meta.url);
   const hint = "If a bundler moved this file without its asset, import \"needle-wasm/inline\" (the .wasm inlined) or pass { wasmModule }.";
   if (url.protocol === "file:") {
-    const fs = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:fs/promises");
     try {
-      return await fs.readFile(url);
+      return await readFileBytes(url);
     } catch (err) {
       throw new NeedleError("WASM_NOT_FOUND", `needle-wasm: cannot read ${url.href} (${(err as { code?: string }).code ?? "error"}). ${hint}`, { cause: err });
     }

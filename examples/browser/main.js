@@ -1,0 +1,92 @@
+// The browser example: load Needle with download progress (and, if ticked,
+// the Cache API so the next visit does not download again), then call it
+// with the query and tools on the page.
+//
+// Page address parameters: ?weights=URL&tokenizer=URL (default: the files
+// serve.mjs mounts at /model/), &cache=0|1 (default 1).
+// For scripts and the console: window.needle (the session once loaded),
+// window.needleProgress (every progress event), body[data-state]
+// ("loading" | "ready" | "error").
+
+import { Needle, hasWasmSimd } from "needle-wasm";
+
+const CACHE_NAME = "needle-wasm";
+const params = new URLSearchParams(location.search);
+const weights = params.get("weights") ?? "/model/needle.pkl";
+const tokenizer = params.get("tokenizer") ?? "/model/needle.model";
+const $ = (id) => document.getElementById(id);
+
+$("tools").value = JSON.stringify([
+  { name: "get_weather", description: "Get current weather for a city.",
+    parameters: { location: { type: "string", description: "City name.", required: true } } },
+  { name: "send_email", description: "Send an email.",
+    parameters: { to: { type: "string", description: "Recipient address.", required: true },
+                  body: { type: "string", description: "Message text.", required: true } } },
+], null, 2);
+
+$("cache").checked = params.get("cache") !== "0";
+$("cache").addEventListener("change", () => {
+  params.set("cache", $("cache").checked ? "1" : "0");
+  location.search = params.toString(); // reload with the new setting
+});
+$("forget").addEventListener("click", async () => {
+  const removed = await caches.delete(CACHE_NAME);
+  $("status").textContent = removed ? "Cached model removed: the next load downloads it." : "Nothing was cached.";
+});
+
+window.needleProgress = [];
+
+function showProgress(event) {
+  window.needleProgress.push(event);
+  const bar = $(`${event.what}-progress`);
+  const mb = (n) => (n / 1048576).toFixed(1);
+  if (event.total !== undefined) {
+    bar.max = event.total;
+    bar.value = event.loaded;
+  }
+  const of = event.total !== undefined ? ` / ${mb(event.total)} MB` : " MB";
+  $(`${event.what}-status`).textContent = `${mb(event.loaded)}${of}${event.cached ? " (from cache)" : ""}`;
+}
+
+async function load() {
+  if (!hasWasmSimd()) throw new Error("This browser has no WebAssembly SIMD: use Chrome/Edge ≥ 91, Firefox ≥ 89 or Safari ≥ 16.4.");
+  const started = performance.now();
+  const needle = await Needle.load({ weights, tokenizer, onProgress: showProgress, cache: $("cache").checked ? CACHE_NAME : false });
+  $("status").textContent = `Ready: ${needle.model.config.d_model}-wide model loaded in ${Math.round(performance.now() - started)} ms.`;
+  return needle;
+}
+
+async function call(needle) {
+  $("run").disabled = true;
+  try {
+    const started = performance.now();
+    const result = await needle.call($("query").value, $("tools").value);
+    const ms = Math.round(performance.now() - started);
+    $("calls").textContent = result.error
+      ? `No parseable calls (${result.error.code}); the model wrote:\n${result.text}`
+      : JSON.stringify(result.calls, null, 2);
+    $("result").textContent = JSON.stringify({ text: result.text, tokens: result.tokens, finishReason: result.finishReason, ms }, null, 2);
+    $("status").textContent = `Called in ${ms} ms.`;
+    document.body.dataset.calls = String(Number(document.body.dataset.calls ?? 0) + 1);
+  } catch (err) {
+    $("calls").textContent = "";
+    $("status").innerHTML = "";
+    $("status").append(Object.assign(document.createElement("span"), { className: "error", textContent: `${err.name}: ${err.message}` }));
+  } finally {
+    $("run").disabled = false;
+  }
+}
+
+try {
+  const needle = await load();
+  window.needle = needle;
+  $("run").disabled = false;
+  $("run").addEventListener("click", () => call(needle));
+  $("query").addEventListener("keydown", (e) => e.key === "Enter" && call(needle));
+  document.body.dataset.state = "ready";
+} catch (err) {
+  $("status").innerHTML = "";
+  $("status").append(Object.assign(document.createElement("span"), { className: "error", textContent: `Could not load Needle: ${err.message}` }));
+  document.body.dataset.state = "error";
+  console.error(err);
+}

@@ -1,0 +1,82 @@
+// A Cloudflare Worker that answers POST { query, tools } with Needle's
+// tool calls. `import { Needle } from "needle-wasm"` resolves to the
+// package's "workerd" entry under wrangler and workerd, which imports
+// build/needle.wasm as a Wasm module (Workers cannot compile Wasm from
+// bytes). The model is loaded once per isolate, on the first request.
+//
+// Where the model files come from (first match):
+//   env.MODEL_BUCKET  an R2 bucket: objects WEIGHTS_KEY and TOKENIZER_KEY,
+//                     streamed into memory ({ body, size } sources)
+//   env.ASSETS        a static-assets (or any fetcher) binding serving
+//                     /WEIGHTS_KEY and /TOKENIZER_KEY as Responses
+//
+// POST / {"query": "...", "tools": [...], "options": {...}?}
+//   200 {"calls": [...], "text": "...", "tokens": [...], "finishReason": "stop", "error": null}
+//   400 {"error": {"code", "message"}} for bad input
+
+import { Needle, InputError } from "needle-wasm";
+
+const CALL_OPTIONS = ["constrained", "maxTokens", "prefix", "toolChoice", "overflow"];
+
+/** @type {Promise<Needle> | undefined} */
+let loading;
+
+export default {
+  async fetch(request, env) {
+    if (request.method === "GET") {
+      return new Response('POST {"query": "...", "tools": [...]} to get Needle\'s tool calls.\n', { headers: { "content-type": "text/plain" } });
+    }
+    if (request.method !== "POST") return json({ error: { code: "METHOD_NOT_ALLOWED", message: "use POST" } }, 405);
+
+    let body;
+    try {
+      body = await request.json();
+    } catch {
+      return json({ error: { code: "BAD_JSON", message: "the request body is not JSON" } }, 400);
+    }
+    const { query, tools, options = {} } = body ?? {};
+    const callOptions = {};
+    for (const key of CALL_OPTIONS) if (options[key] !== undefined) callOptions[key] = options[key];
+
+    try {
+      const needle = await load(env);
+      const result = await needle.call(query, tools, callOptions);
+      return json({ calls: result.calls, text: result.text, tokens: result.tokens, finishReason: result.finishReason, error: result.error?.code ?? null });
+    } catch (err) {
+      if (err instanceof InputError) return json({ error: { code: err.code, message: err.message } }, 400);
+      return json({ error: { code: err?.code ?? "INTERNAL", message: String(err?.message ?? err) } }, 500);
+    }
+  },
+};
+
+function load(env) {
+  loading ??= (async () => {
+    const weightsKey = env.WEIGHTS_KEY ?? "needle.pkl";
+    const tokenizerKey = env.TOKENIZER_KEY ?? "needle.model";
+    const [weights, tokenizer] = await Promise.all([modelFile(env, weightsKey), modelFile(env, tokenizerKey)]);
+    return Needle.load({ weights, tokenizer });
+  })().catch((err) => {
+    loading = undefined; // let the next request try again
+    throw err;
+  });
+  return loading;
+}
+
+/** A Source for `key`: an R2 object body ({ body, size }) or a static-asset Response. */
+async function modelFile(env, key) {
+  if (env.MODEL_BUCKET) {
+    const object = await env.MODEL_BUCKET.get(key);
+    if (object === null) throw new Error(`R2 object ${key} not found in MODEL_BUCKET`);
+    return object;
+  }
+  if (env.ASSETS) {
+    const response = await env.ASSETS.fetch(new Request(new URL(`/${key}`, "https://assets.invalid")));
+    if (!response.ok) throw new Error(`static asset /${key} answered HTTP ${response.status}`);
+    return response;
+  }
+  throw new Error("bind MODEL_BUCKET (R2) or ASSETS to serve the model files");
+}
+
+function json(value, status = 200) {
+  return new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
+}

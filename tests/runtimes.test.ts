@@ -1,0 +1,364 @@
+// One build/needle.wasm in five real runtimes: the same end-to-end case
+// (tests/runtimes/cases.ts) through the published artifact, dist/, in
+//   node      in this process, via the package's own export map
+//   deno      tests/runtimes/e2e.mjs run by the deno binary from npm
+//   bun       the same script run by the bun binary from npm
+//   chromium  Debian's /usr/bin/chromium, driven by playwright-core, on the
+//             browser example served from 127.0.0.1 (progress events and the
+//             Cache API store checked too)
+//   workerd   workerd from npm serving the Worker example on 127.0.0.1
+//             (tests/runtimes/workerd.capnp), answering real HTTP POSTs
+// Every test name and failure message starts with the runtime's name. The
+// suite runs after `npm run build`: dist/ and build/ must exist.
+
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { FIXTURES } from "./helpers.ts";
+import { runtimeBinary } from "./runtimes/bins.ts";
+import { TOKENIZER, WEIGHTS, assertResults, e2eCases, type E2ECase, type E2EResult } from "./runtimes/cases.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const RUNTIMES = `${ROOT}tests/runtimes/`;
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+type Api = typeof import("../lib/index.ts");
+// The published entry, resolved through package.json "exports" (a package may import itself by name).
+const SPECIFIER = "needle-wasm";
+const dist: Api = await import(SPECIFIER);
+const tokenizer = await dist.Tokenizer.load(TOKENIZER);
+const CASES = e2eCases((text) => tokenizer.encode(text));
+const durations: Record<string, number> = {};
+
+async function runCases(needle: InstanceType<Api["Needle"]>, cases: E2ECase[]): Promise<E2EResult[]> {
+  const results: E2EResult[] = [];
+  for (const c of cases) {
+    const r = await needle.call(c.query, c.tools as string, c.options);
+    results.push({ tokens: r.tokens, text: r.text, finishReason: r.finishReason, calls: r.calls, error: r.error?.code ?? null });
+  }
+  return results;
+}
+
+/** Run a command to its end; reject naming `runtime` on a non-zero exit, a signal or the time limit. */
+function run(runtime: string, command: string, args: string[], options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(new Error(`${runtime}: cannot start ${command}: ${err.message}`));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`${runtime}: ${command} ${args.join(" ")} exited with ${signal ?? code}\n${stderr.slice(-4000)}`));
+    });
+  });
+}
+
+/** Cases for e2e.mjs and the examples: the same list, file paths for the model. */
+function writeCasesFile(): string {
+  const dir = mkdtempSync(`${tmpdir()}/needle-runtimes-`);
+  const file = `${dir}/cases.json`;
+  writeFileSync(file, JSON.stringify({ weights: WEIGHTS, tokenizer: TOKENIZER, cases: CASES.map(({ query, tools, options }) => ({ query, tools, options })) }));
+  return file;
+}
+
+function parseReport(runtime: string, stdout: string): { runtime: string; version: string; simd: boolean; results: E2EResult[] } {
+  const line = stdout.trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`${runtime}: expected one JSON line from e2e.mjs, got: ${stdout.slice(0, 2000)}`);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function timed<T>(runtime: string, body: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await body();
+  } finally {
+    durations[runtime] = Math.round(performance.now() - started);
+  }
+}
+
+// ---------------------------------------------------------------- node
+
+test("node: the package resolves to dist/index.js, and it runs the end-to-end case", () =>
+  timed("node", async () => {
+    assert.ok(import.meta.resolve(SPECIFIER).endsWith("/dist/index.js"), `node: "needle-wasm" resolved to ${import.meta.resolve(SPECIFIER)}`);
+    const needle = await dist.Needle.load({ weights: WEIGHTS, tokenizer: TOKENIZER });
+    assertResults("node", CASES, await runCases(needle, CASES));
+    needle.model.dispose();
+  }));
+
+test("node: each export condition picks its entry (workerd/worker → the Wasm-module entry, browser → the default)", async () => {
+  const resolved = async (conditions: string[], specifier = SPECIFIER) => {
+    const args = [...conditions.map((c) => `--conditions=${c}`), "--input-type=module", "-e", `console.log(import.meta.resolve(${JSON.stringify(specifier)}))`];
+    return (await run("node", process.execPath, args)).trim().slice(ROOT.length + "file://".length);
+  };
+  assert.is(await resolved([]), "dist/index.js", "node: default");
+  assert.is(await resolved(["workerd"]), "dist/index.workerd.js", "node: workerd");
+  assert.is(await resolved(["worker"]), "dist/index.workerd.js", "node: worker");
+  assert.is(await resolved(["workerd", "worker", "browser"]), "dist/index.workerd.js", "node: wrangler's conditions");
+  assert.is(await resolved(["worker", "browser"]), "dist/index.js", "node: webpack's web-worker conditions");
+  assert.is(await resolved(["browser"]), "dist/index.js", "node: browser");
+  assert.is(await resolved([], "needle-wasm/inline"), "dist/index.inline.js", "node: inline");
+  assert.is(await resolved([], "needle-wasm/needle.wasm"), "build/needle.wasm", "node: the .wasm");
+});
+
+test("node: the inline entry (base64 .wasm) and a caller-supplied WebAssembly.Module give the same results", async () => {
+  const inline: Api = await import(`${SPECIFIER}/inline`);
+  const some = CASES.filter((_, i) => i % 4 === 0);
+  const viaInline = await inline.Needle.load({ weights: WEIGHTS, tokenizer: TOKENIZER });
+  assertResults("node (inline entry)", some, await runCases(viaInline, some));
+  const wasmModule = await WebAssembly.compile(readFileSync(`${ROOT}build/needle.wasm`));
+  const viaModule = await dist.Needle.load({ weights: WEIGHTS, tokenizer: TOKENIZER, wasmModule });
+  assertResults("node (wasmModule option)", some, await runCases(viaModule, some));
+  viaInline.model.dispose();
+  viaModule.model.dispose();
+});
+
+// ---------------------------------------------------------------- deno, bun
+
+test("deno: tests/runtimes/e2e.mjs runs the end-to-end case on dist/", () =>
+  timed("deno", async () => {
+    const deno = runtimeBinary("deno");
+    const stdout = await run("deno", deno, ["run", "--allow-read", "--no-lock", `${RUNTIMES}e2e.mjs`, writeCasesFile()], { env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" } });
+    const report = parseReport("deno", stdout);
+    assert.is(report.runtime, "deno", "deno: the script says it ran in deno");
+    assert.ok(report.simd, "deno: SIMD detected");
+    assertResults("deno", CASES, report.results);
+  }));
+
+test("bun: tests/runtimes/e2e.mjs runs the end-to-end case on dist/", () =>
+  timed("bun", async () => {
+    const bun = runtimeBinary("bun");
+    const stdout = await run("bun", bun, [`${RUNTIMES}e2e.mjs`, writeCasesFile()], { env: { NO_COLOR: "1" } });
+    const report = parseReport("bun", stdout);
+    assert.is(report.runtime, "bun", "bun: the script says it ran in bun");
+    assert.ok(report.simd, "bun: SIMD detected");
+    assertResults("bun", CASES, report.results);
+  }));
+
+// ---------------------------------------------------------------- chromium
+
+test("chromium: the browser example loads with progress events, calls from the page, matches the goldens, and a second visit reads the Cache API", () =>
+  timed("chromium", async () => {
+    assert.ok(exists(CHROMIUM), `chromium: ${CHROMIUM} is missing (apt-get install chromium)`);
+    const { chromium } = await import("playwright-core");
+    const { startServer } = (await import(`${ROOT}examples/browser/serve.mjs`)) as { startServer: StartServer };
+    const server = await startServer({ mounts: { "/model/needle.pkl": WEIGHTS, "/model/needle.model": TOKENIZER } });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 }).catch((err: Error) => {
+      throw new Error(`chromium: cannot launch ${CHROMIUM}: ${err.message}`);
+    });
+    try {
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on("pageerror", (err) => pageErrors.push(err.message));
+      page.setDefaultTimeout(60_000);
+      const ready = async () => {
+        await page.waitForSelector("body[data-state=ready], body[data-state=error]");
+        const state = await page.getAttribute("body", "data-state");
+        assert.is(state, "ready", `chromium: the page did not load Needle: ${await page.textContent("#status")} ${pageErrors.join("; ")}`);
+      };
+
+      // First visit: downloads with progress, then a call from the page's own controls.
+      await page.goto(`${server.url}examples/browser/?cache=1`);
+      await ready();
+      const first = await page.evaluate(() => (window as unknown as { needleProgress: unknown[] }).needleProgress) as ProgressEvent[];
+      checkProgress(first, "weights", statSync(WEIGHTS).size, false);
+      checkProgress(first, "tokenizer", statSync(TOKENIZER).size, false);
+
+      const c = CASES[0]!; // readme_weather, constrained, default maxTokens: what the page's button runs
+      assert.equal(c.options, { constrained: true, maxTokens: 511 }, "chromium: case 0 is a default call");
+      await page.fill("#query", c.query);
+      await page.fill("#tools", typeof c.tools === "string" ? c.tools : JSON.stringify(c.tools));
+      await page.click("#run");
+      await page.waitForSelector("body[data-calls='1']");
+      const shown = JSON.parse((await page.textContent("#result")) ?? "{}");
+      assert.equal(shown.tokens, c.expect.tokens, "chromium: tokens of the page's call");
+      assert.is(shown.text, c.expect.text, "chromium: text of the page's call");
+
+      // Every case through the page's session.
+      const results = (await page.evaluate(async (cases) => {
+        const needle = (window as unknown as { needle: { call: Function } }).needle;
+        const out = [];
+        for (const c of cases) {
+          const r = await needle.call(c.query, c.tools, c.options);
+          out.push({ tokens: r.tokens, text: r.text, finishReason: r.finishReason, calls: r.calls, error: r.error?.code ?? null });
+        }
+        return out;
+      }, CASES.map(({ query, tools, options }) => ({ query, tools, options })))) as E2EResult[];
+      assertResults("chromium", CASES, results);
+
+      // Second visit: the model files come from the Cache API, not the network.
+      await page.reload();
+      await ready();
+      const second = await page.evaluate(() => (window as unknown as { needleProgress: unknown[] }).needleProgress) as ProgressEvent[];
+      checkProgress(second, "weights", statSync(WEIGHTS).size, true);
+      checkProgress(second, "tokenizer", statSync(TOKENIZER).size, true);
+      assert.is(server.requests.get("/model/needle.pkl"), 1, "chromium: the weights were downloaded once over two visits");
+      assert.is(server.requests.get("/model/needle.model"), 1, "chromium: the tokenizer was downloaded once over two visits");
+      assert.ok((server.requests.get("/build/needle.wasm") ?? 0) >= 1, "chromium: dist/index.js fetched build/needle.wasm next to itself");
+      assert.equal(pageErrors, [], "chromium: page errors");
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }));
+
+type StartServer = (options: { mounts: Record<string, string> }) => Promise<{ url: string; requests: Map<string, number>; close(): Promise<void> }>;
+
+interface ProgressEvent { what: string; source: string; loaded: number; total?: number; cached: boolean }
+
+function checkProgress(events: ProgressEvent[], what: string, size: number, cached: boolean): void {
+  const mine = events.filter((e) => e.what === what);
+  const where = `chromium: ${what} progress (${cached ? "second" : "first"} visit)`;
+  assert.ok(mine.length >= 1, `${where}: no events`);
+  for (const [i, e] of mine.entries()) {
+    assert.is(e.total, size, `${where}: total`);
+    assert.is(e.cached, cached, `${where}: cached flag`);
+    assert.ok(e.loaded > 0 && e.loaded <= size && (i === 0 || e.loaded >= mine[i - 1]!.loaded), `${where}: loaded ${e.loaded} out of order`);
+  }
+  assert.is(mine[mine.length - 1]!.loaded, size, `${where}: the last event has every byte`);
+}
+
+// ---------------------------------------------------------------- workerd
+
+test("workerd: the Worker example, bundled with wrangler's conditions, answers POST {query, tools} with the golden results", () =>
+  timed("workerd", async () => {
+    const workerd = runtimeBinary("workerd");
+    const entry = await bundleWorker();
+    assert.ok(entry.endsWith("dist/index.workerd.js"), `workerd: the bundle used ${entry}, not the workerd entry`);
+    const port = await freePort();
+    const child = spawn(workerd, ["serve", `${RUNTIMES}workerd.capnp`, "--socket-addr", `http=127.0.0.1:${port}`, "--directory-path", `fixtures=${FIXTURES}`], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    child.stdout.on("data", (d) => (log += d));
+    child.stderr.on("data", (d) => (log += d));
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    try {
+      const url = `http://127.0.0.1:${port}/`;
+      await waitForServer(url, () => log, child);
+      const results: E2EResult[] = [];
+      for (const c of CASES) {
+        const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: c.query, tools: c.tools, options: c.options }) });
+        const body = await response.text();
+        assert.is(response.status, 200, `workerd: ${c.name}: HTTP ${response.status} ${body.slice(0, 500)}\n${log.slice(-2000)}`);
+        results.push(JSON.parse(body));
+      }
+      assertResults("workerd", CASES, results);
+      const bad = await fetch(url, { method: "POST", body: JSON.stringify({ query: "", tools: [] }) });
+      assert.is(bad.status, 400, "workerd: an empty query is a 400");
+      assert.is((await bad.json()).error.code, "EMPTY_QUERY", "workerd: the error names its code");
+    } finally {
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(killer);
+    }
+  }));
+
+/**
+ * Bundle examples/cloudflare-worker/src/worker.js as wrangler does: the
+ * conditions wrangler sets, `needle-wasm` from this checkout (a node_modules
+ * symlink in a temporary folder), .wasm imports kept as Wasm modules (named
+ * needle.wasm in workerd.capnp). Returns the package entry the bundle used.
+ */
+async function bundleWorker(): Promise<string> {
+  const modules = mkdtempSync(`${tmpdir()}/needle-worker-`);
+  mkdirSync(`${modules}/node_modules`);
+  symlinkSync(ROOT, `${modules}/node_modules/needle-wasm`, "dir");
+  try {
+    const result = await esbuild.build({
+      entryPoints: [`${ROOT}examples/cloudflare-worker/src/worker.js`],
+      outfile: `${RUNTIMES}.build/worker.js`,
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2022",
+      conditions: ["workerd", "worker", "browser"],
+      mainFields: ["module", "main"],
+      nodePaths: [`${modules}/node_modules`],
+      metafile: true,
+      logLevel: "silent",
+      plugins: [{ name: "wasm-modules", setup: (build) => build.onResolve({ filter: /\.wasm$/ }, () => ({ path: "./needle.wasm", external: true })) }],
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    return inputs.find((p) => /dist\/index[.\w]*\.js$/.test(p)) ?? inputs.join(", ");
+  } finally {
+    rmSync(modules, { recursive: true, force: true });
+  }
+}
+
+async function waitForServer(url: string, log: () => string, child: ReturnType<typeof spawn>): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`workerd: exited with ${child.exitCode} before serving\n${log()}`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`workerd: nothing answered on ${url} within 30 s\n${log()}`);
+}
+
+// ---------------------------------------------------------------- examples
+
+test("examples: node, deno and bun examples run as their READMEs say and print the same result", async () => {
+  const c = CASES.find((x) => x.name === "readme_email constrained")!; // stops on EOS after 4 tokens
+  const args = ["--weights", WEIGHTS, "--tokenizer", TOKENIZER, c.query, "--tools", writeToolsFile(c.tools), "--json"];
+  const outputs = {
+    node: await run("node example", process.execPath, [`${ROOT}examples/node/index.mjs`, ...args]),
+    deno: await run("deno example", runtimeBinary("deno"), ["run", "--allow-read", "--no-lock", `${ROOT}examples/deno/main.ts`, ...args], { env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" } }),
+    bun: await run("bun example", runtimeBinary("bun"), [`${ROOT}examples/bun/index.ts`, ...args], { env: { NO_COLOR: "1" } }),
+  };
+  for (const [runtime, stdout] of Object.entries(outputs)) {
+    const r = JSON.parse(stdout);
+    assertResults(`${runtime} example`, [c], [{ ...r, error: r.error ? "parse error" : null }]);
+  }
+});
+
+function writeToolsFile(tools: unknown): string {
+  const file = `${mkdtempSync(`${tmpdir()}/needle-tools-`)}/tools.json`;
+  writeFileSync(file, typeof tools === "string" ? tools : JSON.stringify(tools));
+  return file;
+}
+
+function exists(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+test.after(() => {
+  console.log(`\n  runtimes (ms): ${Object.entries(durations).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+});
+
+test.run();
