@@ -114,4 +114,66 @@ test("corrupt, truncated and mismatched bundles are refused with typed errors", 
   assert.is((await NeedleModel.load(good)).dtype, "int8");
 });
 
+/** The weight image length by the rule in weights/FORMAT.md, computed independently of the engine. */
+function documentedImageLength(c: NeedleModel["config"], dtype: WeightDtype): number {
+  let cursor = 0;
+  const block = (bytes: number) => {
+    cursor = Math.ceil((cursor + bytes) / 64) * 64;
+  };
+  const matrix = (rows: number, cols: number, format: WeightDtype = dtype) => {
+    const G = Math.ceil(cols / 32);
+    const rowBytes = { f32: cols * 4, f16: cols * 2, int8: G * 32, int4: G * 16 }[format];
+    const data = Math.ceil((rows * rowBytes) / 16) * 16;
+    block(format === "int8" || format === "int4" ? data + rows * G * 4 : data);
+  };
+  const d = c.d_model, hd = d / c.num_heads, kv = c.num_kv_heads * hd, F = c.d_ff, c4 = Math.floor(d / 4);
+  const ffn = !c.no_feedforward;
+  matrix(c.vocab_size, d);
+  block(4 * d);
+  block(4 * d);
+  matrix(c4, d, "f32");
+  block(4 * c4);
+  matrix(c.contrastive_dim, c4, "f32");
+  for (let l = 0; l < c.num_encoder_layers; l++) {
+    [4, 4, 4 * d, 4 * d, 4 * hd, 4 * hd].forEach(block);
+    matrix(d + 2 * kv, d);
+    matrix(d, d);
+    if (ffn) {
+      matrix(2 * F, d);
+      matrix(d, F);
+    }
+  }
+  for (let l = 0; l < c.num_decoder_layers; l++) {
+    [4, 4, 4, 4 * d, 4 * d, 4 * d, 4 * hd, 4 * hd, 4 * hd, 4 * hd].forEach(block);
+    matrix(d + 2 * kv, d);
+    matrix(d, d);
+    matrix(d, d);
+    matrix(2 * kv, d);
+    matrix(d, d);
+    if (ffn) {
+      matrix(2 * F, d);
+      matrix(d, F);
+    }
+  }
+  return cursor;
+}
+
+test("the weight image is laid out as weights/FORMAT.md says, for every format and odd configs", async () => {
+  const { randomCheckpoint } = await import("./twins/random-checkpoint.ts");
+  const configs = [
+    { vocab_size: 300, d_model: 48, num_heads: 3, num_kv_heads: 1, num_encoder_layers: 2, num_decoder_layers: 1, d_ff: 40, activation: "swiglu" as const, no_feedforward: false, contrastive_dim: 16 },
+    { vocab_size: 257, d_model: 36, num_heads: 6, num_kv_heads: 3, num_encoder_layers: 1, num_decoder_layers: 2, contrastive_dim: 7 },
+  ];
+  for (const stored of configs) {
+    const ckpt = randomCheckpoint(stored);
+    for (const dtype of DTYPES) {
+      const model = await NeedleModel.fromCheckpoint(ckpt, { dtype, maxEncoderLength: 4, maxDecoderLength: 4 });
+      assert.is(model.weightImage().length, documentedImageLength(model.config, dtype), `${dtype} d=${stored.d_model}`);
+      model.dispose();
+    }
+  }
+  const tiny = await NeedleModel.fromCheckpoint(parseCheckpoint(pickle), { dtype: "int4" });
+  assert.is(tiny.weightImage().length, documentedImageLength(tiny.config, "int4"));
+});
+
 test.run();
