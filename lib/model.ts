@@ -191,6 +191,11 @@ export class NeedleModel {
     return this.#logits;
   }
 
+  /** Bytes of the engine's linear memory (weights, caches and scratch, all reserved at load). */
+  get wasmMemoryBytes(): number {
+    return this.#engine().memory.buffer.byteLength;
+  }
+
   /** The engine layout version (bundles record it). */
   get layoutVersion(): number {
     return this.#engine().layout_version();
