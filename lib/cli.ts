@@ -28,7 +28,7 @@ function globalHelp(): string {
     "options:",
     ...columns([[...HELP_OPTION_LINE], ["--version", "print the version"]], "  "),
     "",
-    "Run `needle-wasm <command> --help` for a command's options.",
+    "Run `needle-wasm <command> --help` (or `needle-wasm help <command>`) for a command's options.",
     "Exit codes: 0 ok, 1 the command failed, 2 usage error. NEEDLE_DEBUG=1 prints stack traces.",
   ].join("\n") + "\n";
 }

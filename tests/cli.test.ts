@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -83,10 +83,7 @@ function newestSource(): number {
 }
 
 // dist/cli.js comes from `npm run build`; rebuild it here when it is missing or older than its sources.
-let built = 0;
-try {
-  built = statSync(CLI).mtimeMs;
-} catch {}
+const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
 if (built < newestSource()) execFileSync("npm", ["run", "--silent", "build:cli"], { cwd: ROOT, stdio: "ignore" });
 
 function writeVectors(name: string, examples: unknown[]): string {
