@@ -7,19 +7,21 @@
 //             browser example served from 127.0.0.1 (progress events and the
 //             Cache API store checked too)
 //   workerd   workerd from npm serving the Worker example on 127.0.0.1
-//             (tests/runtimes/workerd.capnp), answering real HTTP POSTs
+//             (tests/runtimes/workerd.capnp), answering real HTTP POSTs, on
+//             the checkpoint (goldens) and on an int4 .needle bundle (the
+//             example's default; same answers as Node on that bundle)
 // Every test name and failure message starts with the runtime's name. The
 // suite runs after `npm run build`: dist/ and build/ must exist.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { FIXTURES } from "./helpers.ts";
+import { convertToBundle } from "../lib/convert.ts";
 import { runtimeBinary } from "./runtimes/bins.ts";
 import { TOKENIZER, WEIGHTS, assertResults, e2eCases, type E2ECase, type E2EResult } from "./runtimes/cases.ts";
 
@@ -247,29 +249,49 @@ function checkProgress(events: ProgressEvent[], what: string, size: number, cach
 
 // ---------------------------------------------------------------- workerd
 
-test("workerd: the Worker example, bundled with wrangler's conditions, answers POST {query, tools} with the golden results", () =>
+test("workerd: the Worker example, bundled with wrangler's conditions, answers POST {query, tools}: golden results on the checkpoint, Node's results on an int4 bundle", () =>
   timed("workerd", async () => {
     const workerd = runtimeBinary("workerd");
     const entry = await bundleWorker();
     assert.ok(entry.endsWith("dist/index.workerd.js"), `workerd: the bundle used ${entry}, not the workerd entry`);
-    const port = await freePort();
-    const child = spawn(workerd, ["serve", `${RUNTIMES}workerd.capnp`, "--socket-addr", `http=127.0.0.1:${port}`, "--directory-path", `fixtures=${FIXTURES}`], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+
+    // The model folder ASSETS serves: the fixtures, and an int4 bundle of the checkpoint.
+    const models = mkdtempSync(`${tmpdir()}/needle-models-`);
+    copyFileSync(WEIGHTS, `${models}/needle_tiny.p4_numpy1.pkl`);
+    copyFileSync(TOKENIZER, `${models}/needle_test.model`);
+    const int4 = await convertToBundle(readFileSync(WEIGHTS), readFileSync(TOKENIZER), { dtype: "int4" });
+    writeFileSync(`${models}/needle_tiny-int4.needle`, int4);
+    const viaNode = await dist.Needle.load({ weights: int4 });
+    assert.is(viaNode.model.dtype, "int4");
+    const int4Cases = CASES.filter((_, i) => i % 3 === 0);
+    const int4Expected = await runCases(viaNode, int4Cases);
+    viaNode.model.dispose();
+
+    const [goldenPort, bundlePort] = [await freePort(), await freePort()];
+    const args = ["serve", `${RUNTIMES}workerd.capnp`, "--socket-addr", `golden=127.0.0.1:${goldenPort}`, "--socket-addr", `bundle=127.0.0.1:${bundlePort}`, "--directory-path", `models=${models}`];
+    const child = spawn(workerd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let log = "";
     child.stdout.on("data", (d) => (log += d));
     child.stderr.on("data", (d) => (log += d));
     const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
     try {
-      const url = `http://127.0.0.1:${port}/`;
-      await waitForServer(url, () => log, child);
-      const results: E2EResult[] = [];
-      for (const c of CASES) {
-        const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: c.query, tools: c.tools, options: c.options }) });
-        const body = await response.text();
-        assert.is(response.status, 200, `workerd: ${c.name}: HTTP ${response.status} ${body.slice(0, 500)}\n${log.slice(-2000)}`);
-        results.push(JSON.parse(body));
-      }
-      assertResults("workerd", CASES, results);
-      const bad = await fetch(url, { method: "POST", body: JSON.stringify({ query: "", tools: [] }) });
+      const post = async (port: number, cases: E2ECase[]): Promise<E2EResult[]> => {
+        const url = `http://127.0.0.1:${port}/`;
+        await waitForServer(url, () => log, child);
+        const results: E2EResult[] = [];
+        for (const c of cases) {
+          const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: c.query, tools: c.tools, options: c.options }) });
+          const body = await response.text();
+          assert.is(response.status, 200, `workerd: ${c.name}: HTTP ${response.status} ${body.slice(0, 500)}\n${log.slice(-2000)}`);
+          results.push(JSON.parse(body));
+        }
+        return results;
+      };
+      assertResults("workerd", CASES, await post(goldenPort, CASES));
+      const int4Results = await post(bundlePort, int4Cases);
+      for (const [i, c] of int4Cases.entries()) assert.equal(int4Results[i], int4Expected[i], `workerd: ${c.name}: the int4 bundle answers as in Node`);
+
+      const bad = await fetch(`http://127.0.0.1:${goldenPort}/`, { method: "POST", body: JSON.stringify({ query: "", tools: [] }) });
       assert.is(bad.status, 400, "workerd: an empty query is a 400");
       assert.is((await bad.json()).error.code, "EMPTY_QUERY", "workerd: the error names its code");
     } finally {
@@ -277,6 +299,7 @@ test("workerd: the Worker example, bundled with wrangler's conditions, answers P
       const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
       await exited;
       clearTimeout(killer);
+      rmSync(models, { recursive: true, force: true });
     }
   }));
 

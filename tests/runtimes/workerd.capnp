@@ -1,30 +1,48 @@
 # workerd serving examples/cloudflare-worker on 127.0.0.1 for
-# tests/runtimes.test.ts. The test bundles the Worker (esbuild, the
+# tests/runtimes.test.ts. The test bundles the Worker (esbuild with the
 # "workerd" export condition, as wrangler does) to .build/worker.js, whose
 # `import … from "./needle.wasm"` is the wasm module embedded below: the
-# same build/needle.wasm bytes every runtime runs. The model files come
-# from a disk service bound as ASSETS (the fixture directory, given with
-# --directory-path fixtures=…), read by the Worker as static-asset
-# Responses. The socket address is set with --socket-addr http=….
+# same build/needle.wasm bytes every runtime runs. Two services run that
+# Worker: "golden" on the fixture checkpoint + tokenizer (the golden
+# end-to-end case), "bundle" on an int4 .needle bundle of it (the example's
+# default format). Their model files come from a disk service bound as
+# ASSETS (a folder the test fills, given with --directory-path models=…),
+# read by the Worker as static-asset Responses. Socket addresses are set
+# with --socket-addr golden=… and --socket-addr bundle=….
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
-    (name = "main", worker = .needleWorker),
-    (name = "fixtures", disk = (path = "/nonexistent", writable = false)),
+    (name = "golden", worker = .goldenWorker),
+    (name = "bundle", worker = .bundleWorker),
+    (name = "models", disk = (path = "/nonexistent", writable = false)),
   ],
-  sockets = [(name = "http", address = "127.0.0.1:8787", http = (), service = "main")],
+  sockets = [
+    (name = "golden", address = "127.0.0.1:8787", http = (), service = "golden"),
+    (name = "bundle", address = "127.0.0.1:8788", http = (), service = "bundle"),
+  ],
 );
 
-const needleWorker :Workerd.Worker = (
-  modules = [
-    (name = "worker.js", esModule = embed ".build/worker.js"),
-    (name = "needle.wasm", wasm = embed "../../build/needle.wasm"),
-  ],
+const modules :List(Workerd.Worker.Module) = [
+  (name = "worker.js", esModule = embed ".build/worker.js"),
+  (name = "needle.wasm", wasm = embed "../../build/needle.wasm"),
+];
+
+const goldenWorker :Workerd.Worker = (
+  modules = .modules,
   bindings = [
-    (name = "ASSETS", service = "fixtures"),
-    (name = "WEIGHTS_KEY", text = "tiny/needle_tiny.p4_numpy1.pkl"),
-    (name = "TOKENIZER_KEY", text = "tokenizer/needle_test.model"),
+    (name = "ASSETS", service = "models"),
+    (name = "WEIGHTS_KEY", text = "needle_tiny.p4_numpy1.pkl"),
+    (name = "TOKENIZER_KEY", text = "needle_test.model"),
+  ],
+  compatibilityDate = "2026-10-01",
+);
+
+const bundleWorker :Workerd.Worker = (
+  modules = .modules,
+  bindings = [
+    (name = "ASSETS", service = "models"),
+    (name = "WEIGHTS_KEY", text = "needle_tiny-int4.needle"),
   ],
   compatibilityDate = "2026-10-01",
 );

@@ -4,11 +4,16 @@
 // build/needle.wasm as a Wasm module (Workers cannot compile Wasm from
 // bytes). The model is loaded once per isolate, on the first request.
 //
-// Where the model files come from (first match):
-//   env.MODEL_BUCKET  an R2 bucket: objects WEIGHTS_KEY and TOKENIZER_KEY,
-//                     streamed into memory ({ body, size } sources)
+// The model: WEIGHTS_KEY (default "needle-int4.needle"), a .needle bundle
+// (weights in the engine's layout plus the tokenizer, one file, one copy
+// into Wasm memory). int4 is the format that fits an isolate's 128 MB; see
+// README.md. A needle.pkl checkpoint also works where memory allows: set
+// WEIGHTS_KEY to it and TOKENIZER_KEY to its needle.model.
+//
+// Where the files come from (first match):
+//   env.MODEL_BUCKET  an R2 bucket (R2 objects stream in as { body, size })
 //   env.ASSETS        a static-assets (or any fetcher) binding serving
-//                     /WEIGHTS_KEY and /TOKENIZER_KEY as Responses
+//                     /<key> as a Response
 //
 // POST / {"query": "...", "tools": [...], "options": {...}?}
 //   200 {"calls": [...], "text": "...", "tokens": [...], "finishReason": "stop", "error": null}
@@ -51,10 +56,9 @@ export default {
 
 function load(env) {
   loading ??= (async () => {
-    const weightsKey = env.WEIGHTS_KEY ?? "needle.pkl";
-    const tokenizerKey = env.TOKENIZER_KEY ?? "needle.model";
-    const [weights, tokenizer] = await Promise.all([modelFile(env, weightsKey), modelFile(env, tokenizerKey)]);
-    return Needle.load({ weights, tokenizer });
+    const weights = await modelFile(env, env.WEIGHTS_KEY ?? "needle-int4.needle");
+    const tokenizer = env.TOKENIZER_KEY ? await modelFile(env, env.TOKENIZER_KEY) : undefined;
+    return Needle.load(tokenizer ? { weights, tokenizer } : { weights });
   })().catch((err) => {
     loading = undefined; // let the next request try again
     throw err;
