@@ -3,7 +3,7 @@
 // format of layout.ts / format.ts. Each returns how many source values were
 // not finite, so the loader can refuse a corrupt checkpoint.
 
-import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, GROUP, groupsOf, rowBytes, scalesOf } from "./format";
+import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, GROUP, groupsOf, rowBytes, scaleIndex, scalesOf } from "./format";
 
 /** IEEE 754 half-precision bits to f32 (exact). */
 @inline export function f16_to_f32(h: u32): f32 {
@@ -90,7 +90,7 @@ function storeRow(format: i32, matrix: usize, rows: i32, r: i32, values: usize, 
     return;
   }
   const groups = groupsOf(cols);
-  const scales = scalesOf(format, matrix, rows, cols) + (<usize>(r * groups) << 2);
+  const scales = scalesOf(format, matrix, rows, cols);
   const levels: f32 = format == FORMAT_Q8 ? 127 : 7;
   for (let g = 0; g < groups; g++) {
     const from = g * GROUP;
@@ -98,7 +98,7 @@ function storeRow(format: i32, matrix: usize, rows: i32, r: i32, values: usize, 
     let m: f32 = 0;
     for (let i = from; i < to; i++) m = Mathf.max(m, Mathf.abs(load<f32>(values + (<usize>i << 2))));
     const scale = m / levels;
-    store<f32>(scales + (<usize>g << 2), scale);
+    store<f32>(scales + (<usize>scaleIndex(r, g, groups) << 2), scale);
     for (let i = 0; i < GROUP; i++) {
       const w = from + i < to && scale > 0 ? load<f32>(values + (<usize>(from + i) << 2)) / scale : <f32>0;
       if (format == FORMAT_Q8) {

@@ -2,7 +2,7 @@
 // one dispatch so the forward pass in model.ts reads the same for all.
 
 import * as L from "./layout";
-import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, groupsOf, scalesOf } from "./format";
+import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, groupsOf, scaleIndex, scalesOf } from "./format";
 import { gemm_f16, gemm_f32, gemv_f16, gemv_f32 } from "./matmul";
 import { gemm_q4, gemm_q8, gemv_q4, gemv_q8, quantize_rows_i16 } from "./quant";
 import { f16_to_f32 } from "./convert";
@@ -44,7 +44,7 @@ export function matrixRow(dst: usize, matrix: usize, rows: i32, cols: i32, r: i3
     return;
   }
   const groups = groupsOf(cols);
-  const scales = scalesOf(format, matrix, rows, cols) + (<usize>(r * groups) << 2);
+  const scales = scalesOf(format, matrix, rows, cols);
   for (let i = 0; i < cols; i++) {
     const g = i >> 5;
     let q: i32;
@@ -54,6 +54,6 @@ export function matrixRow(dst: usize, matrix: usize, rows: i32, cols: i32, r: i3
       const byte = <i32>load<u8>(matrix + <usize>(r * groups * 16 + g * 16 + (i & 15)));
       q = ((i & 31) < 16 ? byte & 15 : byte >> 4) - 8;
     }
-    store<f32>(dst + (<usize>i << 2), <f32>q * load<f32>(scales + (<usize>g << 2)) * scale);
+    store<f32>(dst + (<usize>i << 2), <f32>q * load<f32>(scales + (<usize>scaleIndex(r, g, groups) << 2)) * scale);
   }
 }

@@ -19,7 +19,7 @@ function matrixBytes(format: number, rows: number, cols: number): number {
   const groups = Math.ceil(cols / GROUP);
   const rowBytes = [cols * 4, cols * 2, groups * 32, groups * 16][format]!;
   const data = Math.ceil((rows * rowBytes) / 16) * 16;
-  return format >= Q8 ? data + rows * groups * 4 : data;
+  return format >= Q8 ? data + Math.ceil(rows / 4) * 4 * groups * 4 : data;
 }
 
 /** Import a row-major [rows][cols] f32 matrix into the engine in `format`; returns its address. */
