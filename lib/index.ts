@@ -9,6 +9,8 @@ export type { Source, SourceOptions, LoadProgress, SizedStream } from "./source.
 export { hasWasmSimd } from "./features.ts";
 export { NeedleError, PickleError, CheckpointError, TokenizerError, InputError, SourceError } from "./errors.ts";
 export { Needle, OutputParseError } from "./session.ts";
+export { convertToBundle } from "./convert.ts";
+export type { ConvertOptions } from "./convert.ts";
 export type { NeedleLoadOptions, CallOptions, CallResult, CallItem, StreamEvent, ToolChoice, OpenAIToolCall, RankedTool, Prompt } from "./session.ts";
 export type { ToolCall } from "./prompt.ts";
 export type { ToolSpec, OpenAITool, OpenAIResponsesTool, ToolsInput } from "./tools.ts";

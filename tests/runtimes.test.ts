@@ -21,7 +21,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
-import { convertToBundle } from "../lib/convert.ts";
 import { runtimeBinary } from "./runtimes/bins.ts";
 import { TOKENIZER, WEIGHTS, assertResults, e2eCases, type E2ECase, type E2EResult } from "./runtimes/cases.ts";
 
@@ -171,7 +170,7 @@ test("chromium: the browser example loads with progress events, calls from the p
     assert.ok(exists(CHROMIUM), `chromium: ${CHROMIUM} is missing (apt-get install chromium)`);
     const { chromium } = await import("playwright-core");
     const { startServer } = (await import(`${ROOT}examples/browser/serve.mjs`)) as { startServer: StartServer };
-    const server = await startServer({ mounts: { "/model/needle.pkl": WEIGHTS, "/model/needle.model": TOKENIZER } });
+    const server = await startServer({ mounts: { "/model/weights": WEIGHTS, "/model/tokenizer": TOKENIZER } });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 }).catch((err: Error) => {
       throw new Error(`chromium: cannot launch ${CHROMIUM}: ${err.message}`);
     });
@@ -221,8 +220,8 @@ test("chromium: the browser example loads with progress events, calls from the p
       const second = await page.evaluate(() => (window as unknown as { needleProgress: unknown[] }).needleProgress) as ProgressEvent[];
       checkProgress(second, "weights", statSync(WEIGHTS).size, true);
       checkProgress(second, "tokenizer", statSync(TOKENIZER).size, true);
-      assert.is(server.requests.get("/model/needle.pkl"), 1, "chromium: the weights were downloaded once over two visits");
-      assert.is(server.requests.get("/model/needle.model"), 1, "chromium: the tokenizer was downloaded once over two visits");
+      assert.is(server.requests.get("/model/weights"), 1, "chromium: the weights were downloaded once over two visits");
+      assert.is(server.requests.get("/model/tokenizer"), 1, "chromium: the tokenizer was downloaded once over two visits");
       assert.ok((server.requests.get("/build/needle.wasm") ?? 0) >= 1, "chromium: dist/index.js fetched build/needle.wasm next to itself");
       assert.equal(pageErrors, [], "chromium: page errors");
     } finally {
@@ -259,7 +258,7 @@ test("workerd: the Worker example, bundled with wrangler's conditions, answers P
     const models = mkdtempSync(`${tmpdir()}/needle-models-`);
     copyFileSync(WEIGHTS, `${models}/needle_tiny.p4_numpy1.pkl`);
     copyFileSync(TOKENIZER, `${models}/needle_test.model`);
-    const int4 = await convertToBundle(readFileSync(WEIGHTS), readFileSync(TOKENIZER), { dtype: "int4" });
+    const int4 = await dist.convertToBundle(readFileSync(WEIGHTS), readFileSync(TOKENIZER), { dtype: "int4" });
     writeFileSync(`${models}/needle_tiny-int4.needle`, int4);
     const viaNode = await dist.Needle.load({ weights: int4 });
     assert.is(viaNode.model.dtype, "int4");

@@ -3,7 +3,8 @@
 // with the query and tools on the page.
 //
 // Page address parameters: ?weights=URL&tokenizer=URL (default: the files
-// serve.mjs mounts at /model/), &cache=0|1 (default 1).
+// serve.mjs mounts at /model/; an empty tokenizer= for a .needle bundle,
+// which carries its own), &cache=0|1 (default 1).
 // For scripts and the console: window.needle (the session once loaded),
 // window.needleProgress (every progress event), body[data-state]
 // ("loading" | "ready" | "error").
@@ -12,8 +13,8 @@ import { Needle, hasWasmSimd } from "needle-wasm";
 
 const CACHE_NAME = "needle-wasm";
 const params = new URLSearchParams(location.search);
-const weights = params.get("weights") ?? "/model/needle.pkl";
-const tokenizer = params.get("tokenizer") ?? "/model/needle.model";
+const weights = params.get("weights") ?? "/model/weights";
+const tokenizer = params.has("tokenizer") ? params.get("tokenizer") || undefined : "/model/tokenizer";
 const $ = (id) => document.getElementById(id);
 
 $("tools").value = JSON.stringify([
@@ -51,7 +52,7 @@ function showProgress(event) {
 async function load() {
   if (!hasWasmSimd()) throw new Error("This browser has no WebAssembly SIMD: use Chrome/Edge ≥ 91, Firefox ≥ 89 or Safari ≥ 16.4.");
   const started = performance.now();
-  const needle = await Needle.load({ weights, tokenizer, onProgress: showProgress, cache: $("cache").checked ? CACHE_NAME : false });
+  const needle = await Needle.load({ weights, ...(tokenizer ? { tokenizer } : {}), onProgress: showProgress, cache: $("cache").checked ? CACHE_NAME : false });
   $("status").textContent = `Ready: ${needle.model.config.d_model}-wide model loaded in ${Math.round(performance.now() - started)} ms.`;
   return needle;
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // A small static server for the browser example (and the Chromium test):
 // serves the repository root (dist/, build/, examples/) and mounts the
-// weights and tokenizer at /model/needle.pkl and /model/needle.model, on
+// weights and tokenizer at /model/weights and /model/tokenizer, on
 // 127.0.0.1 only. Plain node:http, no dependencies, no compression, every
 // file with its Content-Length (so the page can show download progress).
 //
 //   node examples/browser/serve.mjs --weights needle.pkl --tokenizer needle.model [--port 8080]
+//   node examples/browser/serve.mjs --weights needle-int4.needle          (a bundle: no tokenizer)
 
 import { createServer } from "node:http";
 import { createReadStream } from "node:fs";
@@ -27,7 +28,7 @@ const TYPES = {
 };
 
 /**
- * Serve `root` and, for each `mounts` entry ("/model/needle.pkl" → a file
+ * Serve `root` and, for each `mounts` entry ("/model/weights" → a file
  * path), that file at that URL path. Resolves once listening; `requests`
  * counts GETs per URL path.
  */
@@ -95,10 +96,10 @@ function parseArgs(argv) {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const args = parseArgs(process.argv.slice(2));
   const mounts = {};
-  if (args.weights) mounts["/model/needle.pkl"] = args.weights;
-  if (args.tokenizer) mounts["/model/needle.model"] = args.tokenizer;
+  if (args.weights) mounts["/model/weights"] = args.weights;
+  if (args.tokenizer) mounts["/model/tokenizer"] = args.tokenizer;
   const server = await startServer({ mounts, port: Number(args.port) });
   console.log(`Serving ${ROOT} on ${server.url}`);
-  console.log(`Open ${server.url}examples/browser/`);
-  if (!args.weights || !args.tokenizer) console.log("(no --weights/--tokenizer given: pass ?weights=URL&tokenizer=URL in the page address)");
+  console.log(`Open ${server.url}examples/browser/${args.weights && !args.tokenizer ? "?tokenizer=" : ""}`);
+  if (!args.weights) console.log("(no --weights given: pass ?weights=URL&tokenizer=URL in the page address)");
 }
