@@ -171,11 +171,12 @@ export function gemm_q8(out: usize, x16: usize, xs: usize, w: usize, ws: usize, 
 
 // ---------------------------------------------------------------- q4
 
-/** The 32 values of a q4 group as four i16x8 vectors, via `out` lanes c0..c3. */
+/** Values 0..15 (low nibbles) of a q4 group as i8x16. */
 @inline function unpackLow(packed: v128): v128 {
   return i8x16.sub(v128.and(packed, i8x16.splat(0x0f)), i8x16.splat(8));
 }
 
+/** Values 16..31 (high nibbles) of a q4 group as i8x16. */
 @inline function unpackHigh(packed: v128): v128 {
   return i8x16.sub(v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)), i8x16.splat(8));
 }
@@ -191,25 +192,12 @@ export function gemm_q8(out: usize, x16: usize, xs: usize, w: usize, ws: usize, 
   return i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 48), i16x8.extend_high_i8x16_s(high)));
 }
 
-/** One q4 group of weight row w against two activation groups xa, xb. */
-@inline function dotGroupQ4x2(xa: usize, xb: usize, w: usize, sums: usize): void {
-  const packed = v128.load(w);
-  const low = unpackLow(packed);
-  const high = unpackHigh(packed);
-  const c0 = i16x8.extend_low_i8x16_s(low);
-  const c1 = i16x8.extend_high_i8x16_s(low);
-  const c2 = i16x8.extend_low_i8x16_s(high);
-  const c3 = i16x8.extend_high_i8x16_s(high);
-  let a = i32x4.dot_i16x8_s(v128.load(xa), c0);
-  a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load(xa, 16), c1));
-  a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load(xa, 32), c2));
-  a = i32x4.add(a, i32x4.dot_i16x8_s(v128.load(xa, 48), c3));
-  let b = i32x4.dot_i16x8_s(v128.load(xb), c0);
-  b = i32x4.add(b, i32x4.dot_i16x8_s(v128.load(xb, 16), c1));
-  b = i32x4.add(b, i32x4.dot_i16x8_s(v128.load(xb, 32), c2));
-  b = i32x4.add(b, i32x4.dot_i16x8_s(v128.load(xb, 48), c3));
-  v128.store(sums, a);
-  v128.store(sums, b, 16);
+/** Σ over one group of x (32 i16) times the unpacked weights c0..c3: the i32x4 partial sums. */
+@inline function dotUnpacked(x: usize, c0: v128, c1: v128, c2: v128, c3: v128): v128 {
+  let acc = i32x4.dot_i16x8_s(v128.load(x), c0);
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 16), c1));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 32), c2));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 48), c3));
 }
 
 export function gemv_q4(out: usize, w: usize, ws: usize, x16: usize, xs: usize, rows: i32, groups: i32): void {
@@ -227,9 +215,6 @@ export function gemv_q4(out: usize, w: usize, ws: usize, x16: usize, xs: usize, 
     storeQuad(out, r, acc, rows - r < 4 ? rows - r : 4);
   }
 }
-
-// Partial sums of the current q4 tile: [4 rows][2 inputs] i32x4.
-const q4Sums = memory.data(128, 16);
 
 /** gemv_q4 for n activation rows, two at a time so each unpacked weight group feeds both. */
 export function gemm_q4(out: usize, x16: usize, xs: usize, w: usize, ws: usize, n: i32, rows: i32, groups: i32): void {
@@ -251,13 +236,38 @@ export function gemm_q4(out: usize, x16: usize, xs: usize, w: usize, ws: usize, 
         const xga = xa + (<usize>g << 6);
         const xgb = xb + (<usize>g << 6);
         const wo = <usize>g << 4;
-        dotGroupQ4x2(xga, xgb, w0 + wo, q4Sums);
-        dotGroupQ4x2(xga, xgb, w1 + wo, q4Sums + 32);
-        dotGroupQ4x2(xga, xgb, w2 + wo, q4Sums + 64);
-        dotGroupQ4x2(xga, xgb, w3 + wo, q4Sums + 96);
+        let packed = v128.load(w0 + wo);
+        let low = unpackLow(packed), high = unpackHigh(packed);
+        let c0 = i16x8.extend_low_i8x16_s(low), c1 = i16x8.extend_high_i8x16_s(low);
+        let c2 = i16x8.extend_low_i8x16_s(high), c3 = i16x8.extend_high_i8x16_s(high);
+        const ia0 = dotUnpacked(xga, c0, c1, c2, c3), ib0 = dotUnpacked(xgb, c0, c1, c2, c3);
+        packed = v128.load(w1 + wo);
+        low = unpackLow(packed);
+        high = unpackHigh(packed);
+        c0 = i16x8.extend_low_i8x16_s(low);
+        c1 = i16x8.extend_high_i8x16_s(low);
+        c2 = i16x8.extend_low_i8x16_s(high);
+        c3 = i16x8.extend_high_i8x16_s(high);
+        const ia1 = dotUnpacked(xga, c0, c1, c2, c3), ib1 = dotUnpacked(xgb, c0, c1, c2, c3);
+        packed = v128.load(w2 + wo);
+        low = unpackLow(packed);
+        high = unpackHigh(packed);
+        c0 = i16x8.extend_low_i8x16_s(low);
+        c1 = i16x8.extend_high_i8x16_s(low);
+        c2 = i16x8.extend_low_i8x16_s(high);
+        c3 = i16x8.extend_high_i8x16_s(high);
+        const ia2 = dotUnpacked(xga, c0, c1, c2, c3), ib2 = dotUnpacked(xgb, c0, c1, c2, c3);
+        packed = v128.load(w3 + wo);
+        low = unpackLow(packed);
+        high = unpackHigh(packed);
+        c0 = i16x8.extend_low_i8x16_s(low);
+        c1 = i16x8.extend_high_i8x16_s(low);
+        c2 = i16x8.extend_low_i8x16_s(high);
+        c3 = i16x8.extend_high_i8x16_s(high);
+        const ia3 = dotUnpacked(xga, c0, c1, c2, c3), ib3 = dotUnpacked(xgb, c0, c1, c2, c3);
         const quadScales = v128.load(ws + (<usize>scaleIndex(r, g, groups) << 2));
-        const sumsA = transposeAdd(v128.load(q4Sums), v128.load(q4Sums, 32), v128.load(q4Sums, 64), v128.load(q4Sums, 96));
-        const sumsB = transposeAdd(v128.load(q4Sums, 16), v128.load(q4Sums, 48), v128.load(q4Sums, 80), v128.load(q4Sums, 112));
+        const sumsA = transposeAdd(ia0, ia1, ia2, ia3);
+        const sumsB = transposeAdd(ib0, ib1, ib2, ib3);
         fa = scaleQuad(fa, sumsA, quadScales, load<f32>(sa + (<usize>g << 2)));
         fb = scaleQuad(fb, sumsB, quadScales, load<f32>(sb + (<usize>g << 2)));
       }
