@@ -15,7 +15,7 @@
 // four, two or one at a time, so each key and value row loaded feeds
 // several of them.
 
-import { softmax_f32 } from "./softmax";
+import { softmax_scaled_f32 } from "./softmax";
 
 const MASKED: f32 = -3.4028234663852886e38;
 
@@ -90,20 +90,17 @@ function scoreRows(two: bool, sa: usize, sb: usize, qa: usize, qb: usize, k: usi
   }
 }
 
-/** Scale a scores row and mask padding keys. */
-function scaleAndMask(s: usize, nKeys: i32, scale: f32, keyIds: usize, padId: i32): void {
-  for (let j = 0; j < nKeys; j++) {
-    const p = at(s, j);
-    store<f32>(p, load<i32>(at(keyIds, j)) == padId ? MASKED : load<f32>(p) * scale);
-  }
+/** Give padding keys the masked score in a scores row. */
+function mask(s: usize, nKeys: i32, keyIds: usize, padId: i32): void {
+  for (let j = 0; j < nKeys; j++) if (load<i32>(at(keyIds, j)) == padId) store<f32>(at(s, j), MASKED);
 }
 
-/** Scaled, masked scores of `m` (1, 2 or 4) query vectors against every key, into rows of `scores`. */
-function scoreTile(m: i32, k: usize, kvStride: i32, nKeys: i32, keyIds: usize, padId: i32, hd: i32, scale: f32, scores: usize): void {
+/** Raw, masked scores of `m` (1, 2 or 4) query vectors against every key, into rows of `scores`. */
+function scoreTile(m: i32, k: usize, kvStride: i32, nKeys: i32, keyIds: usize, padId: i32, anyPad: bool, hd: i32, scores: usize): void {
   const rowBytes = <usize>nKeys << 2;
   scoreRows(m > 1, scores, scores + rowBytes, q0, q1, k, kvStride, nKeys, hd);
   if (m > 2) scoreRows(true, scores + 2 * rowBytes, scores + 3 * rowBytes, q2, q3, k, kvStride, nKeys, hd);
-  for (let i = 0; i < m; i++) scaleAndMask(scores + <usize>i * rowBytes, nKeys, scale, keyIds, padId);
+  if (anyPad) for (let i = 0; i < m; i++) mask(scores + <usize>i * rowBytes, nKeys, keyIds, padId);
 }
 
 /** out_i = Σ_j p_i[j] · v_j for the `m` query vectors of the tile (p = softmaxed scores rows). */
@@ -179,6 +176,8 @@ export function attend_f32(
   const scale = <f32>(1.0 / Math.sqrt(<f64>headDim));
   const nVec = nQ * group;
   const rowBytes = <usize>nKeys << 2;
+  let anyPad = false;
+  for (let j = 0; j < nKeys; j++) if (load<i32>(at(keyIds, j)) == padId) anyPad = true;
   for (let g = 0; g < nKvHeads; g++) {
     const kg = at(k, g * headDim);
     const vg = at(v, g * headDim);
@@ -197,8 +196,8 @@ export function attend_f32(
         q3 = at(q, ((u + 3) / group) * qStride + (g * group + (u + 3) % group) * headDim);
         o3 = at(out, ((u + 3) / group) * outStride + (g * group + (u + 3) % group) * headDim);
       }
-      scoreTile(m, kg, kvStride, nKeys, keyIds, padId, headDim, scale, scores);
-      for (let i = 0; i < m; i++) softmax_f32(scores + <usize>i * rowBytes, nKeys);
+      scoreTile(m, kg, kvStride, nKeys, keyIds, padId, anyPad, headDim, scores);
+      for (let i = 0; i < m; i++) softmax_scaled_f32(scores + <usize>i * rowBytes, nKeys, scale);
       weightedSumTile(m, vg, kvStride, nKeys, headDim, scores);
       u += m;
     }

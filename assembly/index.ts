@@ -27,13 +27,27 @@ export { ffn_act_f32 } from "./ffn";
  */
 export function configure(
   vocab: i32, d: i32, heads: i32, kvHeads: i32, encLayers: i32, decLayers: i32,
-  dFF: i32, ffnKind: i32, contrastiveDim: i32, padId: i32, ropeTheta: f64, maxEnc: i32, maxDec: i32, format: i32,
+  dFF: i32, ffnKind: i32, contrastiveDim: i32, padId: i32, ropeTheta: f64, maxEnc: i32, maxDec: i32, format: i32, threads: i32,
 ): usize {
-  const end = L.configure(vocab, d, heads, kvHeads, encLayers, decLayers, dFF, ffnKind, contrastiveDim, padId, maxEnc, maxDec, format);
+  const end = L.configure(vocab, d, heads, kvHeads, encLayers, decLayers, dFF, ffnKind, contrastiveDim, padId, maxEnc, maxDec, format, threads);
   if (end == 0) return 0;
   rope_tables_f32(L.ropeCos, L.ropeSin, maxEnc > maxDec ? maxEnc : maxDec, L.headDim, ropeTheta);
   return end;
 }
+
+/**
+ * A worker of the threaded build: lay out the same model as the main
+ * thread did (same arguments; memory is shared and already grown), without
+ * touching memory. Returns the bytes the layout uses.
+ */
+export function attach(
+  vocab: i32, d: i32, heads: i32, kvHeads: i32, encLayers: i32, decLayers: i32,
+  dFF: i32, ffnKind: i32, contrastiveDim: i32, padId: i32, maxEnc: i32, maxDec: i32, format: i32, threads: i32,
+): usize {
+  return L.layOut(vocab, d, heads, kvHeads, encLayers, decLayers, dFF, ffnKind, contrastiveDim, padId, maxEnc, maxDec, format, threads);
+}
+
+export { workerLoop as worker_loop, setActiveThreads as set_active_threads, jobGeneration as job_generation } from "./parallel";
 
 export function heap_base(): usize { return __heap_base; }
 export function layout_version(): i32 { return L.LAYOUT_VERSION; }

@@ -107,7 +107,8 @@ export let encQKV: usize = 0; // [maxEnc][qkvDim]
 export let encAttn: usize = 0; // [maxEnc][d]
 export let encProj: usize = 0; // [maxEnc][d]
 export let encFFN: usize = 0; // [maxEnc][2*dFF]
-export let scores: usize = 0; // [4][max(maxEnc, maxDec)]
+export let scores: usize = 0; // [threads][4][max(maxEnc, maxDec)]
+export let scoresStride: usize = 0; // bytes of one thread's scores
 export let staging: usize = 0; // aliases the encoder scratch
 export let stagingBytes: usize = 0;
 export let decX: usize = 0; // [d] residual stream of one decoder step
@@ -121,7 +122,11 @@ export let pooled: usize = 0; // [d]
 export let conHiddenOut: usize = 0; // [conHidden]
 export let embeddingOut: usize = 0; // [conDim]
 export let rowBuffer: usize = 0; // [maxCols] f32, one matrix row during import
-export let f16Block: usize = 0; // [4][maxCols] f32, widened f16 rows (f16 GEMM)
+export let f16Block: usize = 0; // [threads][4][maxCols] f32, widened f16 rows (f16 GEMM)
+export let f16BlockStride: usize = 0;
+export let jobs: usize = 0; // [16] i32, the job slot workers wait on (parallel.ts)
+/** Threads sharing this memory (1 without workers). */
+export let threads: i32 = 1;
 export let actQ: usize = 0; // [maxEnc][groups(maxCols)*32] i16, quantized activations
 export let actScales: usize = 0; // [maxEnc][groups(maxCols)] f32
 export let memoryEnd: usize = 0;
@@ -201,7 +206,19 @@ function layoutDecoderLayer(): void {
  */
 export function configure(
   vocabSize: i32, d: i32, heads: i32, kvHeads: i32, nEncLayers: i32, nDecLayers: i32,
-  ffDim: i32, ffn: i32, contrastiveDim: i32, pad: i32, maxEncLen: i32, maxDecLen: i32, format: i32,
+  ffDim: i32, ffn: i32, contrastiveDim: i32, pad: i32, maxEncLen: i32, maxDecLen: i32, format: i32, threadCount: i32,
+): usize {
+  layOut(vocabSize, d, heads, kvHeads, nEncLayers, nDecLayers, ffDim, ffn, contrastiveDim, pad, maxEncLen, maxDecLen, format, threadCount);
+  const needPages = <i32>((memoryEnd + 0xffff) >> 16);
+  const havePages = memory.size();
+  if (needPages > havePages && memory.grow(needPages - havePages) < 0) return 0;
+  return memoryEnd;
+}
+
+/** Compute every address of the layout (no memory is touched). */
+export function layOut(
+  vocabSize: i32, d: i32, heads: i32, kvHeads: i32, nEncLayers: i32, nDecLayers: i32,
+  ffDim: i32, ffn: i32, contrastiveDim: i32, pad: i32, maxEncLen: i32, maxDecLen: i32, format: i32, threadCount: i32,
 ): usize {
   vocab = vocabSize;
   dModel = d;
@@ -220,6 +237,7 @@ export function configure(
   maxEnc = maxEncLen;
   maxDec = maxDecLen;
   weightFormat = format;
+  threads = threadCount;
   maxCols = ffn && ffDim > d ? ffDim : d;
 
   cursor = align64(__heap_base);
@@ -252,7 +270,8 @@ export function configure(
   encAttn = take(f32s(maxEnc * d));
   encProj = take(f32s(maxEnc * d));
   encFFN = take(ffnKind ? f32s(maxEnc * 2 * dFF) : 0);
-  scores = take(f32s(4 * maxPos));
+  scoresStride = align64(f32s(4 * maxPos));
+  scores = take(<usize>threads * scoresStride);
   // The largest tensor slice a checkpoint can hand over, as f32.
   let largest = max(f32s(vocab * d), f32s(d * d));
   largest = max(largest, f32s(d * ffDim));
@@ -272,15 +291,13 @@ export function configure(
   conHiddenOut = take(f32s(conHidden));
   embeddingOut = take(f32s(conDim));
   rowBuffer = take(f32s(maxCols));
-  f16Block = take(format == FORMAT_F16 ? f32s(4 * maxCols) : 0);
+  f16BlockStride = format == FORMAT_F16 ? align64(f32s(4 * maxCols)) : 0;
+  f16Block = take(<usize>threads * f16BlockStride);
+  jobs = take(64);
   const quantized = isQuantized(format);
   actQ = take(quantized ? <usize>(maxEnc * groupsOf(maxCols) * GROUP) << 1 : 0);
   actScales = take(quantized ? f32s(maxEnc * groupsOf(maxCols)) : 0);
   memoryEnd = cursor;
-
-  const needPages = <i32>((memoryEnd + 0xffff) >> 16);
-  const havePages = memory.size();
-  if (needPages > havePages && memory.grow(needPages - havePages) < 0) return 0;
   return memoryEnd;
 }
 

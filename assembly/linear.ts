@@ -2,13 +2,17 @@
 // one dispatch so the forward pass in model.ts reads the same for all.
 
 import * as L from "./layout";
-import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, groupsOf, scaleIndex, scalesOf } from "./format";
+import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, GROUP, groupsOf, scaleIndex, scalesOf } from "./format";
 import { gemm_f16, gemm_f32, gemv_f16, gemv_f32 } from "./matmul";
 import { gemm_q4, gemm_q8, gemv_q4, gemv_q8, quantize_rows_i16 } from "./quant";
 import { f16_to_f32 } from "./convert";
 
-/** out [n][rows] = x [n][cols] · matrix [rows][cols]ᵀ, matrix in `format`. */
-export function linear(out: usize, x: usize, n: i32, matrix: usize, rows: i32, cols: i32, format: i32): void {
+/**
+ * out [n][rows] = x [n][cols] · matrix [rows][cols]ᵀ, matrix in `format`.
+ * `firstRow` places these rows' quantized activations in the shared buffer
+ * and `thread` picks the scratch, when threads split a product by rows.
+ */
+export function linear(out: usize, x: usize, n: i32, matrix: usize, rows: i32, cols: i32, format: i32, firstRow: i32 = 0, thread: i32 = 0): void {
   if (format == FORMAT_F32) {
     if (n == 1) gemv_f32(out, matrix, x, rows, cols);
     else gemm_f32(out, x, matrix, n, rows, cols);
@@ -16,18 +20,20 @@ export function linear(out: usize, x: usize, n: i32, matrix: usize, rows: i32, c
   }
   if (format == FORMAT_F16) {
     if (n == 1) gemv_f16(out, matrix, x, rows, cols);
-    else gemm_f16(out, x, matrix, n, rows, cols, L.f16Block);
+    else gemm_f16(out, x, matrix, n, rows, cols, L.f16Block + <usize>thread * L.f16BlockStride);
     return;
   }
   const groups = groupsOf(cols);
   const scales = scalesOf(format, matrix, rows, cols);
-  quantize_rows_i16(L.actQ, L.actScales, x, n, cols);
+  const xq = L.actQ + (<usize>(firstRow * groups * GROUP) << 1);
+  const xs = L.actScales + (<usize>(firstRow * groups) << 2);
+  quantize_rows_i16(xq, xs, x, n, cols);
   if (format == FORMAT_Q8) {
-    if (n == 1) gemv_q8(out, matrix, scales, L.actQ, L.actScales, rows, groups);
-    else gemm_q8(out, L.actQ, L.actScales, matrix, scales, n, rows, groups);
+    if (n == 1) gemv_q8(out, matrix, scales, xq, xs, rows, groups);
+    else gemm_q8(out, xq, xs, matrix, scales, n, rows, groups);
   } else {
-    if (n == 1) gemv_q4(out, matrix, scales, L.actQ, L.actScales, rows, groups);
-    else gemm_q4(out, L.actQ, L.actScales, matrix, scales, n, rows, groups);
+    if (n == 1) gemv_q4(out, matrix, scales, xq, xs, rows, groups);
+    else gemm_q4(out, xq, xs, matrix, scales, n, rows, groups);
   }
 }
 

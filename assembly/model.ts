@@ -10,6 +10,7 @@
 import * as L from "./layout";
 import { gemv_f32, dot_f32 } from "./matmul";
 import { linear, matrixRow } from "./linear";
+import { parallelAttend, parallelLinear } from "./parallel";
 import { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./norm";
 import { rope_half_f32 } from "./rope";
 import { attend_f32 } from "./attention";
@@ -34,9 +35,10 @@ function embedRows(dst: usize, ids: usize, n: i32): void {
   for (let t = 0; t < n; t++) matrixRow(dst + f32s(t * d), L.embedding, L.vocab, d, load<i32>(ids + f32s(t)), scale, L.weightFormat);
 }
 
-/** out [n][rows] = x [n][cols] · W [rows][cols]ᵀ in the model's weight format. */
+/** out [n][rows] = x [n][cols] · W [rows][cols]ᵀ in the model's weight format (rows shared among threads). */
 @inline function project(out: usize, x: usize, n: i32, w: usize, rows: i32, cols: i32): void {
-  linear(out, x, n, w, rows, cols, L.weightFormat);
+  if (n == 1) linear(out, x, 1, w, rows, cols, L.weightFormat);
+  else parallelLinear(out, x, n, w, rows, cols, L.weightFormat);
 }
 
 /** x += sigmoid(ffn_gate) · FFN(ZCRMSNorm(x)) over n rows. */
@@ -70,13 +72,7 @@ function runEncoder(n: i32): void {
     }
     // Query positions in blocks that give four query vectors per kv head.
     const block = max(1, 4 / (L.nHeads / L.nKvHeads));
-    for (let t = 0; t < n; t += block) {
-      attend_f32(
-        L.encAttn + f32s(t * d), d, L.encQKV + f32s(t * qkvDim), qkvDim, min(block, n - t),
-        L.encQKV + f32s(d), L.encQKV + f32s(d + L.kvDim), qkvDim, n,
-        L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores,
-      );
-    }
+    parallelAttend(L.encAttn, d, L.encQKV, qkvDim, n, L.encQKV + f32s(d), L.encQKV + f32s(d + L.kvDim), qkvDim, n, L.encIds, block);
     project(L.encProj, L.encAttn, n, w + L.E_OUT, d, d);
     gated_add_f32(x, L.encProj, load<f32>(w + L.E_ATTN_GATE), n * d);
     if (L.ffnKind) {

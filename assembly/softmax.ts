@@ -46,24 +46,34 @@ export function exp_f32(x: usize, n: i32): void {
   }
 }
 
+/** Softmax of x[0..n) in place. */
 export function softmax_f32(x: usize, n: i32): void {
+  softmax_scaled_f32(x, n, 1);
+}
+
+/**
+ * Softmax of scale · x[0..n) in place (scale > 0): exp((x[i] − max) · scale)
+ * normalised, so attention can apply 1/sqrt(headDim) here.
+ */
+export function softmax_scaled_f32(x: usize, n: i32, scale: f32): void {
   const n4 = n & ~3;
   let mv = f32x4.splat(-Infinity);
   for (let i = 0; i < n4; i += 4) mv = f32x4.max(mv, v128.load(x + (<usize>i << 2)));
   let m = Mathf.max(Mathf.max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), Mathf.max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
   for (let i = n4; i < n; i++) m = Mathf.max(m, load<f32>(x + (<usize>i << 2)));
   const mSplat = f32x4.splat(m);
+  const scaleSplat = f32x4.splat(scale);
   let sumV = f32x4.splat(0);
   for (let i = 0; i < n4; i += 4) {
     const p = x + (<usize>i << 2);
-    const e = exp_f32x4(f32x4.sub(v128.load(p), mSplat));
+    const e = exp_f32x4(f32x4.mul(f32x4.sub(v128.load(p), mSplat), scaleSplat));
     v128.store(p, e);
     sumV = f32x4.add(sumV, e);
   }
   let sum = f32x4.extract_lane(sumV, 0) + f32x4.extract_lane(sumV, 1) + f32x4.extract_lane(sumV, 2) + f32x4.extract_lane(sumV, 3);
   for (let i = n4; i < n; i++) {
     const p = x + (<usize>i << 2);
-    const e = f32x4.extract_lane(exp_f32x4(f32x4.splat(load<f32>(p) - m)), 0);
+    const e = f32x4.extract_lane(exp_f32x4(f32x4.splat((load<f32>(p) - m) * scale)), 0);
     store<f32>(p, e);
     sum += e;
   }

@@ -7,7 +7,12 @@ import { engineModule } from "./wasm-module.ts";
 export interface EngineExports {
   readonly memory: WebAssembly.Memory;
   configure(vocab: number, d: number, heads: number, kvHeads: number, encLayers: number, decLayers: number,
-    dFF: number, ffnKind: number, contrastiveDim: number, padId: number, ropeTheta: number, maxEnc: number, maxDec: number, format: number): number;
+    dFF: number, ffnKind: number, contrastiveDim: number, padId: number, ropeTheta: number, maxEnc: number, maxDec: number, format: number, threads: number): number;
+  attach(vocab: number, d: number, heads: number, kvHeads: number, encLayers: number, decLayers: number,
+    dFF: number, ffnKind: number, contrastiveDim: number, padId: number, maxEnc: number, maxDec: number, format: number, threads: number): number;
+  worker_loop(index: number, threads: number, generation: number): void;
+  set_active_threads(count: number): void;
+  job_generation(): number;
   import_tensor(kind: number, layer: number, src: number, srcF16: number): number;
   encode(n: number): void;
   decode_step(token: number, pos: number): void;

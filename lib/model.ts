@@ -109,7 +109,7 @@ export class NeedleModel {
     const wasm = await instantiateEngine(options.wasmModule);
     const ffnKind = c.no_feedforward ? 0 : FFN_KIND[c.activation];
     const end = wasm.configure(c.vocab_size, c.d_model, c.num_heads, c.num_kv_heads, c.num_encoder_layers,
-      c.num_decoder_layers, c.d_ff, ffnKind, c.contrastive_dim, c.pad_token_id, c.rope_theta, maxEnc, maxDec, WEIGHT_FORMATS[dtype]);
+      c.num_decoder_layers, c.d_ff, ffnKind, c.contrastive_dim, c.pad_token_id, c.rope_theta, maxEnc, maxDec, WEIGHT_FORMATS[dtype], 1);
     if (end === 0) throw new NeedleError("OUT_OF_MEMORY", "weights: the engine could not reserve memory for this model");
     return { wasm, maxEnc, maxDec };
   }

@@ -1,0 +1,155 @@
+// Work sharing for the threaded build (build/needle-mt.wasm: shared memory,
+// atomics). The main thread posts a job in the job slot (layout.ts `jobs`),
+// wakes the workers, does its own share and spins until every worker has
+// reported; each worker sits in worker_loop, blocked in atomic.wait until a
+// job arrives. Jobs split prefill work by token rows: each thread projects
+// (and quantizes) its own rows and attends for its own query positions.
+// In the baseline build (no threads feature) every job runs on the caller.
+//
+//   jobs: [0] generation  [1] workers done  [2] op  [3..15] arguments (i32)
+
+import * as L from "./layout";
+import { attend_f32 } from "./attention";
+import { linear } from "./linear";
+
+const GEN = 0;
+const DONE = 4;
+const OP = 8;
+const ARGS = 12;
+
+const OP_QUIT = 0;
+const OP_LINEAR = 1;
+const OP_ATTEND = 2;
+
+/** This instance's place among the threads (0: main); instance-local like every global. */
+export let threadIndex: i32 = 0;
+/** Threads taking part in jobs; 1 until workers are running. */
+export let activeThreads: i32 = 1;
+
+@inline function arg(i: i32): i32 {
+  return load<i32>(L.jobs + ARGS + (<usize>i << 2));
+}
+
+@inline function setArg(i: i32, v: i32): void {
+  store<i32>(L.jobs + ARGS + (<usize>i << 2), v);
+}
+
+/** [start, end) of `n` items for thread `k`, in chunks of `granule`. */
+@inline function shareStart(n: i32, k: i32, granule: i32): i32 {
+  const chunks = (n + granule - 1) / granule;
+  const start = (chunks * k / activeThreads) * granule;
+  return start < n ? start : n;
+}
+
+function runShare(op: i32, k: i32): void {
+  if (op == OP_LINEAR) {
+    // out [n][rows] = x [n][cols] · W: rows of x in pairs (the GEMM tiles).
+    const out = <usize>arg(0), x = <usize>arg(1), n = arg(2), matrix = <usize>arg(3);
+    const rows = arg(4), cols = arg(5), format = arg(6);
+    const start = shareStart(n, k, 2);
+    const end = shareStart(n, k + 1, 2);
+    if (end > start) linear(out + (<usize>(start * rows) << 2), x + (<usize>(start * cols) << 2), end - start, matrix, rows, cols, format, start, k);
+  } else if (op == OP_ATTEND) {
+    const out = <usize>arg(0), outStride = arg(1), q = <usize>arg(2), qStride = arg(3), n = arg(4);
+    const k0 = <usize>arg(5), v = <usize>arg(6), kvStride = arg(7), nKeys = arg(8), keyIds = <usize>arg(9), block = arg(10);
+    const start = shareStart(n, k, block);
+    const end = shareStart(n, k + 1, block);
+    const scores = L.scores + <usize>k * L.scoresStride;
+    for (let t = start; t < end; t += block) {
+      attend_f32(
+        out + (<usize>(t * outStride) << 2), outStride, q + (<usize>(t * qStride) << 2), qStride, min(block, end - t),
+        k0, v, kvStride, nKeys, keyIds, L.padId, L.nHeads, L.nKvHeads, L.headDim, scores,
+      );
+    }
+  }
+}
+
+/** Run a posted job: every thread its share; returns when all are done. */
+function runJob(op: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    if (activeThreads > 1) {
+      store<i32>(L.jobs + OP, op);
+      atomic.store<i32>(L.jobs + DONE, 0);
+      atomic.add<i32>(L.jobs + GEN, 1);
+      atomic.notify(L.jobs + GEN, activeThreads - 1);
+      runShare(op, 0);
+      while (atomic.load<i32>(L.jobs + DONE) < activeThreads - 1) {
+        // spin: the main thread of a page may not block
+      }
+      return;
+    }
+  }
+  runShare(op, 0);
+}
+
+/** linear() over n rows, shared among the threads. */
+export function parallelLinear(out: usize, x: usize, n: i32, matrix: usize, rows: i32, cols: i32, format: i32): void {
+  setArg(0, <i32>out);
+  setArg(1, <i32>x);
+  setArg(2, n);
+  setArg(3, <i32>matrix);
+  setArg(4, rows);
+  setArg(5, cols);
+  setArg(6, format);
+  runJob(OP_LINEAR);
+}
+
+/** Attention for query positions [0, n) in blocks of `block`, shared among the threads. */
+export function parallelAttend(
+  out: usize, outStride: i32, q: usize, qStride: i32, n: i32,
+  k: usize, v: usize, kvStride: i32, nKeys: i32, keyIds: usize, block: i32,
+): void {
+  setArg(0, <i32>out);
+  setArg(1, outStride);
+  setArg(2, <i32>q);
+  setArg(3, qStride);
+  setArg(4, n);
+  setArg(5, <i32>k);
+  setArg(6, <i32>v);
+  setArg(7, kvStride);
+  setArg(8, nKeys);
+  setArg(9, <i32>keyIds);
+  setArg(10, block);
+  runJob(OP_ATTEND);
+}
+
+/** Main thread: start (count > 1) or stop (count = 1) sharing jobs with count - 1 running workers. */
+export function setActiveThreads(count: i32): void {
+  if (ASC_FEATURE_THREADS) {
+    if (count == 1 && activeThreads > 1) {
+      store<i32>(L.jobs + OP, OP_QUIT);
+      atomic.add<i32>(L.jobs + GEN, 1);
+      atomic.notify(L.jobs + GEN, activeThreads - 1);
+    }
+    activeThreads = count < L.threads ? count : L.threads;
+    return;
+  }
+  activeThreads = 1;
+}
+
+/** The job generation, for a worker to start from (read before the main thread activates it). */
+export function jobGeneration(): i32 {
+  return load<i32>(L.jobs + GEN);
+}
+
+/**
+ * A worker's life: take jobs until told to quit. `index` (1 … threads-1) is
+ * its share; `threads` sets how shares are cut and must match the main
+ * thread's count; `generation` is jobGeneration() read before activation.
+ */
+export function workerLoop(index: i32, threads: i32, generation: i32): void {
+  if (!ASC_FEATURE_THREADS) return;
+  threadIndex = index;
+  activeThreads = threads;
+  let seen = generation;
+  while (true) {
+    atomic.wait<i32>(L.jobs + GEN, seen, -1);
+    const generation = atomic.load<i32>(L.jobs + GEN);
+    if (generation == seen) continue;
+    seen = generation;
+    const op = load<i32>(L.jobs + OP);
+    if (op == OP_QUIT) return;
+    runShare(op, index);
+    atomic.add<i32>(L.jobs + DONE, 1);
+  }
+}
