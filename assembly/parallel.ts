@@ -25,6 +25,10 @@ const OP_ATTEND = 2;
 export let threadIndex: i32 = 0;
 /** Threads taking part in jobs; 1 until workers are running. */
 export let activeThreads: i32 = 1;
+/** Whether the main thread may block in atomic.wait (not on a page's main thread). */
+let mainMayWait = false;
+/** Spins before the main thread blocks while workers finish their shares. */
+const SPINS: i32 = 4096;
 
 @inline function arg(i: i32): i32 {
   return load<i32>(L.jobs + ARGS + (<usize>i << 2));
@@ -73,8 +77,13 @@ function runJob(op: i32): void {
       atomic.add<i32>(L.jobs + GEN, 1);
       atomic.notify(L.jobs + GEN, activeThreads - 1);
       runShare(op, 0);
-      while (atomic.load<i32>(L.jobs + DONE) < activeThreads - 1) {
-        // spin: the main thread of a page may not block
+      const workers = activeThreads - 1;
+      for (let spin = 0; ; spin++) {
+        const done = atomic.load<i32>(L.jobs + DONE);
+        if (done >= workers) break;
+        // Spin a little (shares end close together), then block where allowed:
+        // a page's main thread may not, and keeps spinning.
+        if (mainMayWait && spin >= SPINS) atomic.wait<i32>(L.jobs + DONE, done, -1);
       }
       return;
     }
@@ -113,9 +122,13 @@ export function parallelAttend(
   runJob(OP_ATTEND);
 }
 
-/** Main thread: start (count > 1) or stop (count = 1) sharing jobs with count - 1 running workers. */
-export function setActiveThreads(count: i32): void {
+/**
+ * Main thread: start (count > 1) or stop (count = 1) sharing jobs with
+ * count - 1 running workers; `mayWait` when this thread may block.
+ */
+export function setActiveThreads(count: i32, mayWait: bool): void {
   if (ASC_FEATURE_THREADS) {
+    mainMayWait = mayWait;
     if (count == 1 && activeThreads > 1) {
       store<i32>(L.jobs + OP, OP_QUIT);
       atomic.add<i32>(L.jobs + GEN, 1);
@@ -151,5 +164,6 @@ export function workerLoop(index: i32, threads: i32, generation: i32): void {
     if (op == OP_QUIT) return;
     runShare(op, index);
     atomic.add<i32>(L.jobs + DONE, 1);
+    atomic.notify(L.jobs + DONE, 1);
   }
 }

@@ -11,7 +11,7 @@ export interface EngineExports {
   attach(vocab: number, d: number, heads: number, kvHeads: number, encLayers: number, decLayers: number,
     dFF: number, ffnKind: number, contrastiveDim: number, padId: number, maxEnc: number, maxDec: number, format: number, threads: number): number;
   worker_loop(index: number, threads: number, generation: number): void;
-  set_active_threads(count: number): void;
+  set_active_threads(count: number, mayWait: number): void;
   job_generation(): number;
   import_tensor(kind: number, layer: number, src: number, srcF16: number): number;
   encode(n: number): void;

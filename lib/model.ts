@@ -10,6 +10,16 @@ import { CheckpointError, InputError, NeedleError } from "./errors.ts";
 import { requireWasmSimd } from "./features.ts";
 import { readSource, type Source, type SourceOptions } from "./source.ts";
 import { tensorSlot } from "./weights.ts";
+import { availableThreads, instantiateThreaded, startWorkers, threadedEngineModule, type WorkerPool } from "./threads.ts";
+
+/** A freshly configured engine, before its weights are in. */
+interface NewEngine {
+  wasm: EngineExports;
+  maxEnc: number;
+  maxDec: number;
+  /** For the threaded engine: what its workers need. */
+  threaded?: { module: WebAssembly.Module; memory: WebAssembly.Memory; threads: number; attachArgs: number[] };
+}
 
 /** How matrices are held in engine memory (norms, gates and the contrastive head stay f32). */
 export type WeightDtype = "f32" | "f16" | "int8" | "int4";
@@ -25,6 +35,14 @@ export interface ModelLoadOptions extends SourceOptions {
    * quantisation-aware training did, for speed and size.
    */
   dtype?: WeightDtype;
+  /**
+   * Threads for prefill (default 1): a number, or "auto" for one per core
+   * where the runtime has shared memory and workers (Node, Deno, Bun,
+   * cross-origin-isolated pages; elsewhere "auto" means 1). More than one
+   * runs build/needle-mt.wasm with `threads - 1` workers; decoding stays on
+   * the calling thread.
+   */
+  threads?: number | "auto";
   /** Longest encoder input accepted (default 1024, Needle's prompt limit). */
   maxEncoderLength?: number;
   /** Decoder positions reserved, start token included (default 512). */
@@ -58,12 +76,16 @@ export class NeedleModel {
   /** Decoder positions holding valid cache entries for that input. */
   #decoded = 0;
 
-  private constructor(config: NeedleConfig, wasm: EngineExports, maxEnc: number, maxDec: number, dtype: WeightDtype) {
+  #pool: WorkerPool | null;
+
+  private constructor(config: NeedleConfig, engine: NewEngine, dtype: WeightDtype, pool: WorkerPool | null) {
+    const { wasm, maxEnc, maxDec } = engine;
     this.config = config;
     this.dtype = dtype;
     this.maxEncoderLength = maxEnc;
     this.maxDecoderLength = maxDec;
     this.#wasm = wasm;
+    this.#pool = pool;
     // Memory never grows after configure, so these views stay valid.
     this.#encIds = new Int32Array(wasm.memory.buffer, wasm.enc_ids_ptr(), maxEnc);
     this.#logits = new Float32Array(wasm.memory.buffer, wasm.logits_ptr(), config.vocab_size);
@@ -82,7 +104,8 @@ export class NeedleModel {
     if (options.dtype !== undefined && options.dtype !== dtype) {
       throw new InputError("DTYPE_MISMATCH", `the bundle holds ${dtype} weights; convert it again to load ${options.dtype}`);
     }
-    const { wasm, maxEnc, maxDec } = await NeedleModel.#engineFor(config, dtype, options);
+    const engine = await NeedleModel.#engineFor(config, dtype, options);
+    const { wasm } = engine;
     if (bundle.header.layout !== wasm.layout_version()) {
       throw new BundleError("LAYOUT_MISMATCH", `bundle: written for engine layout ${bundle.header.layout}, this engine has layout ${wasm.layout_version()}; convert the checkpoint again`);
     }
@@ -90,28 +113,46 @@ export class NeedleModel {
       throw new BundleError("SIZE_MISMATCH", `bundle: the weights section has ${bundle.weights.length} bytes; this config and dtype need ${wasm.weights_bytes()}`);
     }
     new Uint8Array(wasm.memory.buffer, wasm.weights_ptr(), bundle.weights.length).set(bundle.weights);
-    return new NeedleModel(config, wasm, maxEnc, maxDec, dtype);
+    return NeedleModel.#start(config, engine, dtype);
   }
 
   /** Build a model from an already parsed checkpoint. */
   static async fromCheckpoint(checkpoint: Checkpoint, options: ModelLoadOptions = {}): Promise<NeedleModel> {
     const dtype = options.dtype ?? "f32";
-    const { wasm, maxEnc, maxDec } = await NeedleModel.#engineFor(checkpoint.config, dtype, options);
-    importTensors(wasm, checkpoint);
-    return new NeedleModel(checkpoint.config, wasm, maxEnc, maxDec, dtype);
+    const engine = await NeedleModel.#engineFor(checkpoint.config, dtype, options);
+    importTensors(engine.wasm, checkpoint);
+    return NeedleModel.#start(checkpoint.config, engine, dtype);
   }
 
-  /** A fresh engine laid out for a config and weight format. */
-  static async #engineFor(c: NeedleConfig, dtype: WeightDtype, options: ModelLoadOptions): Promise<{ wasm: EngineExports; maxEnc: number; maxDec: number }> {
+  /** A fresh engine laid out for a config and weight format (threaded when asked and possible). */
+  static async #engineFor(c: NeedleConfig, dtype: WeightDtype, options: ModelLoadOptions): Promise<NewEngine> {
     const maxEnc = lengthOption(options.maxEncoderLength, 1024, "maxEncoderLength");
     const maxDec = lengthOption(options.maxDecoderLength, 512, "maxDecoderLength");
     if (!Object.hasOwn(WEIGHT_FORMATS, dtype)) throw new InputError("BAD_OPTION", `dtype must be one of ${Object.keys(WEIGHT_FORMATS).join(", ")}, got ${JSON.stringify(dtype)}`);
-    const wasm = await instantiateEngine(options.wasmModule);
+    const threads = await threadCount(options.threads);
     const ffnKind = c.no_feedforward ? 0 : FFN_KIND[c.activation];
-    const end = wasm.configure(c.vocab_size, c.d_model, c.num_heads, c.num_kv_heads, c.num_encoder_layers,
-      c.num_decoder_layers, c.d_ff, ffnKind, c.contrastive_dim, c.pad_token_id, c.rope_theta, maxEnc, maxDec, WEIGHT_FORMATS[dtype], 1);
-    if (end === 0) throw new NeedleError("OUT_OF_MEMORY", "weights: the engine could not reserve memory for this model");
-    return { wasm, maxEnc, maxDec };
+    const layout = [c.vocab_size, c.d_model, c.num_heads, c.num_kv_heads, c.num_encoder_layers, c.num_decoder_layers,
+      c.d_ff, ffnKind, c.contrastive_dim, c.pad_token_id] as const;
+    const tail = [maxEnc, maxDec, WEIGHT_FORMATS[dtype], threads] as const;
+    let engine: NewEngine;
+    if (threads > 1) {
+      const module = await threadedEngineModule();
+      const { wasm, memory } = await instantiateThreaded(module);
+      engine = { wasm, maxEnc, maxDec, threaded: { module, memory, threads, attachArgs: [...layout, ...tail] } };
+    } else {
+      engine = { wasm: await instantiateEngine(options.wasmModule), maxEnc, maxDec };
+    }
+    if (engine.wasm.configure(...layout, c.rope_theta, ...tail) === 0) {
+      throw new NeedleError("OUT_OF_MEMORY", "weights: the engine could not reserve memory for this model");
+    }
+    return engine;
+  }
+
+  /** The model over an engine whose weights are in: start its workers, if any. */
+  static async #start(config: NeedleConfig, engine: NewEngine, dtype: WeightDtype): Promise<NeedleModel> {
+    const t = engine.threaded;
+    const pool = t ? await startWorkers(engine.wasm, t.module, t.memory, t.threads, t.attachArgs) : null;
+    return new NeedleModel(config, engine, dtype, pool);
   }
 
   /** Logits (a copy) at the last decoder position, for decoder input `decoderIds` after encoding `encoderIds`. */
@@ -191,6 +232,11 @@ export class NeedleModel {
     return this.#logits;
   }
 
+  /** Threads prefill runs on (1: no workers). */
+  get threads(): number {
+    return this.#pool?.threads ?? 1;
+  }
+
   /** Bytes of the engine's linear memory (weights, caches and scratch, all reserved at load). */
   get wasmMemoryBytes(): number {
     return this.#engine().memory.buffer.byteLength;
@@ -218,6 +264,8 @@ export class NeedleModel {
 
   /** Release the engine instance; the model cannot be used afterwards. */
   dispose(): void {
+    this.#pool?.stop();
+    this.#pool = null;
     this.#wasm = null;
   }
 
@@ -241,6 +289,21 @@ export class NeedleModel {
     for (let i = 0; i < ids.length; i++) this.#checkId(ids[i]!, `encoder token ${i}:`);
     this.#encIds.set(ids as ArrayLike<number>);
   }
+}
+
+const MAX_THREADS = 64;
+
+/** The thread count an option asks for: "auto" is every core where threads work. */
+async function threadCount(option: number | "auto" | undefined): Promise<number> {
+  if (option === undefined) return 1;
+  if (option === "auto") return Math.min(await availableThreads(), MAX_THREADS);
+  if (!Number.isInteger(option) || option < 1 || option > MAX_THREADS) {
+    throw new InputError("BAD_OPTION", `threads must be "auto" or an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(option)}`);
+  }
+  if (option > 1 && (await availableThreads()) === 1) {
+    throw new InputError("NO_THREADS", "threads > 1 needs SharedArrayBuffer and workers (Node, Deno, Bun, or a cross-origin-isolated page); use threads: \"auto\" to fall back to 1");
+  }
+  return option;
 }
 
 function lengthOption(value: number | undefined, fallback: number, name: string): number {
