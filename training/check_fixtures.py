@@ -1,6 +1,7 @@
 """Proves the torch port against the shared float64 fixtures.
 
-For the `tiny` and `ffn` checkpoints, every case's encoder_input_ids are run in
+Checks prompt rendering (to_snake_case, normalize_tools and encoder input ids
+against text_goldens.json and the cases). For the `tiny` and `ffn` checkpoints, every case's encoder_input_ids are run in
 float64 and compared with model_goldens.json: encoder output rows, column sums
 and mean |x| (5e-4), all first-step logits (5e-4), the unconstrained greedy ids
 (exact, both from the cached greedy decoder and from the teacher-forced
@@ -17,7 +18,10 @@ import sys
 import numpy as np
 import torch
 
+import sentencepiece as spm
+
 from needle_torch import greedy_generate, load_checkpoint
+from prompt import encoder_ids, normalize_tools, to_snake_case
 
 FIXTURES = "/work/shared/fixtures"
 CHECKPOINTS = [("tiny", "needle_tiny.p4_numpy1.pkl"), ("ffn", "needle_ffn.p4_numpy2.pkl")]
@@ -71,9 +75,27 @@ def check_contrastive(model, goldens):
     return err
 
 
+def check_prompt(fixtures):
+    """to_snake_case / normalize_tools goldens and every case's encoder_input_ids
+    rebuilt from query + tools with the fixture tokenizer; returns mismatches."""
+    with open(os.path.join(fixtures, "text_goldens.json")) as f:
+        text = json.load(f)
+    bad = [x["input"] for x in text["to_snake_case"] if to_snake_case(x["input"]) != x["output"]]
+    bad += [x["input"] for x in text["normalize_tools"]
+            if "error" not in x and normalize_tools(x["input"]) != (x["output"], x["name_map"])]
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(fixtures, "tokenizer", "needle_test.model"))
+    for name, _ in CHECKPOINTS:
+        with open(os.path.join(fixtures, name, "model_goldens.json")) as f:
+            cases = json.load(f)["cases"]
+        bad += [c["id"] for c in cases if encoder_ids(sp, c["query"], c["tools"]) != c["encoder_input_ids"]]
+    return bad
+
+
 def main(fixtures):
     torch.set_num_threads(2)
-    ok = True
+    bad = check_prompt(fixtures)
+    ok = not bad
+    print(f"prompt rendering (snake_case, normalize_tools, encoder ids): {'ok' if ok else 'FAIL ' + repr(bad)}")
     for name, file in CHECKPOINTS:
         model, _ = load_checkpoint(os.path.join(fixtures, name, file), torch.float64)
         with open(os.path.join(fixtures, name, "model_goldens.json")) as f:

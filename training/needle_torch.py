@@ -122,6 +122,12 @@ def init_value(path, shape, cfg, gen):
     return torch.zeros(shape)
 
 
+def mask_value(dtype):
+    """The reference's masked score: the float32 minimum (the dtype's own
+    minimum under bfloat16 autocast, where the float32 one does not fit)."""
+    return MASK_VALUE if dtype in (torch.float32, torch.float64) else torch.finfo(dtype).min
+
+
 def zc_rms_norm(x, scale):
     """ZCRMSNorm: (1 + scale) * x / sqrt(mean(x^2) + 1e-6) over the last axis."""
     return (1 + scale) * x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6)
@@ -186,7 +192,7 @@ class Needle(torch.nn.Module):
             v = v.repeat_interleave(repeats, dim=1)
         scores = q @ k.transpose(-1, -2) / math.sqrt(cfg.head_dim)
         if mask is not None:
-            scores = scores.masked_fill(~mask, MASK_VALUE)
+            scores = scores.masked_fill(~mask, mask_value(scores.dtype))
         out = torch.softmax(scores, dim=-1) @ v
         out = out.transpose(1, 2).reshape(B, T, cfg.d_model)
         return out @ self.p(prefix + "out_proj/kernel")[layer]
@@ -209,6 +215,7 @@ class Needle(torch.nn.Module):
 
     # ---- encoder ---------------------------------------------------------
     def embed(self, ids):
+        """Embedding rows * sqrt(d_model)."""
         return self.p("embedding/embedding")[ids] * math.sqrt(self.cfg.d_model)
 
     def encode(self, ids):

@@ -1,0 +1,426 @@
+"""Synthetic single-shot function-calling data in Needle's format (fixed seed).
+
+Writes training/data/{train,val,test_id,test_unseen}.jsonl (and the first 25
+cases of each test split to training/heldout_sample.jsonl) with fields
+query, tools (compact JSON, original tool names), answer (compact JSON list of
+{"name","arguments"} with the original names), split, family, template.
+
+Splits: whole tool families are held out for `test_unseen` (they never appear
+in other splits, not even as distractors); the phrasing frames are split
+train / val / test, and the last phrasing of every tool with three or more is
+kept out of training, so `val` and `test_id` are seen tools asked in new ways.
+
+Usage: /usr/bin/python3 training/data.py [--train N] [--eval N] [--seed S]
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+
+from catalog import CLUSTER_OF, FAMILIES, all_tools
+from prompt import compact_json, to_snake_case
+from values import KINDS, RELATIVE_DATES
+
+UNSEEN_FAMILIES = {"pets", "garden", "car", "parking", "devops", "education", "tickets", "reading"}
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA_DIR = os.path.join(HERE, "data")
+SAMPLE = os.path.join(HERE, "heldout_sample.jsonl")
+SAMPLE_PER_SPLIT = 25
+
+# Frames wrap a request clause "{}". Each frame belongs to one split. Act frames
+# take imperative phrases; those marked "verb" also need the phrase to start
+# with a verb ("can you {}" does not fit "I drank 3 glasses of water"). Ask
+# frames take noun phrases; those marked "np" do not fit embedded questions
+# ("how I slept").
+ACT_FRAMES = {
+    "train": [("{}", ""), ("{}.", ""), ("hey, {}", ""), ("{}, thanks", ""), ("quick, {}", ""), ("ok {}", ""),
+              ("yo {}", ""), ("hi! {}", ""), ("Assistant, {}", ""), ("{} thank you", ""), ("{}!", ""),
+              ("please {}", "verb"), ("{} please", "verb"), ("can you {}?", "verb"), ("could you {}?", "verb"),
+              ("I need you to {}", "verb"), ("go ahead and {}", "verb"), ("would you {}?", "verb"),
+              ("{} now", "verb"), ("can you please {}", "verb"), ("I'd like you to {}", "verb"),
+              ("{} asap", "verb"), ("{} if you can", "verb"), ("pls {}", "verb"), ("hey can u {}", "verb"),
+              ("right now, {}", "verb")],
+    "val": [("hey there, {}", ""), ("would you please {}?", "verb"), ("{} for me please", "verb"),
+            ("I'd love it if you could {}", "verb")],
+    "test": [("hello! {}", ""), ("{}, cheers", ""), ("could you please {}?", "verb"),
+             ("when you get a chance, {}", "verb"), ("I'd appreciate it if you could {}", "verb"),
+             ("do me a favor and {}", "verb"), ("{}, would you?", "verb"), ("hello, please {}", "verb"),
+             ("can I get you to {}?", "verb"), ("kindly {}", "verb")],
+}
+ASK_FRAMES = {
+    "train": [("what's {}?", "np"), ("what is {}", "np"), ("show me {}", "np"), ("{}?", "np"), ("give me {}", "np"),
+              ("pull up {}", "np"), ("how's {}?", "np"), ("tell me {}", ""), ("can you tell me {}?", ""),
+              ("I want to know {}", ""), ("check {}", ""), ("find out {}", ""), ("let me know {}", "")],
+    "val": [("could you show me {}?", "np"), ("do you know {}?", "")],
+    "test": [("what does {} look like?", "np"), ("I'm curious about {}", "np"), ("any idea {}?", ""),
+             ("I'd like to know {}", "")],
+}
+# First words of phrases that are not imperatives ("I drank ...", "lights on ...").
+NOT_VERBS = {"i", "we", "lights", "next", "new", "how", "what", "where", "is", "my"}
+EMBEDDED = {"how", "whether", "what", "who", "when", "where", "if"}
+QUOTABLE = {"message", "text", "note", "post", "status", "issue", "subject", "search"}
+JOINERS = [" and ", " and then ", ", then ", ". Also ", ", and also ", " and after that "]
+CHITCHAT = {
+    "train": ["tell me a joke", "how are you today?", "what's the meaning of life", "who won the world cup in 2010",
+              "thanks, that's all", "good morning!", "what is the capital of Australia", "explain photosynthesis",
+              "how many legs does a spider have", "you're awesome", "what's your name?", "sing me a song",
+              "what year did the Berlin wall fall", "how do magnets work", "what's 17 times 23", "hello",
+              "never mind", "who wrote Hamlet", "is a tomato a fruit?", "what should I name my dog",
+              "why is the sky blue", "tell me something interesting", "ok cool", "how far is the moon",
+              "I'm bored", "what is love", "do you dream?", "recommend a good book", "what's the tallest building",
+              "convert this to a poem", "that's wrong", "can you keep a secret?", "what time zone is Chicago in",
+              "summarize the plot of Hamlet", "who painted the Mona Lisa", "how do airplanes fly",
+              "is coffee bad for you", "write me a haiku about rain", "what's the speed of light", "bye"],
+    "val": ["what's the biggest ocean", "you there?", "how old is the universe", "tell me a fun fact",
+            "what language is spoken in Brazil"],
+    "test": ["what is the square root of 144", "who discovered penicillin", "I had a rough day",
+             "how do bees make honey", "what's the best programming language", "lol", "which planet is the hottest",
+             "give me a motivational quote"],
+}
+N_TOOLS_WEIGHTS = [10, 16, 18, 16, 14, 11, 8, 7]   # tool list sizes 1..8
+SLOT = re.compile(r"\{(\w+)(?:\|([^|}]*)\|([^|}]*))?\}")
+
+
+# ---- tool rendering --------------------------------------------------------------
+
+def style_name(tool, namespace, style):
+    """The tool's name in one of the naming styles; normalises back to snake words."""
+    words = tool.name.split("_")
+    camel = words[0] + "".join(w.capitalize() for w in words[1:])
+    if style == "camel":
+        return camel
+    if style == "pascal":
+        return "".join(w.capitalize() for w in words)
+    if style == "dot":
+        return namespace + "." + camel
+    if style == "dot_snake":
+        return namespace + "." + tool.name
+    return tool.name
+
+
+def tool_schema(tool, name, rng):
+    """The tool in Needle's flat format; optional params say required:false or omit it."""
+    params = {}
+    for p in tool.params:
+        spec = {"type": p.type, "description": p.description}
+        if p.enum:
+            spec["enum"] = list(p.enum)
+        if p.required or rng.random() < 0.7:
+            spec["required"] = p.required
+        params[p.name] = spec
+    return {"name": name, "description": tool.description, "parameters": params}
+
+
+# ---- values and phrasing -----------------------------------------------------------
+
+def draw_value(param, rng):
+    """(text shown in the query, JSON value) for one parameter."""
+    if param.enum:
+        value = rng.choice(param.enum)
+        surface = value if rng.random() < 0.75 else value.capitalize()
+        return surface, value
+    if param.type == "boolean":
+        return None, rng.random() < 0.5
+    return KINDS[param.kind](rng)
+
+
+def phrase_slots(phrase):
+    return {m.group(1) for m in SLOT.finditer(phrase)}
+
+
+def usable_phrases(tool, phrases, args, split):
+    """Phrases whose slots are all filled, and which name every required value
+    without a mention phrase; the last of three or more is held out of train."""
+    if split == "train" and len(phrases) >= 3:
+        phrases = phrases[:-1]
+    out = []
+    by_name = {p.name: p for p in tool.params}
+    for index, phrase in enumerate(phrases):
+        slots = phrase_slots(phrase)
+        if not slots <= set(args):
+            continue
+        if any(name not in slots and not (by_name[name].say or by_name[name].yes) for name in args):
+            continue
+        out.append((index, phrase))
+    return out
+
+
+def value_segments(param, surface, rng):
+    """The value's text as segments; free text is sometimes quoted."""
+    if param.kind in QUOTABLE and rng.random() < 0.25:
+        return [('"', False), (surface, True), ('"', False)]
+    return [(surface, True)]
+
+
+def fill(tool, phrase, surfaces, args, rng):
+    """Segments [(text, is_value)] of a phrase with its slots filled."""
+    by_name = {p.name: p for p in tool.params}
+    segments, pos = [], 0
+    for m in SLOT.finditer(phrase):
+        segments.append((phrase[pos:m.start()], False))
+        name, yes, no = m.groups()
+        if yes is not None:
+            segments.append((yes if args[name] else no, False))
+        else:
+            segments.extend(value_segments(by_name[name], surfaces[name], rng))
+        pos = m.end()
+    segments.append((phrase[pos:], False))
+    return segments
+
+
+def mention(param, surface, value, rng):
+    """Segments naming one parameter value outside the main phrase
+    ("on Friday", but "tomorrow" rather than "on tomorrow")."""
+    if param.type == "boolean":
+        return [(rng.choice(param.yes if value else param.no), False)]
+    before, after = rng.choice(param.say).split("{}")
+    if param.kind == "date" and before.strip() == "on" and surface in RELATIVE_DATES:
+        before = ""
+    return [(before, False)] + value_segments(param, surface, rng) + [(after, False)]
+
+
+def choose_args(tool, rng):
+    """Required params always, optional ones about a third of the time."""
+    args, surfaces = {}, {}
+    for p in tool.params:
+        if p.required or rng.random() < 0.35:
+            surface, value = draw_value(p, rng)
+            args[p.name], surfaces[p.name] = value, surface
+    return args, surfaces
+
+
+def build_clause(tool, split, rng, allow_ask=True):
+    """(segments, kind, phrase index, call) for one call to `tool`, or None."""
+    for _ in range(20):
+        args, surfaces = choose_args(tool, rng)
+        kind = "ask" if allow_ask and tool.ask and rng.random() < 0.4 else "act"
+        options = usable_phrases(tool, tool.ask if kind == "ask" else tool.act, args, split)
+        if options:
+            break
+    else:
+        return None
+    index, phrase = rng.choice(options)
+    segments = fill(tool, phrase, surfaces, args, rng)
+    by_name = {p.name: p for p in tool.params}
+    extra = [name for name in args if name not in phrase_slots(phrase)]
+    rng.shuffle(extra)
+    for name in extra:
+        segments.append((" ", False))
+        segments.extend(mention(by_name[name], surfaces[name], args[name], rng))
+    ordered = {p.name: args[p.name] for p in tool.params if p.name in args}
+    return segments, kind, index, {"tool": tool, "arguments": ordered}
+
+
+def frame(segments, kind, split, rng):
+    """Wrap a clause in a frame of the split that fits it; returns (segments, frame)."""
+    first = segments[0][0].strip().split(" ")[0].lower() if segments else ""
+    if kind == "ask":
+        frames = [f for f, flag in ASK_FRAMES[split] if not (first in EMBEDDED and flag == "np")]
+    else:
+        frames = [f for f, flag in ACT_FRAMES[split] if not (first in NOT_VERBS and flag == "verb")]
+    template = rng.choice(frames)
+    before, after = template.split("{}")
+    return [(before, False)] + segments + [(after, False)], template
+
+
+# ---- surface noise -------------------------------------------------------------
+
+def typo(word, rng):
+    """One keyboard slip: swap, drop or double a letter."""
+    if len(word) < 4 or not word.isalpha():
+        return word
+    i = rng.randrange(1, len(word) - 1)
+    op = rng.randrange(3)
+    if op == 0:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    if op == 1:
+        return word[:i] + word[i + 1:]
+    return word[:i] + word[i] + word[i:]
+
+
+def render(segments, rng):
+    """Join segments into the query, adding casing and typos to non-value text only."""
+    lower = rng.random() < 0.25
+    typo_rate = 0.08 if rng.random() < 0.2 else 0.0
+    parts = []
+    for text, is_value in segments:
+        if not is_value:
+            if lower:
+                text = text.lower()
+            if typo_rate:
+                text = " ".join(typo(w, rng) if rng.random() < typo_rate else w for w in text.split(" "))
+        parts.append(text)
+    query = re.sub(r" +", " ", "".join(parts)).strip()
+    query = re.sub(r" ([,.?!:])", r"\1", query)
+    first = next((is_value for text, is_value in segments if text.strip()), True)
+    if not lower and query and not first and rng.random() < 0.7:
+        query = query[0].upper() + query[1:]
+    if rng.random() < 0.2:
+        query = query.rstrip(".!?")
+    return query
+
+
+# ---- examples --------------------------------------------------------------------
+
+class Generator:
+    """Draws examples for one split from its tool pool."""
+
+    def __init__(self, split, seed):
+        self.split = split
+        self.rng = random.Random(f"{seed}:{split}")
+        frame_split = {"train": "train", "val": "val", "test_id": "test", "test_unseen": "train"}[split]
+        self.frame_split = frame_split
+        phrase_split = "train" if split == "train" else "eval"
+        self.phrase_split = phrase_split
+        tools = all_tools()
+        self.seen = [t for t in tools if t.family not in UNSEEN_FAMILIES]
+        self.unseen = [t for t in tools if t.family in UNSEEN_FAMILIES]
+        self.targets = self.unseen if split == "test_unseen" else self.seen
+        self.pool = self.seen + self.unseen if split == "test_unseen" else self.seen
+        self.namespace = {t.name: f.namespace for f in FAMILIES for t in f.tools}
+
+    def tool_list(self, required, exclude_clusters=()):
+        """required tools plus distractors (half from the same cluster), shuffled,
+        with at most one tool per group and unique normalised names."""
+        rng = self.rng
+        size = max(len(required), rng.choices(range(1, 9), N_TOOLS_WEIGHTS)[0])
+        chosen = list(dict.fromkeys(required))
+        groups = {t.group for t in chosen if t.group}
+        clusters = {CLUSTER_OF[t.family] for t in required}
+        near = [t for t in self.pool if CLUSTER_OF[t.family] in clusters]
+        for _ in range(200):
+            if len(chosen) >= size:
+                break
+            source = near if near and rng.random() < 0.5 else self.pool
+            t = rng.choice(source)
+            if t in chosen or (t.group and t.group in groups) or CLUSTER_OF[t.family] in exclude_clusters:
+                continue
+            chosen.append(t)
+            if t.group:
+                groups.add(t.group)
+        rng.shuffle(chosen)
+        return chosen
+
+    def render_tools(self, tools):
+        """(tools JSON string, {tool: original name}) with one naming style mostly shared."""
+        rng = self.rng
+        styles = ["snake", "camel", "pascal", "dot", "dot_snake"]
+        weights = [40, 25, 15, 12, 8]
+        main = rng.choices(styles, weights)[0]
+        names, schemas, used = {}, [], set()
+        for t in tools:
+            style = main if rng.random() < 0.85 else rng.choices(styles, weights)[0]
+            name = style_name(t, self.namespace[t.name], style)
+            if to_snake_case(name) in used:
+                name = t.name
+            used.add(to_snake_case(name))
+            names[t] = name
+            schemas.append(tool_schema(t, name, rng))
+        return compact_json(schemas), names
+
+    def positive(self):
+        """A query answered by one to three calls."""
+        rng = self.rng
+        n_calls = rng.choices([1, 2, 3], [82, 15, 3])[0]
+        clauses = []
+        for i in range(n_calls):
+            tool = rng.choice(self.targets)
+            if i and rng.random() < 0.15:
+                tool = clauses[0][3]["tool"]
+            clause = build_clause(tool, self.phrase_split, rng, allow_ask=(n_calls == 1))
+            if clause is None:
+                return None
+            clauses.append(clause)
+        segments, kind, index, _ = clauses[0]
+        for extra in clauses[1:]:
+            segments = segments + [(rng.choice(JOINERS), False)] + extra[0]
+        segments, template = frame(segments, kind, self.frame_split, rng)
+        tools = self.tool_list([c[3]["tool"] for c in clauses])
+        tools_json, names = self.render_tools(tools)
+        answer = [{"name": names[c[3]["tool"]], "arguments": c[3]["arguments"]} for c in clauses]
+        family = "+".join(dict.fromkeys(c[3]["tool"].family for c in clauses))
+        return self.example(render(segments, rng), tools_json, answer, family, f"{kind}:{template}|{index}")
+
+    def negative(self):
+        """A query no listed tool can serve: chit-chat, a request for a missing
+        tool (no tools of its cluster offered), or an empty tool list."""
+        rng = self.rng
+        roll = rng.random()
+        chat = CHITCHAT[self.frame_split]
+        if roll < 0.4:
+            query = render([(rng.choice(chat), False)], rng)
+            tools = self.tool_list([])
+            template = "chitchat"
+        elif roll < 0.9:
+            tool = rng.choice(self.targets)
+            clause = build_clause(tool, self.phrase_split, rng)
+            if clause is None:
+                return None
+            segments, template = frame(clause[0], clause[1], self.frame_split, rng)
+            query = render(segments, rng)
+            tools = self.tool_list([], exclude_clusters={CLUSTER_OF[tool.family]})
+            template = f"missing:{clause[1]}:{template}|{clause[2]}"
+        else:
+            clause = build_clause(rng.choice(self.targets), self.phrase_split, rng)
+            if clause is None:
+                return None
+            query = render(frame(clause[0], clause[1], self.frame_split, rng)[0], rng)
+            tools = []
+            template = "no_tools"
+        tools_json, _ = self.render_tools(tools)
+        return self.example(query, tools_json, [], "none", template)
+
+    def example(self, query, tools_json, answer, family, template):
+        return {"query": query, "tools": tools_json, "answer": compact_json(answer),
+                "split": self.split, "family": family, "template": template}
+
+    def draw(self):
+        while True:
+            ex = self.negative() if self.rng.random() < 0.12 else self.positive()
+            if ex is not None:
+                return ex
+
+
+def generate(split, n, seed):
+    """n unique examples of a split (unique by query + tools)."""
+    gen = Generator(split, seed)
+    seen, out = set(), []
+    while len(out) < n:
+        ex = gen.draw()
+        key = (ex["query"], ex["tools"])
+        if key not in seen:
+            seen.add(key)
+            out.append(ex)
+    return out
+
+
+def write_jsonl(path, rows):
+    with open(path, "w") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--train", type=int, default=150000)
+    ap.add_argument("--eval", type=int, default=1000, help="examples per evaluation split")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", default=DATA_DIR)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    sizes = {"train": args.train, "val": args.eval, "test_id": args.eval, "test_unseen": args.eval}
+    sample = []
+    for split, n in sizes.items():
+        rows = generate(split, n, args.seed)
+        write_jsonl(os.path.join(args.out, f"{split}.jsonl"), rows)
+        print(f"{split:12} {len(rows):7} examples")
+        if split.startswith("test"):
+            sample += rows[:SAMPLE_PER_SPLIT]
+    write_jsonl(SAMPLE, sample)
+    print(f"{os.path.relpath(SAMPLE)}: {len(sample)} held-out cases for CI")
+
+
+if __name__ == "__main__":
+    main()
