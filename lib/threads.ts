@@ -22,6 +22,9 @@ function mainThreadMayBlock(): boolean {
 /** Layout arguments a worker's `attach` repeats (configure's, minus the RoPE theta). */
 export type AttachArgs = readonly number[];
 
+// Node builtins are folded away in the Workers build (see lib/node-fs.ts).
+declare const NEEDLE_NODE_FS: boolean | undefined;
+
 interface Env {
   process?: { versions?: { node?: string; bun?: string } };
   Deno?: unknown;
@@ -36,8 +39,11 @@ const isNodeLike = typeof env.process?.versions?.node === "string" && env.Deno =
 export async function availableThreads(): Promise<number> {
   if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return 1;
   if (isNodeLike) {
-    const os = await import("node:os");
-    return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+    if (typeof NEEDLE_NODE_FS === "undefined" || NEEDLE_NODE_FS) {
+      const os = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:os");
+      return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+    }
+    return 1;
   }
   if (typeof env.Worker !== "function") return 1;
   if (env.crossOriginIsolated === false) return 1; // pages need COOP/COEP for SharedArrayBuffer
@@ -112,8 +118,8 @@ parentPort.once("message", async ({ module, memory, args, index, threads, genera
 
 async function spawn(message: object): Promise<WorkerHandle> {
   const failed = (why: string) => new NeedleError("THREADS_FAILED", `needle-wasm: a worker thread could not start: ${why}`);
-  if (isNodeLike) {
-    const { Worker } = await import("node:worker_threads");
+  if (isNodeLike && (typeof NEEDLE_NODE_FS === "undefined" || NEEDLE_NODE_FS)) {
+    const { Worker } = await import(/* webpackIgnore: true */ /* @vite-ignore */ "node:worker_threads");
     const worker = new Worker(NODE_WORKER, { eval: true });
     worker.unref();
     const ready = new Promise<void>((resolve, reject) => {
