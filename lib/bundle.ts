@@ -13,7 +13,8 @@ export class BundleError extends NeedleError {}
 
 export const BUNDLE_MAGIC = new Uint8Array([0x4e, 0x45, 0x45, 0x44, 0x4c, 0x45, 0x57, 0x4d]); // "NEEDLEWM"
 export const BUNDLE_VERSION = 1;
-const FIXED_BYTES = 24;
+/** Bytes before the header JSON: magic, version, header length, header CRC, reserved. */
+export const FIXED_BYTES = 24;
 const ALIGN = 64;
 const MAX_HEADER_BYTES = 1 << 20;
 const DTYPES: readonly WeightDtype[] = ["f32", "f16", "int8", "int4"];
@@ -100,17 +101,19 @@ function checkSection(name: string, s: unknown, total: number): BundleSection {
   return sec;
 }
 
-/** Parse and verify a bundle: structure, header, and both sections' checksums. */
-export function readBundle(bytes: Uint8Array): Bundle {
-  if (!isBundle(bytes)) fail("NOT_A_BUNDLE", "the file does not start with NEEDLEWM");
-  if (bytes.length < FIXED_BYTES) fail("TRUNCATED", `the file has only ${bytes.length} bytes`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/**
+ * Verify a bundle's fixed fields and header JSON (`fixed` = its first 24
+ * bytes, `json` = the header) for a file of `fileLength` bytes.
+ */
+export function parseBundleHeader(fixed: Uint8Array, json: Uint8Array, fileLength: number): BundleHeader {
+  if (!isBundle(fixed)) fail("NOT_A_BUNDLE", "the file does not start with NEEDLEWM");
+  if (fixed.length < FIXED_BYTES) fail("TRUNCATED", `the file has only ${fixed.length} bytes`);
+  const view = new DataView(fixed.buffer, fixed.byteOffset, FIXED_BYTES);
   const version = view.getUint32(8, true);
   if (version !== BUNDLE_VERSION) fail("UNSUPPORTED_VERSION", `format version ${version}; this package reads version ${BUNDLE_VERSION}`);
   const headerLength = view.getUint32(12, true);
   if (headerLength > MAX_HEADER_BYTES) fail("BAD_HEADER", `a ${headerLength}-byte header is over the ${MAX_HEADER_BYTES}-byte limit`);
-  if (FIXED_BYTES + headerLength > bytes.length) fail("TRUNCATED", "the header runs past the end of the file");
-  const json = bytes.subarray(FIXED_BYTES, FIXED_BYTES + headerLength);
+  if (json.length < headerLength || FIXED_BYTES + headerLength > fileLength) fail("TRUNCATED", "the header runs past the end of the file");
   if (crc32(json) !== view.getUint32(16, true)) fail("CORRUPT", "header checksum mismatch");
   let raw: Record<string, unknown>;
   try {
@@ -123,11 +126,22 @@ export function readBundle(bytes: Uint8Array): Bundle {
   if (!Number.isSafeInteger(raw.layout)) fail("BAD_HEADER", "layout must be an integer");
   if (typeof raw.config !== "object" || raw.config === null) fail("BAD_HEADER", "config missing");
   const config = resolveConfig(raw.config as Record<string, unknown>);
-  const tokenizer = checkSection("tokenizer", raw.tokenizer, bytes.length);
-  const weights = checkSection("weights", raw.weights, bytes.length);
+  const tokenizer = checkSection("tokenizer", raw.tokenizer, fileLength);
+  const weights = checkSection("weights", raw.weights, fileLength);
   if (tokenizer.offset < FIXED_BYTES + headerLength || weights.offset < tokenizer.offset + tokenizer.length) {
     fail("BAD_HEADER", "sections overlap the header or each other");
   }
+  const meta = typeof raw.meta === "object" && raw.meta !== null ? (raw.meta as Record<string, unknown>) : {};
+  return { config, dtype: raw.dtype as WeightDtype, layout: raw.layout as number, tokenizer, weights, meta };
+}
+
+/** Parse and verify a bundle: structure, header, and both sections' checksums. */
+export function readBundle(bytes: Uint8Array): Bundle {
+  if (!isBundle(bytes)) fail("NOT_A_BUNDLE", "the file does not start with NEEDLEWM");
+  if (bytes.length < FIXED_BYTES) fail("TRUNCATED", `the file has only ${bytes.length} bytes`);
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(12, true);
+  const header = parseBundleHeader(bytes.subarray(0, FIXED_BYTES), bytes.subarray(FIXED_BYTES, FIXED_BYTES + Math.min(headerLength, MAX_HEADER_BYTES)), bytes.length);
+  const { tokenizer, weights } = header;
   if (weights.offset + weights.length !== bytes.length) {
     fail(weights.offset + weights.length < bytes.length ? "TRAILING_DATA" : "TRUNCATED", `the file has ${bytes.length} bytes; its sections end at ${weights.offset + weights.length}`);
   }
@@ -135,10 +149,5 @@ export function readBundle(bytes: Uint8Array): Bundle {
   const weightBytes = bytes.subarray(weights.offset, weights.offset + weights.length);
   if (crc32(tokenizerBytes) !== tokenizer.crc32) fail("CORRUPT", "tokenizer section checksum mismatch");
   if (crc32(weightBytes) !== weights.crc32) fail("CORRUPT", "weights section checksum mismatch");
-  const meta = typeof raw.meta === "object" && raw.meta !== null ? (raw.meta as Record<string, unknown>) : {};
-  return {
-    header: { config, dtype: raw.dtype as WeightDtype, layout: raw.layout as number, tokenizer, weights, meta },
-    tokenizer: tokenizerBytes,
-    weights: weightBytes,
-  };
+  return { header, tokenizer: tokenizerBytes, weights: weightBytes };
 }

@@ -4,11 +4,12 @@
 
 import type { NeedleConfig } from "./config.ts";
 import { parseCheckpoint, type Checkpoint } from "./checkpoint.ts";
-import { BundleError, isBundle, readBundle, type Bundle } from "./bundle.ts";
+import { BundleError, isBundle, readBundle, type Bundle, type BundleHeader } from "./bundle.ts";
+import { readStreamed } from "./bundle-stream.ts";
 import { instantiateEngine, type EngineExports } from "./engine.ts";
 import { CheckpointError, InputError, NeedleError } from "./errors.ts";
 import { requireWasmSimd } from "./features.ts";
-import { readSource, type Source, type SourceOptions } from "./source.ts";
+import { openSource, type Source, type SourceOptions } from "./source.ts";
 import { tensorSlot } from "./weights.ts";
 import { availableThreads, instantiateThreaded, startWorkers, threadedEngineModule, type WorkerPool } from "./threads.ts";
 
@@ -91,29 +92,62 @@ export class NeedleModel {
     this.#logits = new Float32Array(wasm.memory.buffer, wasm.logits_ptr(), config.vocab_size);
   }
 
-  /** Load a Needle checkpoint (`needle.pkl`) from a path, URL, bytes or Response. */
+  /**
+   * Load a Needle checkpoint (`needle.pkl`) or a `.needle` bundle from a
+   * path, URL, bytes, Response, Blob or stream. A streamed bundle's weights
+   * go chunk by chunk into engine memory.
+   */
   static async load(source: Source, options: ModelLoadOptions = {}): Promise<NeedleModel> {
+    return (await NeedleModel.loadWithTokenizer(source, options)).model;
+  }
+
+  /** Advanced: load() that also hands back a bundle's tokenizer bytes (null for a checkpoint). */
+  static async loadWithTokenizer(source: Source, options: ModelLoadOptions = {}): Promise<{ model: NeedleModel; bundledTokenizer: Uint8Array | null }> {
     requireWasmSimd();
-    const bytes = await readSource(source, "weights", options);
-    return isBundle(bytes) ? NeedleModel.fromBundle(readBundle(bytes), options) : NeedleModel.fromCheckpoint(parseCheckpoint(bytes), options);
+    const opened = await openSource(source, "weights", options);
+    let bytes: Uint8Array;
+    if (opened.kind === "stream") {
+      let engine: NewEngine | undefined;
+      const streamed = await readStreamed(opened, {
+        region: async (header) => {
+          engine = await NeedleModel.#engineForBundle(header, options);
+          return new Uint8Array(engine.wasm.memory.buffer, engine.wasm.weights_ptr(), header.weights.length);
+        },
+      }, "weights");
+      if (streamed.kind === "bundle") {
+        return { model: await NeedleModel.#start(streamed.header.config, engine!, streamed.header.dtype), bundledTokenizer: streamed.tokenizer };
+      }
+      bytes = streamed.bytes;
+    } else {
+      bytes = opened.bytes;
+    }
+    if (!isBundle(bytes)) return { model: await NeedleModel.fromCheckpoint(parseCheckpoint(bytes), options), bundledTokenizer: null };
+    const bundle = readBundle(bytes);
+    return { model: await NeedleModel.fromBundle(bundle, options), bundledTokenizer: bundle.tokenizer };
   }
 
   /** Build a model from a verified bundle: one copy of its weight image into engine memory. */
   static async fromBundle(bundle: Bundle, options: ModelLoadOptions = {}): Promise<NeedleModel> {
-    const { config, dtype } = bundle.header;
+    const engine = await NeedleModel.#engineForBundle(bundle.header, options);
+    new Uint8Array(engine.wasm.memory.buffer, engine.wasm.weights_ptr(), bundle.weights.length).set(bundle.weights);
+    return NeedleModel.#start(bundle.header.config, engine, bundle.header.dtype);
+  }
+
+  /** An engine for a bundle's config and dtype, checked against its layout and weights size. */
+  static async #engineForBundle(header: BundleHeader, options: ModelLoadOptions): Promise<NewEngine> {
+    const { config, dtype } = header;
     if (options.dtype !== undefined && options.dtype !== dtype) {
       throw new InputError("DTYPE_MISMATCH", `the bundle holds ${dtype} weights; convert it again to load ${options.dtype}`);
     }
     const engine = await NeedleModel.#engineFor(config, dtype, options);
     const { wasm } = engine;
-    if (bundle.header.layout !== wasm.layout_version()) {
-      throw new BundleError("LAYOUT_MISMATCH", `bundle: written for engine layout ${bundle.header.layout}, this engine has layout ${wasm.layout_version()}; convert the checkpoint again`);
+    if (header.layout !== wasm.layout_version()) {
+      throw new BundleError("LAYOUT_MISMATCH", `bundle: written for engine layout ${header.layout}, this engine has layout ${wasm.layout_version()}; convert the checkpoint again`);
     }
-    if (bundle.weights.length !== wasm.weights_bytes()) {
-      throw new BundleError("SIZE_MISMATCH", `bundle: the weights section has ${bundle.weights.length} bytes; this config and dtype need ${wasm.weights_bytes()}`);
+    if (header.weights.length !== wasm.weights_bytes()) {
+      throw new BundleError("SIZE_MISMATCH", `bundle: the weights section has ${header.weights.length} bytes; this config and dtype need ${wasm.weights_bytes()}`);
     }
-    new Uint8Array(wasm.memory.buffer, wasm.weights_ptr(), bundle.weights.length).set(bundle.weights);
-    return NeedleModel.#start(config, engine, dtype);
+    return engine;
   }
 
   /** Build a model from an already parsed checkpoint. */

@@ -8,9 +8,7 @@ import { requireWasmSimd } from "./features.ts";
 import { NeedleModel, type ModelLoadOptions } from "./model.ts";
 import { MAX_ENCODER_LEN, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
 import { dumps, dumpsPlain, loads, type PyValue } from "./pyjson.ts";
-import { readSource, type Source } from "./source.ts";
-import { isBundle, readBundle } from "./bundle.ts";
-import { parseCheckpoint } from "./checkpoint.ts";
+import type { Source } from "./source.ts";
 import { prepareTools, type PreparedTools, type ToolsInput } from "./tools.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 
@@ -152,17 +150,13 @@ export class Needle {
     requireWasmSimd();
     const tokenizerLoad = options.tokenizer == null ? null : Tokenizer.load(options.tokenizer, options);
     tokenizerLoad?.catch(() => undefined); // awaited below; do not report it unhandled meanwhile
-    const bytes = await readSource(options.weights, "weights", options);
-    let model: NeedleModel;
+    const { model, bundledTokenizer } = await NeedleModel.loadWithTokenizer(options.weights, options);
     let tokenizer: Tokenizer;
-    if (isBundle(bytes)) {
-      const bundle = readBundle(bytes);
-      model = await NeedleModel.fromBundle(bundle, options);
-      tokenizer = tokenizerLoad ? await tokenizerLoad : Tokenizer.fromBytes(bundle.tokenizer);
-    } else {
-      if (!tokenizerLoad) throw new InputError("MISSING_TOKENIZER", "a needle.pkl checkpoint needs { tokenizer } (needle.model); .needle bundles carry their own");
-      model = await NeedleModel.fromCheckpoint(parseCheckpoint(bytes), options);
-      tokenizer = await tokenizerLoad;
+    if (tokenizerLoad) tokenizer = await tokenizerLoad;
+    else if (bundledTokenizer) tokenizer = Tokenizer.fromBytes(bundledTokenizer);
+    else {
+      model.dispose();
+      throw new InputError("MISSING_TOKENIZER", "a needle.pkl checkpoint needs { tokenizer } (needle.model); .needle bundles carry their own");
     }
     return new Needle(model, tokenizer);
   }

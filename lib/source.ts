@@ -80,6 +80,47 @@ export async function readSource(source: Source, what: string, options: SourceOp
   throw new SourceError("BAD_SOURCE", `${what}: expected a path, URL, ArrayBuffer, Uint8Array, Response, Blob or ReadableStream, got ${describe(source)}`);
 }
 
+/** A source opened for reading: its bytes, or a body still to be streamed. */
+export type OpenedSource =
+  | { kind: "bytes"; bytes: Uint8Array }
+  | { kind: "stream"; stream: ReadableStream<Uint8Array>; total: number | undefined; name: string; report: (loaded: number) => void };
+
+/**
+ * Open a source without reading a streamed body yet, so a caller can take
+ * its chunks as they come (a bundle's weights go straight into engine
+ * memory). Paths, in-memory bytes and cached fetches come back as bytes.
+ */
+export async function openSource(source: Source, what: string, options: SourceOptions = {}): Promise<OpenedSource> {
+  const progress = progressReporter(what, options.onProgress);
+  const stream = (body: ReadableStream<Uint8Array>, total: number | undefined, name: string): OpenedSource => {
+    if (body.locked) throw new SourceError("BODY_USED", `${what}: the stream is locked (already being read)`);
+    return { kind: "stream", stream: body, total, name, report: (loaded) => progress?.(name, loaded, total, false) };
+  };
+  const fetchable = source instanceof URL ? source.protocol !== "file:" : typeof source === "string" && (URL_SCHEME.test(source) ? !source.toLowerCase().startsWith("file:") : !hasFileSystem);
+  if (typeof Response !== "undefined" && source instanceof Response) {
+    if (!source.ok) throw new SourceError("HTTP_ERROR", `${what}: ${source.url || "Response"} answered HTTP ${source.status}`);
+    if (source.bodyUsed) throw new SourceError("BODY_USED", `${what}: the Response body was already read`);
+    if (source.body !== null) return stream(source.body, contentLength(source), String(source.url || "Response"));
+  } else if (typeof Blob !== "undefined" && source instanceof Blob) {
+    return stream(source.stream(), source.size, blobName(source));
+  } else if (isReadableStream(source)) {
+    return stream(source, undefined, "ReadableStream");
+  } else if (isSizedStream(source)) {
+    return stream(source.body, source.size, describe(source));
+  } else if (fetchable && !options.cache) {
+    const url = String(source);
+    let response: Response;
+    try {
+      response = await fetch(url);
+    } catch (err) {
+      throw new SourceError("FETCH_FAILED", `${what}: fetch ${url} failed: ${(err as Error).message}`, { cause: err });
+    }
+    if (!response.ok) throw new SourceError("HTTP_ERROR", `${what}: ${url} answered HTTP ${response.status}`);
+    if (response.body !== null) return stream(response.body, contentLength(response), url);
+  }
+  return { kind: "bytes", bytes: await readSource(source, what, options) };
+}
+
 type Progress = ((source: string, loaded: number, total: number | undefined, cached: boolean) => void) | undefined;
 
 function progressReporter(what: string, onProgress: SourceOptions["onProgress"]): Progress {
@@ -216,7 +257,7 @@ async function readStream(stream: ReadableStream<Uint8Array>, total: number | un
   return joined;
 }
 
-function allocate(n: number, what: string): Uint8Array {
+export function allocate(n: number, what: string): Uint8Array {
   try {
     return new Uint8Array(n);
   } catch (err) {

@@ -114,6 +114,68 @@ test("corrupt, truncated and mismatched bundles are refused with typed errors", 
   assert.is((await NeedleModel.load(good)).dtype, "int8");
 });
 
+/** A ReadableStream of `bytes` in chunks of `size` (views, no copies). */
+function chunked(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.subarray(at, at + size));
+      at += size;
+    },
+  });
+}
+
+test("a bundle streams into engine memory from a ReadableStream, Response or Blob, in any chunking", async () => {
+  const bundle = bundles.get("int8")!;
+  const reference = await NeedleModel.load(bundle);
+  const ids = cases[2].encoder_input_ids;
+  const want = reference.logits(ids, [1, 4]);
+  for (const source of [chunked(bundle, 7), chunked(bundle, 4096), new Response(chunked(bundle, 1000)), new Response(bundle), new Blob([bundle])]) {
+    const model = await NeedleModel.load(source);
+    assert.equal(model.logits(ids, [1, 4]), want);
+    model.dispose();
+  }
+  const needle = await Needle.load({ weights: new Response(chunked(bundle, 333)) });
+  assert.equal((await needle.call(cases[0].query, cases[0].tools, { maxTokens: 5 })).tokens.length > 0, true);
+  // A checkpoint from a stream is read whole, as before.
+  const fromStream = await NeedleModel.load(chunked(pickle, 5000));
+  assert.equal(fromStream.logits(ids, [1]), (await NeedleModel.load(pickle)).logits(ids, [1]));
+});
+
+test("a streamed bundle that is corrupt, cut short or too long is refused", async () => {
+  const good = bundles.get("int4")!;
+  const header = readBundle(good).header;
+  const flipped = good.slice();
+  flipped[header.weights.offset + 77]! ^= 1;
+  const longer = new Uint8Array(good.length + 1);
+  longer.set(good);
+  for (const [bytes, code] of [[flipped, "CORRUPT"], [good.subarray(0, good.length - 10), "TRUNCATED"], [good.subarray(0, 30), "TRUNCATED"], [longer, "TRAILING_DATA"]] as const) {
+    await NeedleModel.load(chunked(bytes, 512)).then(
+      () => assert.unreachable(`accepted (${code})`),
+      (err) => {
+        assert.instance(err, BundleError, (err as Error).message);
+        assert.is(err.code, code);
+      },
+    );
+  }
+});
+
+test("streaming a bundle does not hold the file beside the engine", async () => {
+  const { randomCheckpoint } = await import("./twins/random-checkpoint.ts");
+  const { writeBundle } = await import("../lib/bundle.ts");
+  const ckpt = randomCheckpoint({ vocab_size: 8192, d_model: 256, num_heads: 4, num_kv_heads: 2, num_encoder_layers: 4, num_decoder_layers: 4, contrastive_dim: 16 });
+  const model = await NeedleModel.fromCheckpoint(ckpt, { maxEncoderLength: 8, maxDecoderLength: 4 });
+  const big = writeBundle(model.config, "f32", model.layoutVersion, model.weightImage(), tokenizer);
+  const wasmBytes = model.wasmMemoryBytes;
+  model.dispose();
+  const before = process.memoryUsage().arrayBuffers;
+  const streamed = await NeedleModel.load(chunked(big, 65536), { maxEncoderLength: 8, maxDecoderLength: 4 });
+  const grew = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grew < wasmBytes + big.length / 2, `grew ${grew} bytes for ${wasmBytes} of engine memory and a ${big.length}-byte bundle`);
+  streamed.dispose();
+});
+
 /** The weight image length by the rule in weights/FORMAT.md, computed independently of the engine. */
 function documentedImageLength(c: NeedleModel["config"], dtype: WeightDtype): number {
   let cursor = 0;
