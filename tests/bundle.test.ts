@@ -167,12 +167,12 @@ test("streaming a bundle does not hold the file beside the engine", async () => 
   const ckpt = randomCheckpoint({ vocab_size: 8192, d_model: 256, num_heads: 4, num_kv_heads: 2, num_encoder_layers: 4, num_decoder_layers: 4, contrastive_dim: 16 });
   const model = await NeedleModel.fromCheckpoint(ckpt, { maxEncoderLength: 8, maxDecoderLength: 4 });
   const big = writeBundle(model.config, "f32", model.layoutVersion, model.weightImage(), tokenizer);
-  const wasmBytes = model.wasmMemoryBytes;
   model.dispose();
   const before = process.memoryUsage().arrayBuffers;
   const streamed = await NeedleModel.load(chunked(big, 65536), { maxEncoderLength: 8, maxDecoderLength: 4 });
   const grew = process.memoryUsage().arrayBuffers - before;
-  assert.ok(grew < wasmBytes + big.length / 2, `grew ${grew} bytes for ${wasmBytes} of engine memory and a ${big.length}-byte bundle`);
+  // arrayBuffers counts JS buffers, not Wasm memory: streamed, only the tokenizer is copied out.
+  assert.ok(grew < big.length / 4, `JS buffers grew by ${grew} bytes loading a ${big.length}-byte bundle`);
   streamed.dispose();
 });
 
