@@ -131,7 +131,7 @@ test("a bundle streams into engine memory from a ReadableStream, Response or Blo
   const reference = await NeedleModel.load(bundle);
   const ids = cases[2].encoder_input_ids;
   const want = reference.logits(ids, [1, 4]);
-  for (const source of [chunked(bundle, 7), chunked(bundle, 4096), new Response(chunked(bundle, 1000)), new Response(bundle), new Blob([bundle])]) {
+  for (const source of [chunked(bundle, 7), chunked(bundle, 4096), new Response(chunked(bundle, 1000)), new Response(bundle as Uint8Array<ArrayBuffer>), new Blob([bundle as Uint8Array<ArrayBuffer>])]) {
     const model = await NeedleModel.load(source);
     assert.equal(model.logits(ids, [1, 4]), want);
     model.dispose();
