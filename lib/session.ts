@@ -231,21 +231,24 @@ export class Needle {
    * The tools ranked by the contrastive retrieval head: cosine similarity of
    * the query's vector and each tool's (its compact JSON as text), best first.
    */
-  rank(query: string, tools: ToolsInput, k?: number): RankedTool[] {
+  async rank(query: string, tools: ToolsInput, k?: number): Promise<RankedTool[]> {
     checkQuery(query);
     const prepared = prepareTools(tools);
     const texts = toolTexts(prepared);
     const limit = k ?? texts.length;
     if (!Number.isInteger(limit) || limit < 0) throw new InputError("BAD_K", `k must be a non-negative integer, got ${k}`);
-    const q = this.#embed(query);
-    const ranked = texts.map((text, index) => {
-      const e = this.#embed(text);
-      let score = 0;
-      for (let i = 0; i < e.length; i++) score += e[i]! * q[i]!;
-      return { index, score };
+    // The encoder is shared with generation: wait for calls in flight.
+    return this.#exclusive(async () => {
+      const q = this.#embed(query);
+      const ranked = texts.map((text, index) => {
+        const e = this.#embed(text);
+        let score = 0;
+        for (let i = 0; i < e.length; i++) score += e[i]! * q[i]!;
+        return { index, score };
+      });
+      ranked.sort((a, b) => b.score - a.score || a.index - b.index);
+      return ranked.slice(0, limit);
     });
-    ranked.sort((a, b) => b.score - a.score || a.index - b.index);
-    return ranked.slice(0, limit);
   }
 
   /** Release the engine. */

@@ -42,15 +42,15 @@ for (const { dir, weights } of suites) {
     }
   }
 
-  test(`${dir}: rank reproduces the reference's retrieval scores and ranking`, () => {
+  test(`${dir}: rank reproduces the reference's retrieval scores and ranking`, async () => {
     for (const r of goldens.contrastive.retrieval) {
       const tools = `[${r.tools.join(",")}]`;
-      const ranked = needle.rank(r.query, tools);
+      const ranked = await needle.rank(r.query, tools);
       assert.equal(ranked.map((x) => x.index), r.ranking);
       const byIndex = new Array(r.tools.length);
       for (const x of ranked) byIndex[x.index] = x.score;
       assertClose(byIndex, r.scores, 1e-5, "scores");
-      assert.equal(needle.rank(r.query, tools, 2), ranked.slice(0, 2));
+      assert.equal(await needle.rank(r.query, tools, 2), ranked.slice(0, 2));
     }
   });
 }
@@ -122,6 +122,20 @@ test("concurrent calls do not interfere: each equals its sequential result", asy
   assert.equal(a.tokens, weather.unconstrained.ids.slice(0, 30));
   assert.equal(b.tokens, email.constrained.ids);
   assert.equal(c.tokens, weather.constrained.ids.slice(0, 20));
+});
+
+test("rank while a stream is between tokens waits its turn and leaves the stream intact", async () => {
+  const tools = `[${readFixtureJson("tiny/model_goldens.json").contrastive.retrieval[0].tools.join(",")}]`;
+  const alone = await needle.rank("turn the lights off", tools);
+  const tokens: number[] = [];
+  let ranked: Promise<unknown> | undefined;
+  for await (const event of needle.stream(weather.query, weather.tools, { constrained: false, maxTokens: 20 })) {
+    if (event.type !== "token") continue;
+    tokens.push(event.token);
+    if (tokens.length === 3) ranked = needle.rank("turn the lights off", tools);
+  }
+  assert.equal(tokens, weather.unconstrained.ids.slice(0, 20));
+  assert.equal(await ranked, alone);
 });
 
 test("callMany equals sequential calls", async () => {
