@@ -12,6 +12,8 @@ export interface OptionSpec {
   type: "string" | "boolean";
   /** Placeholder for the value in help texts (`--weights FILE`). */
   value?: string;
+  /** A one-letter alias (`o` for `-o FILE`), given as `-o value`. */
+  short?: string;
   help: string;
 }
 
@@ -35,8 +37,9 @@ export function wantsHelp(argv: readonly string[]): boolean {
 }
 
 /**
- * Parse `argv` against `table`: `--name value`, `--name=value`, boolean
- * `--flag`, positionals, and `--` ending the options. Unknown options,
+ * Parse `argv` against `table`: `--name value`, `--name=value`, `-x value`
+ * for an option with a short alias, boolean `--flag`, positionals, and `--`
+ * ending the options. Unknown options,
  * missing values, values given to booleans and repeated options throw.
  * The value after `--name` is taken as it is, unless it is itself one of
  * this command's options (then the value is missing; `--name=--x` passes it).
@@ -54,8 +57,9 @@ export function parseArgs(argv: readonly string[], table: OptionTable): ParsedAr
       positionals.push(arg);
       continue;
     }
-    const eq = arg.indexOf("=");
-    const name = arg.startsWith("--") ? arg.slice(2, eq < 0 ? undefined : eq) : "";
+    const long = arg.startsWith("--");
+    const eq = long ? arg.indexOf("=") : -1;
+    const name = long ? arg.slice(2, eq < 0 ? undefined : eq) : shortName(arg, table);
     const spec = Object.hasOwn(table, name) ? table[name]! : undefined;
     if (spec === undefined) throw new UsageError(`unknown option ${eq < 0 ? arg : arg.slice(0, eq)}`);
     if (options.has(name)) throw new UsageError(`--${name} is given twice`);
@@ -76,8 +80,13 @@ export function parseArgs(argv: readonly string[], table: OptionTable): ParsedAr
   return { options, positionals };
 }
 
+/** The long name of a short option (`-o` → "output"), or "" when none has that alias. */
+function shortName(arg: string, table: OptionTable): string {
+  return Object.keys(table).find((name) => table[name]!.short !== undefined && arg === `-${table[name]!.short}`) ?? "";
+}
+
 function isOption(arg: string, table: OptionTable): boolean {
-  if (HELP_FLAGS.has(arg)) return true;
+  if (HELP_FLAGS.has(arg) || shortName(arg, table) !== "") return true;
   if (!arg.startsWith("--")) return false;
   const eq = arg.indexOf("=");
   return Object.hasOwn(table, arg.slice(2, eq < 0 ? undefined : eq));
@@ -92,6 +101,13 @@ export function requiredString(args: ParsedArgs, name: string, why = ""): string
   const value = stringOption(args, name);
   if (value === undefined) throw new UsageError(`--${name} is required${why}`);
   return value;
+}
+
+/** One of `choices`, or undefined when the option is absent. */
+export function choiceOption<T extends string>(args: ParsedArgs, name: string, choices: readonly T[]): T | undefined {
+  const value = stringOption(args, name);
+  if (value === undefined || (choices as readonly string[]).includes(value)) return value as T | undefined;
+  throw new UsageError(`--${name} must be one of ${choices.join(", ")}, got ${JSON.stringify(value)}`);
 }
 
 export function flag(args: ParsedArgs, name: string): boolean {

@@ -5,7 +5,7 @@
 import { InputError, NeedleError, type CallResult, type Needle } from "./index.ts";
 import { countOption, flag, requiredString, type ParsedArgs } from "./cli-args.ts";
 import type { CliIO, Command } from "./cli-command.ts";
-import { MODEL_OPTIONS, loadNeedle, modelFiles, readTextFile } from "./cli-inputs.ts";
+import { MODEL_OPTIONS, checkModelFiles, loadNeedle, modelFiles, readTextFile } from "./cli-inputs.ts";
 import { shorten, toJson } from "./cli-output.ts";
 import { CaseCounter } from "./cli-progress.ts";
 
@@ -53,7 +53,7 @@ const EXCERPT_CONTEXT_CHARS = 20;
 export const conformanceCommand: Command = {
   name: "conformance",
   summary: "Run a file of expected outputs and report exact-match rates for token ids and text.",
-  usage: "conformance --vectors FILE --weights FILE --tokenizer FILE [options]",
+  usage: "conformance --vectors FILE --weights FILE [--tokenizer FILE] [options]",
   options: {
     vectors: { type: "string", value: "FILE", help: 'cases: {"examples":[{query, tools, expected_token_ids, expected_text}]}' },
     ...MODEL_OPTIONS,
@@ -65,9 +65,11 @@ export const conformanceCommand: Command = {
   notes: [
     "tools is a JSON string; expected_token_ids start with <tool_call> (4) and exclude the",
     "final EOS. Exit code 0 when the cases ran, whatever the rates; 1 when they could not run.",
+    "--weights: a .needle bundle, or a needle.pkl checkpoint with --tokenizer (held as --dtype).",
     "",
-    "example:",
+    "examples:",
     "  needle-wasm conformance --vectors e2e_vectors.json --weights needle.pkl --tokenizer needle.model",
+    "  needle-wasm conformance --vectors e2e_vectors.json --weights needle-int4.needle",
   ],
   run,
 };
@@ -77,6 +79,7 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const files = modelFiles(args);
   const limit = countOption(args, "limit", 1);
   const constrained = !flag(args, "no-constrain");
+  await checkModelFiles(files);
   const vectors = parseVectors(await readTextFile(vectorsPath, "vectors")).slice(0, limit);
   const needle = await loadNeedle(files, io.err);
   const report = await runVectors(needle, vectors, constrained, vectorsPath, io);

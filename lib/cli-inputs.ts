@@ -1,29 +1,48 @@
 // What the CLI commands read: files named on the command line, the --tools
 // value, and the model (weights + tokenizer) a command runs.
 
-import { readFile } from "node:fs/promises";
-import { Needle, SourceError } from "./index.ts";
-import { requiredString, type OptionTable, type ParsedArgs } from "./cli-args.ts";
+import { readFileSync } from "node:fs";
+import { open, readFile } from "node:fs/promises";
+import { Needle, SourceError, isBundle, type WeightDtype } from "./index.ts";
+import { UsageError, choiceOption, requiredString, stringOption, type OptionTable, type ParsedArgs } from "./cli-args.ts";
 import { withProgress, type ProgressSink } from "./cli-progress.ts";
+
+export const DTYPES: readonly WeightDtype[] = ["f32", "f16", "int8", "int4"];
 
 /** The options every command that runs the model takes. */
 export const MODEL_OPTIONS: OptionTable = {
-  weights: { type: "string", value: "FILE", help: "the checkpoint (needle.pkl); required for now" },
-  tokenizer: { type: "string", value: "FILE", help: "the SentencePiece model (needle.model); required for now" },
+  weights: { type: "string", value: "FILE", help: "a .needle bundle, or a checkpoint (needle.pkl) with --tokenizer; required for now" },
+  tokenizer: { type: "string", value: "FILE", help: "the SentencePiece model (needle.model): needed with a .pkl, replaces a bundle's own" },
+  dtype: { type: "string", value: "f32|f16|int8|int4", help: "weight format in memory for a .pkl (default f32); a bundle's is fixed" },
 };
 
 export interface ModelFiles {
   weights: string;
-  tokenizer: string;
+  /** Absent: the weights are a bundle, which carries its own. */
+  tokenizer?: string;
+  dtype?: WeightDtype;
 }
 
 /**
- * The weights and tokenizer a command runs. Both must be given for now; a
- * default model that ships with the package will fill them in here.
+ * The model a command runs, from --weights, --tokenizer and --dtype.
+ * --weights must be given for now; a default model that ships with the
+ * package will fill it in here.
  */
 export function modelFiles(args: ParsedArgs): ModelFiles {
-  const why = " (no default model ships with this version of needle-wasm)";
-  return { weights: requiredString(args, "weights", why), tokenizer: requiredString(args, "tokenizer", why) };
+  const weights = requiredString(args, "weights", " (no default model ships with this version of needle-wasm)");
+  const tokenizer = stringOption(args, "tokenizer");
+  const dtype = choiceOption(args, "dtype", DTYPES);
+  return { weights, ...(tokenizer !== undefined ? { tokenizer } : {}), ...(dtype !== undefined ? { dtype } : {}) };
+}
+
+/**
+ * A checkpoint needs --tokenizer, a bundle does not: a UsageError when the
+ * weights are not a bundle (by their first bytes) and no tokenizer is given.
+ */
+export async function checkModelFiles(files: ModelFiles): Promise<void> {
+  if (files.tokenizer !== undefined) return;
+  if (isBundle(await readFileStart(files.weights, "weights", 8))) return;
+  throw new UsageError(`--tokenizer is required: ${files.weights} is not a .needle bundle (a needle.pkl needs its needle.model; needle-wasm convert makes a bundle that carries it)`);
 }
 
 /** Needle.load with a "loading weights… 1.2 s" progress line on stderr. */
@@ -31,14 +50,39 @@ export function loadNeedle(files: ModelFiles, progress: ProgressSink): Promise<N
   return withProgress(progress, "loading weights", () => Needle.load(files));
 }
 
+/** The package version, from the package.json next to dist/ (and lib/). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
 /** A file's bytes; a missing or unreadable file is a SourceError (NOT_FOUND / READ_FAILED) naming `what`. */
 export async function readInputFile(path: string, what: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (err) {
-    const code = (err as { code?: string }).code ?? "READ_FAILED";
-    throw new SourceError(code === "ENOENT" ? "NOT_FOUND" : "READ_FAILED", `${what}: cannot read ${path} (${code})`, { cause: err });
+    throw readError(err, path, what);
   }
+}
+
+/** The first `n` bytes of a file (fewer when it is shorter); errors as readInputFile. */
+async function readFileStart(path: string, what: string, n: number): Promise<Uint8Array> {
+  try {
+    const file = await open(path, "r");
+    try {
+      const { buffer, bytesRead } = await file.read(new Uint8Array(n), 0, n, 0);
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await file.close();
+    }
+  } catch (err) {
+    throw readError(err, path, what);
+  }
+}
+
+function readError(err: unknown, path: string, what: string): SourceError {
+  const code = (err as { code?: string }).code ?? "READ_FAILED";
+  return new SourceError(code === "ENOENT" ? "NOT_FOUND" : "READ_FAILED", `${what}: cannot read ${path} (${code})`, { cause: err });
 }
 
 export async function readTextFile(path: string, what: string): Promise<string> {

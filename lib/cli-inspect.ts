@@ -1,10 +1,10 @@
-// `needle-wasm inspect FILE`: what a checkpoint or tokenizer file holds.
+// `needle-wasm inspect FILE`: what a bundle, checkpoint or tokenizer file holds.
 // Each kind of file is a FileKind, recognised by its content; adding a kind
 // means adding one entry to FILE_KINDS.
 
 import { basename } from "node:path";
-import { NeedleError, Tokenizer } from "./index.ts";
-import { parseCheckpoint } from "./checkpoint.ts";
+import { NeedleError, Tokenizer, isBundle, readBundle, type NeedleConfig } from "./index.ts";
+import { expectedTensors, parseCheckpoint } from "./checkpoint.ts";
 import { parseModelProto, modelTypeName } from "../tokenizer/model.ts";
 import { flag, type ParsedArgs } from "./cli-args.ts";
 import type { CliIO, Command } from "./cli-command.ts";
@@ -29,25 +29,28 @@ const PICKLE_PROTO = 0x80;
 const SENTENCEPIECE_FIRST_TAG = 0x0a;
 
 const FILE_KINDS: readonly FileKind[] = [
+  { matches: isBundle, describe: describeBundle },
   { matches: (b) => b[0] === PICKLE_PROTO && b[1]! >= 2 && b[1]! <= 5, describe: describeCheckpoint },
   { matches: (b) => b[0] === SENTENCEPIECE_FIRST_TAG, describe: describeTokenizer },
 ];
 
 export const inspectCommand: Command = {
   name: "inspect",
-  summary: "Describe a checkpoint (needle.pkl) or a tokenizer (.model), recognised by content.",
+  summary: "Describe a .needle bundle, a checkpoint (needle.pkl) or a tokenizer (.model), recognised by content.",
   usage: "inspect FILE [--json]",
   options: {
     json: { type: "boolean", help: "print the description as one JSON document" },
   },
   positionals: { min: 1, max: 1 },
   notes: [
-    "A checkpoint: its config (stored and effective, defaults marked), parameter count and",
+    "A bundle: its format version, weight format, engine layout, sections (offset, length,",
+    "CRC-32, all verified), config, meta and tokenizer. A checkpoint: its config (stored and effective, defaults marked), parameter count and",
     "every tensor (name, shape, dtype, bytes). A tokenizer: vocabulary size, special ids,",
     "user-defined pieces and normalizer settings.",
     "",
-    "example:",
+    "examples:",
     "  needle-wasm inspect needle.pkl",
+    "  needle-wasm inspect needle-int8.needle --json",
   ],
   run,
 };
@@ -56,7 +59,7 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const path = args.positionals[0]!;
   const bytes = await readInputFile(path, "file");
   const kind = FILE_KINDS.find((k) => k.matches(bytes));
-  if (!kind) throw new NeedleError("UNKNOWN_FILE_KIND", `${path} is neither a Needle checkpoint (a pickle, protocol 2 to 5) nor a SentencePiece model`);
+  if (!kind) throw new NeedleError("UNKNOWN_FILE_KIND", `${path} is not a .needle bundle, a Needle checkpoint (a pickle, protocol 2 to 5) or a SentencePiece model`);
   const report = kind.describe(bytes, basename(path));
   io.out(flag(args, "json") ? `${toJson(report.json)}\n` : report.text.map((line) => `${line}\n`).join(""));
   return 0;
@@ -97,7 +100,8 @@ function describeCheckpoint(bytes: Uint8Array, file: string): Report {
   };
 }
 
-function describeTokenizer(bytes: Uint8Array, file: string): Report {
+/** What a SentencePiece model holds: a JSON summary, a title and rows (for a tokenizer file, and inside a bundle). */
+function tokenizerSummary(bytes: Uint8Array): { json: Record<string, unknown>; title: string; rows: string[][] } {
   const tokenizer = Tokenizer.fromBytes(bytes);
   const proto = parseModelProto(bytes);
   const ids = Array.from({ length: tokenizer.vocabSize }, (_, id) => id);
@@ -119,24 +123,76 @@ function describeTokenizer(bytes: Uint8Array, file: string): Report {
 
   return {
     json: {
-      kind: "tokenizer", file, bytes: bytes.length, modelType, vocabSize: tokenizer.vocabSize, specialIds: special, userDefined,
+      bytes: bytes.length, modelType, vocabSize: tokenizer.vocabSize, specialIds: special, userDefined,
       bytePieces: byteIds.length, byteFallback: trainer.byteFallback, treatWhitespaceAsSuffix: trainer.treatWhitespaceAsSuffix, normalizer,
     },
+    title: `SentencePiece ${modelType} model, ${groupDigits(tokenizer.vocabSize)} pieces, ${groupDigits(bytes.length)} bytes`,
+    rows: [
+      ["special ids", Object.entries(special).map(([name, id]) => `${name} ${idText(id)}`).join(", ")],
+      ["user-defined", userDefined.map((u) => `${u.piece} ${u.id}`).join(", ") || "none"],
+      ["byte pieces", bytePieces],
+      ["byte fallback", String(trainer.byteFallback)],
+      ["normalizer", norm.name || "(unnamed)"],
+      ["  add_dummy_prefix", String(norm.addDummyPrefix)],
+      ["  remove_extra_whitespaces", String(norm.removeExtraWhitespaces)],
+      ["  escape_whitespaces", String(norm.escapeWhitespaces)],
+      ["  compiled rules", norm.precompiledCharsmapLength ? `${groupDigits(norm.precompiledCharsmapLength)} bytes` : "none"],
+      ["treat_whitespace_as_suffix", String(trainer.treatWhitespaceAsSuffix)],
+    ],
+  };
+}
+
+function describeTokenizer(bytes: Uint8Array, file: string): Report {
+  const summary = tokenizerSummary(bytes);
+  return {
+    json: { kind: "tokenizer", file, ...summary.json },
+    text: [`${file}: ${summary.title}`, "", ...columns(summary.rows)],
+  };
+}
+
+/** Parameters of the checkpoint a config describes (log_temp included, as a checkpoint's inspect counts them). */
+export function countParameters(config: NeedleConfig): number {
+  let n = 0;
+  for (const shape of expectedTensors(config).values()) n += shape.reduce((size, d) => size * d, 1);
+  return n;
+}
+
+/** Fixed fields of a bundle (weights/FORMAT.md): version at 8, header length at 12, header CRC-32 at 16; the header at 24. */
+const BUNDLE_HEADER_OFFSET = 24;
+
+function describeBundle(bytes: Uint8Array, file: string): Report {
+  const bundle = readBundle(bytes); // verifies the structure and the three checksums
+  const { header } = bundle;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const formatVersion = view.getUint32(8, true);
+  const headerSection = { offset: BUNDLE_HEADER_OFFSET, length: view.getUint32(12, true), crc32: view.getUint32(16, true) };
+  const sections = { header: headerSection, tokenizer: header.tokenizer, weights: header.weights };
+  const parameters = countParameters(header.config);
+  const tokenizer = tokenizerSummary(bundle.tokenizer);
+  const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
+  const sectionRows = [["section", "offset", "bytes", "crc32"]];
+  for (const [name, s] of Object.entries(sections)) sectionRows.push([name, groupDigits(s.offset), groupDigits(s.length), hex(s.crc32)]);
+  const configRows = [["config", "value"], ...Object.entries(header.config).map(([key, value]) => [key, toJson(value)])];
+  const metaEntries = Object.entries(header.meta);
+  const metaRows = [["meta", metaEntries.length ? "value" : "none"], ...metaEntries.map(([key, value]) => [key, toJson(value)])];
+
+  return {
+    json: {
+      kind: "bundle", file, bytes: bytes.length, formatVersion, dtype: header.dtype, layout: header.layout, parameters,
+      sections, checksumsVerified: true, config: header.config, meta: header.meta, tokenizer: tokenizer.json,
+    },
     text: [
-      `${file}: SentencePiece ${modelType} model, ${groupDigits(tokenizer.vocabSize)} pieces, ${groupDigits(bytes.length)} bytes`,
+      `${file}: Needle bundle (format ${formatVersion}), ${header.dtype} weights for engine layout ${header.layout}, ${groupDigits(bytes.length)} bytes`,
+      `${groupDigits(parameters)} parameters; header, tokenizer and weights checksums verified`,
       "",
-      ...columns([
-        ["special ids", Object.entries(special).map(([name, id]) => `${name} ${idText(id)}`).join(", ")],
-        ["user-defined", userDefined.map((u) => `${u.piece} ${u.id}`).join(", ") || "none"],
-        ["byte pieces", bytePieces],
-        ["byte fallback", String(trainer.byteFallback)],
-        ["normalizer", norm.name || "(unnamed)"],
-        ["  add_dummy_prefix", String(norm.addDummyPrefix)],
-        ["  remove_extra_whitespaces", String(norm.removeExtraWhitespaces)],
-        ["  escape_whitespaces", String(norm.escapeWhitespaces)],
-        ["  compiled rules", norm.precompiledCharsmapLength ? `${groupDigits(norm.precompiledCharsmapLength)} bytes` : "none"],
-        ["treat_whitespace_as_suffix", String(trainer.treatWhitespaceAsSuffix)],
-      ]),
+      ...columns(sectionRows),
+      "",
+      ...columns(configRows),
+      "",
+      ...columns(metaRows),
+      "",
+      `tokenizer: ${tokenizer.title}`,
+      ...columns(tokenizer.rows, "  "),
     ],
   };
 }

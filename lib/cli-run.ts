@@ -1,18 +1,15 @@
 // `needle-wasm run`: one query against a tool list, printed as calls or JSON.
 
-import type { CallOptions, CallResult, Needle } from "./index.ts";
+import { MAX_NEW_TOKENS, prepareTools, type CallOptions, type CallResult, type Needle } from "./index.ts";
 import { UsageError, countOption, flag, requiredString, stringOption, type ParsedArgs } from "./cli-args.ts";
 import type { CliIO, Command } from "./cli-command.ts";
-import { MODEL_OPTIONS, loadNeedle, modelFiles, readTools } from "./cli-inputs.ts";
+import { MODEL_OPTIONS, checkModelFiles, loadNeedle, modelFiles, readTools } from "./cli-inputs.ts";
 import { formatResult, resultJson, toJson, truncationNote } from "./cli-output.ts";
-
-/** The reference's generation limit (max_gen_len 512 with the start token); Needle.load reserves that many positions. */
-const MAX_TOKENS = 511;
 
 export const runCommand: Command = {
   name: "run",
   summary: "Run one query against a list of tools and print the tool calls.",
-  usage: "run --weights FILE --tokenizer FILE --query TEXT --tools JSON|FILE [options]",
+  usage: "run --weights FILE [--tokenizer FILE] --query TEXT --tools JSON|FILE [options]",
   options: {
     ...MODEL_OPTIONS,
     query: { type: "string", value: "TEXT", help: "the user's request" },
@@ -20,7 +17,7 @@ export const runCommand: Command = {
     json: { type: "boolean", help: "print { calls, text, tokens, finishReason, error? } as one JSON document" },
     stream: { type: "boolean", help: "write the text as it is generated, then the calls (with --json: JSON lines)" },
     "no-constrain": { type: "boolean", help: "do not constrain tool names and argument keys to the declared ones" },
-    "max-tokens": { type: "string", value: "N", help: "most tokens to generate (1 to 511, default 511)" },
+    "max-tokens": { type: "string", value: "N", help: `most tokens to generate (1 to ${MAX_NEW_TOKENS}, default ${MAX_NEW_TOKENS})` },
     prefix: { type: "string", value: "TEXT", help: "force the answer to begin with TEXT" },
     "tool-choice": { type: "string", value: "NAME", help: "force a call of the tool NAME" },
   },
@@ -30,13 +27,17 @@ export const runCommand: Command = {
     "anything else is the path of a JSON file. Needle's flat tool format and OpenAI tool",
     "formats are accepted.",
     "",
+    "--weights: a .needle bundle (needle-wasm convert) carries its tokenizer and weight format;",
+    "a needle.pkl checkpoint needs --tokenizer, and is held as --dtype (default f32).",
+    "",
     "Output: one line per call, `name {arguments}`; `no call` when there is none (with the",
     "model's text when it is not a list of calls). Exit code 0 whenever the model ran.",
     "",
-    "example:",
+    "examples:",
     `  needle-wasm run --weights needle.pkl --tokenizer needle.model \\`,
     `    --query "What's the weather in Paris?" \\`,
     `    --tools '[{"name":"get_weather","description":"Get current weather.","parameters":{"location":{"type":"string","required":true}}}]'`,
+    `  needle-wasm run --weights needle-int8.needle --query "Text Bob that I'm late" --tools tools.json --json`,
   ],
   run,
 };
@@ -46,7 +47,9 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const query = requiredString(args, "query");
   const toolsValue = requiredString(args, "tools", " (a JSON list of tools, or the path of a JSON file)");
   const options = callOptions(args);
+  await checkModelFiles(files);
   const tools = await readTools(toolsValue);
+  prepareTools(tools); // bad tools fail here, before the weights load
   const needle = await loadNeedle(files, io.err);
   const printer = flag(args, "json") ? jsonPrinter : textPrinter;
   const streamed = flag(args, "stream");
@@ -62,7 +65,7 @@ function callOptions(args: ParsedArgs): CallOptions {
   const prefix = stringOption(args, "prefix");
   const toolChoice = stringOption(args, "tool-choice");
   if (prefix !== undefined && toolChoice !== undefined) throw new UsageError("give either --prefix or --tool-choice, not both");
-  const maxTokens = countOption(args, "max-tokens", 1, MAX_TOKENS);
+  const maxTokens = countOption(args, "max-tokens", 1, MAX_NEW_TOKENS);
   return {
     constrained: !flag(args, "no-constrain"),
     ...(maxTokens !== undefined ? { maxTokens } : {}),

@@ -1,16 +1,17 @@
 // needle-wasm: the command-line interface (bundled to dist/cli.js, the
 // package's bin). Exit codes: 0 ok, 1 the command failed, 2 usage error.
 
-import { readFileSync } from "node:fs";
 import { NeedleError } from "./index.ts";
 import { UsageError, parseArgs, wantsHelp } from "./cli-args.ts";
 import { HELP_OPTION_LINE, checkPositionals, commandHelp, type CliIO, type Command } from "./cli-command.ts";
 import { conformanceCommand } from "./cli-conformance.ts";
+import { convertCommand } from "./cli-convert.ts";
+import { packageVersion } from "./cli-inputs.ts";
 import { inspectCommand } from "./cli-inspect.ts";
 import { columns } from "./cli-output.ts";
 import { runCommand } from "./cli-run.ts";
 
-const COMMANDS: readonly Command[] = [runCommand, inspectCommand, conformanceCommand];
+const COMMANDS: readonly Command[] = [runCommand, convertCommand, inspectCommand, conformanceCommand];
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -33,12 +34,6 @@ function globalHelp(): string {
   ].join("\n") + "\n";
 }
 
-/** The package version, from the package.json next to dist/ (and lib/). */
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
-
 /** Run the CLI on `argv` (without node and the script); resolves to the exit code. */
 async function main(argv: readonly string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -52,7 +47,7 @@ async function main(argv: readonly string[], io: CliIO): Promise<number> {
   }
   if (name === "help") return helpFor(io, rest);
   if (name === "--version") {
-    io.out(`needle-wasm ${version()}\n`);
+    io.out(`needle-wasm ${packageVersion()}\n`);
     return EXIT_OK;
   }
   const command = COMMANDS.find((c) => c.name === name);

@@ -2,7 +2,7 @@
 // This file's export list is the public API.
 
 export { NeedleModel } from "./model.ts";
-export type { ModelLoadOptions, GreedyOptions } from "./model.ts";
+export type { ModelLoadOptions, GreedyOptions, WeightDtype } from "./model.ts";
 export { Tokenizer } from "../tokenizer/index.ts";
 export type { NeedleConfig, Activation } from "./config.ts";
 export type { Source, SourceOptions, LoadProgress, SizedStream } from "./source.ts";
@@ -11,6 +11,10 @@ export { NeedleError, PickleError, CheckpointError, TokenizerError, InputError, 
 export { Needle, OutputParseError } from "./session.ts";
 export { convertToBundle } from "./convert.ts";
 export type { ConvertOptions } from "./convert.ts";
+export { readBundle, isBundle, BundleError } from "./bundle.ts";
+export type { Bundle, BundleHeader, BundleSection } from "./bundle.ts";
+export { prepareTools } from "./tools.ts";
+export { MAX_NEW_TOKENS } from "./prompt.ts";
 export type { NeedleLoadOptions, CallOptions, CallResult, CallItem, StreamEvent, ToolChoice, OpenAIToolCall, RankedTool, Prompt } from "./session.ts";
 export type { ToolCall } from "./prompt.ts";
-export type { ToolSpec, OpenAITool, OpenAIResponsesTool, ToolsInput } from "./tools.ts";
+export type { ToolSpec, OpenAITool, OpenAIResponsesTool, ToolsInput, PreparedTools } from "./tools.ts";

@@ -12,6 +12,8 @@ import { restoreToolNames, type NameMap } from "./tools.ts";
 export const TOOLS_SEPARATOR_ID = 5;
 /** DEFAULT_MAX_ENC_LEN. */
 export const MAX_ENCODER_LEN = 1024;
+/** Most tokens one call generates: generate()'s max_gen_len of 512 decoder positions, less the start token. */
+export const MAX_NEW_TOKENS = 511;
 /** The decoded text of id 4, which starts every trained answer. */
 export const TOOL_CALL_TEXT = "<tool_call>";
 

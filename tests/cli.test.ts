@@ -1,18 +1,21 @@
 // The needle-wasm CLI (dist/cli.js) end to end in child processes, on the
 // tiny fixture checkpoint and the fixture tokenizer: run (JSON, text,
-// stream, tools from file and stdin), inspect, conformance, help, and the
-// exit codes of usage errors and failures. Plus the output helpers in-process.
+// stream, tools from file and stdin), convert and .needle bundles in every
+// command, inspect, conformance, help, and the exit codes of usage errors and
+// failures. Plus the argument parser and output helpers in-process.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { UsageError, parseArgs } from "../lib/cli-args.ts";
 import { formatResult, toJson } from "../lib/cli-output.ts";
 import { SLOW_STEP_MS, withProgress } from "../lib/cli-progress.ts";
-import { Needle, type CallResult } from "../lib/index.ts";
+import { Needle, convertToBundle, readBundle, type CallResult, type WeightDtype } from "../lib/index.ts";
 import { FIXTURES, readFixtureJson } from "./helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -61,9 +64,9 @@ async function cliAll(argsList: readonly (readonly string[])[]): Promise<Outcome
   return results;
 }
 
-/** stderr's lines without the "loading weights… 1.2 s" line a slow (busy) machine adds. */
+/** stderr's lines without the "loading weights… 1.2 s" (or "converting…") line a slow (busy) machine adds. */
 function withoutProgress(stderr: string): string[] {
-  return stderr.trimEnd().split("\n").filter((line) => !/^loading weights… \d+\.\d s$/.test(line));
+  return stderr.trimEnd().split("\n").filter((line) => !/^(loading weights|converting)… \d+\.\d s$/.test(line));
 }
 
 function ok(outcome: Outcome, what: string): string {
@@ -241,6 +244,19 @@ test("inspect prints a checkpoint's config with defaults marked and every tensor
   assert.equal(row("total"), ["total", "1,200,558"]);
 });
 
+/** What inspect --json reports about the fixture tokenizer, as a file and inside a bundle. */
+const TOKENIZER_SUMMARY = {
+  bytes: 123149,
+  modelType: "BPE",
+  vocabSize: 8192,
+  specialIds: { pad: 0, eos: 1, bos: 2, unk: 3 },
+  userDefined: [{ piece: "<tool_call>", id: 4 }, { piece: "<tools>", id: 5 }],
+  bytePieces: 256,
+  byteFallback: true,
+  treatWhitespaceAsSuffix: false,
+  normalizer: { name: "identity", addDummyPrefix: true, removeExtraWhitespaces: true, escapeWhitespaces: true, compiledRulesBytes: 0 },
+};
+
 test("inspect recognises a tokenizer by content: vocabulary, special ids, user-defined pieces, normalizer", async () => {
   const copy = join(scratch, "tokenizer.bin");
   writeFileSync(copy, readFileSync(TOKENIZER));
@@ -258,19 +274,153 @@ test("inspect recognises a tokenizer by content: vocabulary, special ids, user-d
   ]) {
     assert.ok(lines.includes(expected), expected);
   }
+  assert.equal(JSON.parse(ok(json!, "inspect --json")), { kind: "tokenizer", file: "needle_test.model", ...TOKENIZER_SUMMARY });
+});
+
+// ---------------------------------------------------------------- convert and bundles
+
+const DTYPES: readonly WeightDtype[] = ["f32", "f16", "int8", "int4"];
+const bundlePath = (dtype: WeightDtype) => join(scratch, `tiny-${dtype}.needle`);
+let conversions: Promise<Outcome[]> | undefined;
+
+/** `convert` of the fixture to a bundle of each dtype (--json, but text for int4), once for all the tests that use the bundles. */
+function convertAll(): Promise<Outcome[]> {
+  conversions ??= cliAll(DTYPES.map((dtype) => ["convert", WEIGHTS, TOKENIZER, "-o", bundlePath(dtype), "--dtype", dtype, ...(dtype === "int4" ? [] : ["--json"])]));
+  return conversions;
+}
+
+/** The provenance convert records for the fixture files. */
+function expectedMeta(dtype: WeightDtype) {
+  const input = (path: string) => {
+    const bytes = readFileSync(path);
+    return { file: basename(path), bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+  };
+  const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
+  return { converter: `needle-wasm ${version}`, dtype, checkpoint: input(WEIGHTS), tokenizer: input(TOKENIZER) };
+}
+
+test("convert writes, for each dtype, the bundle convertToBundle makes with the inputs' provenance in meta, and a summary", async () => {
+  const outcomes = await convertAll();
+  const bytesIn = statSync(WEIGHTS).size + statSync(TOKENIZER).size;
+  const sizes = DTYPES.map((dtype) => statSync(bundlePath(dtype)).size);
+  for (const [i, dtype] of DTYPES.entries()) {
+    const stdout = ok(outcomes[i]!, `convert ${dtype}`);
+    const { header } = readBundle(readFileSync(bundlePath(dtype)));
+    const meta = expectedMeta(dtype);
+    assert.is(header.dtype, dtype);
+    assert.equal(header.meta, meta);
+    assert.equal(header.config, goldens.effective_config);
+    if (dtype === "int4") continue; // the text summary, below
+    const summary = JSON.parse(stdout);
+    assert.ok(Number.isInteger(summary.elapsedMs) && summary.elapsedMs >= 0, `${dtype}: elapsedMs ${summary.elapsedMs}`);
+    assert.equal({ ...summary, elapsedMs: 0 }, {
+      output: bundlePath(dtype), dtype, layout: header.layout, parameters: 600279, inputs: { checkpoint: meta.checkpoint, tokenizer: meta.tokenizer },
+      bytesIn, bytesOut: sizes[i], ratio: sizes[i]! / bytesIn, elapsedMs: 0,
+    });
+  }
+  const int4 = readFileSync(bundlePath("int4"));
+  const library = await convertToBundle(readFileSync(WEIGHTS), readFileSync(TOKENIZER), { dtype: "int4", meta: expectedMeta("int4") });
+  assert.ok(Buffer.from(library).equals(int4), "the CLI's bundle is the library's, byte for byte");
+  const lines = outcomes[3]!.stdout.trimEnd().split("\n");
+  assert.is(lines[0], `wrote ${bundlePath("int4")}: int4 bundle, 600,279 parameters, engine layout ${readBundle(int4).header.layout}`);
+  assert.match(lines[1]!, /^ {2}in {4}1,325,636 bytes +\(needle_tiny\.p4_numpy1\.pkl 1,202,487 \+ needle_test\.model 123,149\)$/);
+  assert.match(lines[2]!, new RegExp(`^  out   ${int4.length.toLocaleString("en-US")} bytes +\\(${(int4.length / bytesIn).toFixed(2)}× the input\\)$`));
+  assert.match(lines[3]!, /^ {2}took {2}[\d,]+ ms$/);
+  assert.is(lines.length, 4);
+  assert.ok(sizes[0]! > sizes[1]! && sizes[1]! > sizes[2]! && sizes[2]! > sizes[3]!, `sizes shrink from f32 to int4: ${sizes}`);
+  assert.equal(readdirSync(scratch).filter((name) => name.endsWith(".tmp")), [], "no temporary files left");
+});
+
+test("convert refuses to replace an existing file, and replaces it with --force", async () => {
+  const out = join(scratch, "existing.needle");
+  const args = ["convert", WEIGHTS, TOKENIZER, "--output", out, "--dtype", "int4"];
+  writeFileSync(out, "not a bundle");
+  const refused = await cli(args);
+  assert.is(refused.code, 1, refused.stderr);
+  assert.equal(withoutProgress(refused.stderr), [`needle-wasm convert: OUTPUT_EXISTS: ${out} exists; pass --force to replace it`]);
+  assert.is(readFileSync(out, "utf8"), "not a bundle", "the existing file is untouched");
+  ok(await cli([...args, "--force", "--json"]), "convert --force");
+  await convertAll();
+  assert.ok(readFileSync(out).equals(readFileSync(bundlePath("int4"))), "replaced by the bundle (the same inputs give the same bytes)");
+});
+
+test("run --weights BUNDLE needs no --tokenizer: f32 and f16 bundles give the golden run, int8 the run of the .pkl at --dtype int8, int4 a result; another --dtype fails", async () => {
+  await convertAll();
+  const camel = byId("camel_multi");
+  const call = ["--query", camel.query, "--tools", camel.tools, "--json"];
+  const outcomes = await cliAll([
+    ...DTYPES.map((dtype) => ["run", "--weights", bundlePath(dtype), ...call]),
+    ["run", ...MODEL, "--dtype", "int8", ...call],
+    ["run", "--weights", bundlePath("f16"), "--tokenizer", TOKENIZER, "--dtype", "f16", ...call],
+    ["run", "--weights", bundlePath("f32"), "--dtype", "int4", ...call],
+  ]);
+  const mismatch = outcomes.pop()!;
+  const [f32, f16, int8, int4, pklInt8, withTokenizer] = outcomes.map((outcome, i) => JSON.parse(ok(outcome, `run #${i}`)));
+  const golden = { calls: [], text: camel.constrained.text, tokens: camel.constrained.ids, finishReason: "stop", error: { code: "INVALID_JSON", message: INVALID_AT_START } };
+  assert.equal(f32, golden, "f32 bundle");
+  assert.equal(f16, golden, "f16 bundle");
+  assert.equal(withTokenizer, golden, "f16 bundle with --tokenizer and its own --dtype");
+  for (const [dtype, result] of [["int8", int8], ["int4", int4]] as const) {
+    assert.ok(Array.isArray(result.calls) && typeof result.text === "string" && ["stop", "length"].includes(result.finishReason), `${dtype}: a result`);
+    assert.ok(result.tokens.length > 0 && result.tokens.every((id: number) => Number.isInteger(id) && id >= 0 && id < 8192), `${dtype}: tokens`);
+  }
+  assert.equal(int8, pklInt8, "the int8 bundle runs as the .pkl loaded with --dtype int8");
+  assert.is(mismatch.code, 1, mismatch.stderr);
+  assert.equal(withoutProgress(mismatch.stderr), ["needle-wasm run: DTYPE_MISMATCH: the bundle holds f32 weights; convert it again to load int4"]);
+});
+
+test("inspect describes a bundle: format, dtype, layout, verified sections, config, meta and its tokenizer", async () => {
+  await convertAll();
+  const path = bundlePath("int8");
+  const bytes = readFileSync(path);
+  const { header } = readBundle(bytes);
+  const [text, json] = await cliAll([["inspect", path], ["inspect", path, "--json"]]);
+  const headerSection = { offset: 24, length: bytes.readUInt32LE(12), crc32: bytes.readUInt32LE(16) };
   assert.equal(JSON.parse(ok(json!, "inspect --json")), {
-    kind: "tokenizer",
-    file: "needle_test.model",
-    bytes: 123149,
-    modelType: "BPE",
-    vocabSize: 8192,
-    specialIds: { pad: 0, eos: 1, bos: 2, unk: 3 },
-    userDefined: [{ piece: "<tool_call>", id: 4 }, { piece: "<tools>", id: 5 }],
-    bytePieces: 256,
-    byteFallback: true,
-    treatWhitespaceAsSuffix: false,
-    normalizer: { name: "identity", addDummyPrefix: true, removeExtraWhitespaces: true, escapeWhitespaces: true, compiledRulesBytes: 0 },
+    kind: "bundle", file: "tiny-int8.needle", bytes: bytes.length, formatVersion: 1, dtype: "int8", layout: header.layout, parameters: 600279,
+    sections: { header: headerSection, tokenizer: header.tokenizer, weights: header.weights }, checksumsVerified: true,
+    config: goldens.effective_config, meta: expectedMeta("int8"), tokenizer: TOKENIZER_SUMMARY,
   });
+  const lines = ok(text!, "inspect").split("\n");
+  const group = (n: number) => n.toLocaleString("en-US");
+  const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
+  assert.is(lines[0], `tiny-int8.needle: Needle bundle (format 1), int8 weights for engine layout ${header.layout}, ${group(bytes.length)} bytes`);
+  assert.is(lines[1], "600,279 parameters; header, tokenizer and weights checksums verified");
+  const row = (first: string) => lines.find((line) => line.trim().split(/\s+/)[0] === first)?.trim().split(/\s{2,}/);
+  assert.equal(row("section"), ["section", "offset", "bytes", "crc32"]);
+  for (const [name, s] of [["header", headerSection], ["weights", header.weights]] as const) assert.equal(row(name), [name, group(s.offset), group(s.length), hex(s.crc32)]);
+  assert.equal(row("d_model"), ["d_model", "64"]);
+  assert.equal(row("converter"), ["converter", JSON.stringify(expectedMeta("int8").converter)]);
+  assert.ok(lines.includes("tokenizer: SentencePiece BPE model, 8,192 pieces, 123,149 bytes"), text!.stdout);
+  assert.ok(lines.includes("  user-defined                <tool_call> 4, <tools> 5"), text!.stdout);
+});
+
+test("a corrupt bundle fails with exit 1 and the bundle's CORRUPT error, in run and inspect", async () => {
+  await convertAll();
+  const bytes = readFileSync(bundlePath("int8"));
+  const { header } = readBundle(bytes);
+  const flipped = (at: number) => {
+    const copy = Buffer.from(bytes);
+    copy[at]! ^= 0x01;
+    return copy;
+  };
+  const corruptWeights = join(scratch, "corrupt-weights.needle");
+  const corruptTokenizer = join(scratch, "corrupt-tokenizer.needle");
+  writeFileSync(corruptWeights, flipped(header.weights.offset + (header.weights.length >> 1)));
+  writeFileSync(corruptTokenizer, flipped(header.tokenizer.offset + 100));
+  const failures: [string[], string][] = [
+    [["run", "--weights", corruptWeights, "--query", "q", "--tools", "[]"], "needle-wasm run: CORRUPT: bundle: weights section checksum mismatch"],
+    [["inspect", corruptTokenizer, "--json"], "needle-wasm inspect: CORRUPT: bundle: tokenizer section checksum mismatch"],
+  ];
+  const outcomes = await cliAll(failures.map(([args]) => args));
+  for (const [i, [, message]] of failures.entries()) {
+    const { code, stdout, stderr } = outcomes[i]!;
+    assert.is(code, 1, `${message}: exit code (${stderr})`);
+    assert.is(stdout, "", message);
+    const lines = withoutProgress(stderr);
+    assert.is(lines.length, 1, `one line: ${stderr}`);
+    assert.ok(lines[0]!.startsWith(message), `${message}: ${stderr}`);
+  }
 });
 
 // ---------------------------------------------------------------- conformance
@@ -286,6 +436,14 @@ test("conformance on vectors made from the fixture's constrained runs reports 10
   assert.equal(JSON.parse(ok(json!, "conformance --json")), {
     vectors, constrained: true, cases: 3, tokenMatches: 3, textMatches: 3, tokenRate: 1, textRate: 1, mismatches: [],
   });
+});
+
+test("conformance runs an f16 bundle, without --tokenizer, at 100% on the fixture's constrained runs", async () => {
+  await convertAll();
+  const vectors = writeVectors("golden-bundle.json", goldenVectors());
+  const n = goldenVectors().length;
+  const stdout = ok(await cli(["conformance", "--vectors", vectors, "--weights", bundlePath("f16")]), "conformance");
+  assert.is(stdout, `${n} cases from ${vectors}, constrained\ntoken ids  ${n}/${n}  100.00%\ntext       ${n}/${n}  100.00%\n`);
 });
 
 test("conformance reports the rates and the first mismatches of an altered vectors file", async () => {
@@ -328,22 +486,26 @@ test("conformance --no-constrain says so in the report", async () => {
 
 test("--help, -h and help COMMAND print help on stdout with exit 0; --version prints the package version", async () => {
   const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version;
-  const [help, helpRun, runHelp, inspectHelp, conformanceHelp, lateHelp, versionOut] = await cliAll([
-    ["--help"], ["help", "run"], ["run", "--help"], ["inspect", "-h"], ["conformance", "--help"], ["run", "--frob", "--query", "x", "-h"], ["--version"],
+  const [help, helpRun, runHelp, inspectHelp, conformanceHelp, lateHelp, versionOut, convertHelp] = await cliAll([
+    ["--help"], ["help", "run"], ["run", "--help"], ["inspect", "-h"], ["conformance", "--help"], ["run", "--frob", "--query", "x", "-h"], ["--version"], ["convert", "-o", "x", "-h"],
   ]);
   const global = ok(help!, "--help");
   assert.ok(global.startsWith("usage: needle-wasm <command> [options]\n"));
-  for (const name of ["run", "inspect", "conformance", "--version", "Exit codes: 0 ok, 1 the command failed, 2 usage error"]) assert.ok(global.includes(name), name);
+  for (const name of ["run", "convert", "inspect", "conformance", "--version", "Exit codes: 0 ok, 1 the command failed, 2 usage error"]) assert.ok(global.includes(name), name);
   const run = ok(runHelp!, "run --help");
-  assert.ok(run.startsWith("usage: needle-wasm run --weights FILE --tokenizer FILE --query TEXT --tools JSON|FILE [options]\n"), run);
-  for (const option of ["--weights FILE", "--tokenizer FILE", "--query TEXT", "--tools JSON|FILE", "--json", "--stream", "--no-constrain", "--max-tokens N", "--prefix TEXT", "--tool-choice NAME", "-h, --help"]) {
+  assert.ok(run.startsWith("usage: needle-wasm run --weights FILE [--tokenizer FILE] --query TEXT --tools JSON|FILE [options]\n"), run);
+  for (const option of ["--weights FILE", "--tokenizer FILE", "--dtype f32|f16|int8|int4", "--query TEXT", "--tools JSON|FILE", "--json", "--stream", "--no-constrain", "--max-tokens N", "--prefix TEXT", "--tool-choice NAME", "-h, --help"]) {
     assert.ok(run.includes(`  ${option}`), option);
   }
+  assert.ok(run.includes("(1 to 511, default 511)"), run);
   assert.is(ok(helpRun!, "help run"), run);
   assert.is(ok(lateHelp!, "run … -h"), run);
   assert.ok(ok(inspectHelp!, "inspect -h").startsWith("usage: needle-wasm inspect FILE [--json]\n"));
   const conformance = ok(conformanceHelp!, "conformance --help");
-  for (const option of ["--vectors FILE", "--weights FILE", "--tokenizer FILE", "--limit N", "--no-constrain", "--json"]) assert.ok(conformance.includes(`  ${option}`), option);
+  for (const option of ["--vectors FILE", "--weights FILE", "--tokenizer FILE", "--dtype f32|f16|int8|int4", "--limit N", "--no-constrain", "--json"]) assert.ok(conformance.includes(`  ${option}`), option);
+  const convert = ok(convertHelp!, "convert -h");
+  assert.ok(convert.startsWith("usage: needle-wasm convert CHECKPOINT TOKENIZER -o FILE --dtype f32|f16|int8|int4 [--force] [--json]\n"), convert);
+  for (const option of ["-o, --output FILE", "--dtype f32|f16|int8|int4", "--force", "--json"]) assert.ok(convert.includes(`  ${option}`), option);
   assert.is(ok(versionOut!, "--version"), `needle-wasm ${version}\n`);
 });
 
@@ -373,6 +535,12 @@ test("usage errors exit 2 with one line on stderr and nothing on stdout", async 
     [["conformance", ...MODEL], "needle-wasm conformance: --vectors is required"],
     [["conformance", "--vectors", "v.json", ...MODEL, "--limit", "0"], "needle-wasm conformance: --limit must be a whole number of at least 1"],
     [["conformance", "--vectors", "v.json", ...MODEL, "--stream"], "needle-wasm conformance: unknown option --stream"],
+    [["run", "--weights", WEIGHTS, "--query", "q", "--tools", "[]"], `needle-wasm run: --tokenizer is required: ${WEIGHTS} is not a .needle bundle (a needle.pkl needs its needle.model; needle-wasm convert makes a bundle that carries it)`],
+    [["convert", WEIGHTS, TOKENIZER, "-o", "x.needle"], "needle-wasm convert: --dtype is required: one of f32, f16, int8, int4"],
+    [["convert", WEIGHTS, TOKENIZER, "-o", "x.needle", "--dtype", "bf16"], 'needle-wasm convert: --dtype must be one of f32, f16, int8, int4, got "bf16"'],
+    [["convert", WEIGHTS, TOKENIZER, "--dtype", "int8"], "needle-wasm convert: --output is required (-o FILE: where to write the bundle)"],
+    [["convert", WEIGHTS, TOKENIZER, "--dtype", "int8", "-o", "-"], "needle-wasm convert: -o - is not supported"],
+    [["convert", WEIGHTS, "-o", "x.needle", "--dtype", "int8"], "needle-wasm convert: missing argument (usage: needle-wasm convert CHECKPOINT TOKENIZER -o FILE"],
   ];
   const outcomes = await cliAll(usageErrors.map(([args]) => args));
   for (const [i, [args, message]] of usageErrors.entries()) {
@@ -398,6 +566,9 @@ test("failures exit 1 with the error's code and message on one stderr line, the 
     [["conformance", "--vectors", "/nonexistent/v.json", ...MODEL], "needle-wasm conformance: NOT_FOUND: vectors: cannot read /nonexistent/v.json"],
     [["conformance", "--vectors", `${FIXTURES}README.md`, ...MODEL], "needle-wasm conformance: BAD_VECTORS: vectors: not JSON"],
     [["conformance", "--vectors", badVectors, ...MODEL], "needle-wasm conformance: BAD_VECTORS: vectors: examples[0].tools must be a string"],
+    [["convert", "/nonexistent/needle.pkl", TOKENIZER, "-o", join(scratch, "never.needle"), "--dtype", "f32"], "needle-wasm convert: NOT_FOUND: checkpoint: cannot read /nonexistent/needle.pkl (ENOENT)"],
+    [["convert", TOKENIZER, TOKENIZER, "-o", join(scratch, "never.needle"), "--dtype", "f32"], "needle-wasm convert: UNSUPPORTED_PROTOCOL: "],
+    [["convert", WEIGHTS, TOKENIZER, "-o", "/nonexistent/dir/x.needle", "--dtype", "f32"], "needle-wasm convert: WRITE_FAILED: output: cannot write to the directory of /nonexistent/dir/x.needle (ENOENT)"],
   ];
   const outcomes = await cliAll(failures.map(([args]) => args));
   for (const [i, [args, message]] of failures.entries()) {
@@ -409,13 +580,30 @@ test("failures exit 1 with the error's code and message on one stderr line, the 
     assert.ok(lines[0]!.startsWith(message), `${message}: ${stderr}`);
     assert.not.match(stderr, /\n\s+at /, args.join(" "));
   }
+  assert.not.ok(existsSync(join(scratch, "never.needle")), "a failed convert writes nothing");
   const debug = await cli(failures[0]![0], { env: { NEEDLE_DEBUG: "1" } });
   assert.is(debug.code, 1);
   assert.ok(withoutProgress(debug.stderr)[0]!.startsWith(failures[0]![1]), debug.stderr);
   assert.match(debug.stderr, /\n\s+at /);
 });
 
-// ---------------------------------------------------------------- output helpers, in-process
+// ---------------------------------------------------------------- argument parser and output helpers, in-process
+
+test("parseArgs: a short alias takes its value as the long option does and counts as the same option", () => {
+  const table = { output: { type: "string", short: "o", help: "" }, json: { type: "boolean", help: "" } } as const;
+  assert.equal([...parseArgs(["a", "-o", "x.needle", "b", "--json"], table).options], [["output", "x.needle"], ["json", true]]);
+  assert.equal(parseArgs(["a", "-o", "x.needle", "b"], table).positionals, ["a", "b"]);
+  assert.equal([...parseArgs(["--output=-o"], table).options], [["output", "-o"]]);
+  for (const [argv, message] of [
+    [["-o", "a", "--output", "b"], "--output is given twice"],
+    [["-o", "--json"], "--output needs a value (VALUE)"],
+    [["-o"], "--output needs a value (VALUE)"],
+    [["-j"], "unknown option -j"],
+    [["-o=x"], "unknown option -o=x"],
+  ] as const) {
+    assert.throws(() => parseArgs(argv, table), (err: unknown) => err instanceof UsageError && err.message === message, argv.join(" "));
+  }
+});
 
 function result(fields: Partial<CallResult>): CallResult {
   return { calls: [], toolCalls: [], text: "", tokens: [], finishReason: "stop", ...fields };
