@@ -8,7 +8,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,6 +29,7 @@ const byId = (id: string) => cases.find((c) => c.id === id)!;
 /** The parse error of the fixture's outputs, none of which starts like JSON. */
 const INVALID_AT_START = "output is not valid JSON: Expecting value: line 1 column 1 (char 0)";
 const scratch = mkdtempSync(join(tmpdir(), "needle-cli-"));
+test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
 interface Outcome {
   code: number | null;
