@@ -15,13 +15,10 @@
 // four, two or one at a time, so each key and value row loaded feeds
 // several of them.
 
+import { dot_f32, tile2x4 } from "./matmul";
 import { softmax_scaled_f32 } from "./softmax";
 
 const MASKED: f32 = -3.4028234663852886e38;
-
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-}
 
 @inline function at(base: usize, i: i32): usize {
   return base + (<usize>i << 2);
@@ -31,62 +28,17 @@ const MASKED: f32 = -3.4028234663852886e38;
 let q0: usize = 0, q1: usize = 0, q2: usize = 0, q3: usize = 0;
 let o0: usize = 0, o1: usize = 0, o2: usize = 0, o3: usize = 0;
 
-/** Scores of query vectors qa, qb against the 4 keys at k (rowBytes apart), into sa[0..4), sb[0..4). */
-@inline function scores2x4(sa: usize, sb: usize, qa: usize, qb: usize, k: usize, rowBytes: usize, hd: i32): void {
-  const hd4 = hd & ~3;
-  const k1 = k + rowBytes, k2 = k1 + rowBytes, k3 = k2 + rowBytes;
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
-  let b0 = f32x4.splat(0), b1 = f32x4.splat(0), b2 = f32x4.splat(0), b3 = f32x4.splat(0);
-  for (let e = 0; e < hd4; e += 4) {
-    const qva = v128.load(at(qa, e));
-    const qvb = v128.load(at(qb, e));
-    const kv0 = v128.load(at(k, e));
-    const kv1 = v128.load(at(k1, e));
-    const kv2 = v128.load(at(k2, e));
-    const kv3 = v128.load(at(k3, e));
-    a0 = f32x4.add(a0, f32x4.mul(qva, kv0));
-    a1 = f32x4.add(a1, f32x4.mul(qva, kv1));
-    a2 = f32x4.add(a2, f32x4.mul(qva, kv2));
-    a3 = f32x4.add(a3, f32x4.mul(qva, kv3));
-    b0 = f32x4.add(b0, f32x4.mul(qvb, kv0));
-    b1 = f32x4.add(b1, f32x4.mul(qvb, kv1));
-    b2 = f32x4.add(b2, f32x4.mul(qvb, kv2));
-    b3 = f32x4.add(b3, f32x4.mul(qvb, kv3));
-  }
-  store<f32>(sa, hsum(a0) + dotTail(qa, k, hd4, hd));
-  store<f32>(sa, hsum(a1) + dotTail(qa, k1, hd4, hd), 4);
-  store<f32>(sa, hsum(a2) + dotTail(qa, k2, hd4, hd), 8);
-  store<f32>(sa, hsum(a3) + dotTail(qa, k3, hd4, hd), 12);
-  store<f32>(sb, hsum(b0) + dotTail(qb, k, hd4, hd));
-  store<f32>(sb, hsum(b1) + dotTail(qb, k1, hd4, hd), 4);
-  store<f32>(sb, hsum(b2) + dotTail(qb, k2, hd4, hd), 8);
-  store<f32>(sb, hsum(b3) + dotTail(qb, k3, hd4, hd), 12);
-}
-
-@inline function dotTail(a: usize, b: usize, from: i32, to: i32): f32 {
-  let s: f32 = 0;
-  for (let i = from; i < to; i++) s += load<f32>(at(a, i)) * load<f32>(at(b, i));
-  return s;
-}
-
-@inline function dot(a: usize, b: usize, hd: i32): f32 {
-  const hd4 = hd & ~3;
-  let acc = f32x4.splat(0);
-  for (let e = 0; e < hd4; e += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(at(a, e)), v128.load(at(b, e))));
-  return hsum(acc) + dotTail(a, b, hd4, hd);
-}
-
 /** Raw scores of query vectors qa, qb (qb unused when one) against every key, into rows sa, sb. */
 function scoreRows(two: bool, sa: usize, sb: usize, qa: usize, qb: usize, k: usize, kvStride: i32, nKeys: i32, hd: i32): void {
   const rowBytes = <usize>kvStride << 2;
   let j = 0;
   if (two) {
-    for (; j + 4 <= nKeys; j += 4) scores2x4(at(sa, j), at(sb, j), qa, qb, k + <usize>j * rowBytes, rowBytes, hd);
+    for (; j + 4 <= nKeys; j += 4) tile2x4(at(sa, j), at(sb, j), qa, qb, k + <usize>j * rowBytes, rowBytes, hd);
   }
   for (; j < nKeys; j++) {
     const kj = k + <usize>j * rowBytes;
-    store<f32>(at(sa, j), dot(qa, kj, hd));
-    if (two) store<f32>(at(sb, j), dot(qb, kj, hd));
+    store<f32>(at(sa, j), dot_f32(qa, kj, hd));
+    if (two) store<f32>(at(sb, j), dot_f32(qb, kj, hd));
   }
 }
 

@@ -56,7 +56,7 @@ export function dot_f32(a: usize, b: usize, n: i32): f32 {
 }
 
 /** da[0..4), db[0..4) = dots of inputs xa, xb with the four rows at w (rowStride bytes apart). */
-@inline function tile2x4(da: usize, db: usize, xa: usize, xb: usize, w: usize, rowStride: usize, cols: i32): void {
+@inline export function tile2x4(da: usize, db: usize, xa: usize, xb: usize, w: usize, rowStride: usize, cols: i32): void {
   const n4 = cols & ~3;
   const w1 = w + rowStride, w2 = w1 + rowStride, w3 = w2 + rowStride;
   let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
