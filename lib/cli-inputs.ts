@@ -3,15 +3,16 @@
 
 import { readFileSync } from "node:fs";
 import { open, readFile } from "node:fs/promises";
-import { Needle, SourceError, isBundle, type WeightDtype } from "./index.ts";
-import { UsageError, choiceOption, requiredString, stringOption, type OptionTable, type ParsedArgs } from "./cli-args.ts";
+import { fileURLToPath } from "node:url";
+import { Needle, SourceError, defaultModelUrl, isBundle, type WeightDtype } from "./index.ts";
+import { UsageError, choiceOption, stringOption, type OptionTable, type ParsedArgs } from "./cli-args.ts";
 import { withProgress, type ProgressSink } from "./cli-progress.ts";
 
 export const DTYPES: readonly WeightDtype[] = ["f32", "f16", "int8", "int4"];
 
 /** The options every command that runs the model takes. */
 export const MODEL_OPTIONS: OptionTable = {
-  weights: { type: "string", value: "FILE", help: "a .needle bundle, or a checkpoint (needle.pkl) with --tokenizer; required for now" },
+  weights: { type: "string", value: "FILE", help: "a .needle bundle, or a checkpoint (needle.pkl) with --tokenizer (default: the bundled demo model)" },
   tokenizer: { type: "string", value: "FILE", help: "the SentencePiece model (needle.model): needed with a .pkl, replaces a bundle's own" },
   dtype: { type: "string", value: "f32|f16|int8|int4", help: "weight format in memory for a .pkl (default f32); a bundle's is fixed" },
 };
@@ -24,12 +25,11 @@ export interface ModelFiles {
 }
 
 /**
- * The model a command runs, from --weights, --tokenizer and --dtype.
- * --weights must be given for now; a default model that ships with the
- * package will fill it in here.
+ * The model a command runs, from --weights, --tokenizer and --dtype;
+ * without --weights, the demo model bundled with the package.
  */
 export function modelFiles(args: ParsedArgs): ModelFiles {
-  const weights = requiredString(args, "weights", " (no default model ships with this version of needle-wasm)");
+  const weights = stringOption(args, "weights") ?? fileURLToPath(defaultModelUrl());
   const tokenizer = stringOption(args, "tokenizer");
   const dtype = choiceOption(args, "dtype", DTYPES);
   return { weights, ...(tokenizer !== undefined ? { tokenizer } : {}), ...(dtype !== undefined ? { dtype } : {}) };

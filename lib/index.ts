@@ -18,3 +18,4 @@ export { MAX_NEW_TOKENS } from "./prompt.ts";
 export type { NeedleLoadOptions, CallOptions, CallResult, CallItem, StreamEvent, ToolChoice, OpenAIToolCall, RankedTool, Prompt } from "./session.ts";
 export type { ToolCall } from "./prompt.ts";
 export type { ToolSpec, OpenAITool, OpenAIResponsesTool, ToolsInput, PreparedTools } from "./tools.ts";
+export { defaultModelUrl } from "./default-model.ts";

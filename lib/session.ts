@@ -3,7 +3,8 @@
 // decoding (lib/constrain.ts) over one NeedleModel and Tokenizer.
 
 import { ConstrainedDecoder } from "./constrain.ts";
-import { InputError, NeedleError } from "./errors.ts";
+import { InputError, NeedleError, SourceError } from "./errors.ts";
+import { DEFAULT_MODEL_DESCRIPTION, defaultModelUrl } from "./default-model.ts";
 import { requireWasmSimd } from "./features.ts";
 import { NeedleModel, type ModelLoadOptions } from "./model.ts";
 import { MAX_ENCODER_LEN, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
@@ -13,8 +14,12 @@ import { prepareTools, type PreparedTools, type ToolsInput } from "./tools.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 
 export interface NeedleLoadOptions extends ModelLoadOptions {
-  /** A Needle checkpoint (`needle.pkl`) or a `.needle` bundle: path, URL, bytes, Response, Blob or stream. */
-  weights: Source;
+  /**
+   * A Needle checkpoint (`needle.pkl`) or a `.needle` bundle: path, URL,
+   * bytes, Response, Blob or stream. Default: the small demo model that ships
+   * with the package (weights/needle-demo.needle), not Cactus's Needle.
+   */
+  weights?: Source;
   /** The matching SentencePiece model (`needle.model`); a bundle carries its own. */
   tokenizer?: Source;
 }
@@ -145,9 +150,10 @@ export class Needle {
    * Load weights and tokenizer (in parallel) and check that they belong
    * together. A `.needle` bundle needs no separate tokenizer.
    */
-  static async load(options: NeedleLoadOptions): Promise<Needle> {
-    if (!options || options.weights == null) throw new InputError("BAD_OPTION", "Needle.load needs { weights } (and { tokenizer } for a needle.pkl checkpoint)");
+  static async load(options: NeedleLoadOptions = {}): Promise<Needle> {
+    if (options === null || typeof options !== "object") throw new InputError("BAD_OPTION", "Needle.load takes { weights, tokenizer, … } (or nothing, for the bundled demo model)");
     requireWasmSimd();
+    if (options.weights == null) return Needle.#loadDefault(options);
     const tokenizerLoad = options.tokenizer == null ? null : Tokenizer.load(options.tokenizer, options);
     tokenizerLoad?.catch(() => undefined); // awaited below; do not report it unhandled meanwhile
     const { model, bundledTokenizer } = await NeedleModel.loadWithTokenizer(options.weights, options);
@@ -159,6 +165,18 @@ export class Needle {
       throw new InputError("MISSING_TOKENIZER", "a needle.pkl checkpoint needs { tokenizer } (needle.model); .needle bundles carry their own");
     }
     return new Needle(model, tokenizer);
+  }
+
+  /** The bundled demo model, with a clear error where it cannot be read. */
+  static async #loadDefault(options: NeedleLoadOptions): Promise<Needle> {
+    try {
+      return await Needle.load({ ...options, weights: defaultModelUrl() });
+    } catch (err) {
+      if (err instanceof SourceError) {
+        throw new SourceError(err.code, `${DEFAULT_MODEL_DESCRIPTION} could not be read (${err.message}); pass { weights } (and { tokenizer }) to load a model`, { cause: err });
+      }
+      throw err;
+    }
   }
 
   /** The prompt a call would run: encoder ids, the normalised tools JSON and the name map. */

@@ -519,7 +519,6 @@ test("usage errors exit 2 with one line on stderr and nothing on stdout", async 
     [["--frob"], "needle-wasm: unknown option --frob (see needle-wasm --help)"],
     [["help", "frob"], 'needle-wasm: unknown command "frob"'],
     [[...run, "--frob"], "needle-wasm run: unknown option --frob (see needle-wasm run --help)"],
-    [["run", "--tokenizer", TOKENIZER, "--query", "q", "--tools", "[]"], "needle-wasm run: --weights is required (no default model ships with this version of needle-wasm)"],
     [["run", ...MODEL, "--tools", "[]"], "needle-wasm run: --query is required"],
     [["run", ...MODEL, "--query", "q"], "needle-wasm run: --tools is required"],
     [[...run, "--max-tokens"], "needle-wasm run: --max-tokens needs a value (N)"],

@@ -1,0 +1,16 @@
+// The small demo model that ships with the package (weights/needle-demo.needle,
+// trained by training/ on synthetic data; not Cactus's Needle): what
+// Needle.load() and `needle-wasm run` use when no weights are given.
+
+/**
+ * Where the bundle sits: next to dist/ (and lib/). Built from parts so that
+ * bundlers do not see a `new URL("…", import.meta.url)` asset reference and
+ * copy 4 MB into every web build that never loads it.
+ */
+export function defaultModelUrl(): URL {
+  return new URL(["..", "weights", "needle-demo.needle"].join("/"), import.meta.url);
+}
+
+/** What the default model is, for error messages and the CLI. */
+export const DEFAULT_MODEL_DESCRIPTION =
+  "the bundled demo model (weights/needle-demo.needle: a small Needle trained on synthetic tool calls, not Cactus's Needle)";
