@@ -59,46 +59,66 @@ function scoreTile(m: i32, k: usize, kvStride: i32, nKeys: i32, keyIds: usize, p
 function weightedSumTile(m: i32, v: usize, kvStride: i32, nKeys: i32, hd: i32, scores: usize): void {
   const row = <usize>kvStride << 2;
   const rowBytes = <usize>nKeys << 2;
-  const hd8 = hd & ~7;
-  for (let e = 0; e < hd8; e += 8) {
+  // Four vectors: 8 floats of each per pass over the keys; one or two: 16.
+  const width = m > 2 ? 8 : 16;
+  const main = hd - hd % width;
+  for (let e = 0; e < main; e += width) {
     let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
     let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
     for (let j = 0; j < nKeys; j++) {
       const vj = at(v + <usize>j * row, e);
+      const s = at(scores, j);
       const x0 = v128.load(vj);
       const x1 = v128.load(vj, 16);
-      const s = at(scores, j);
       const p0 = v128.load32_splat(s);
       a00 = f32x4.add(a00, f32x4.mul(p0, x0));
       a01 = f32x4.add(a01, f32x4.mul(p0, x1));
-      if (m > 1) {
-        const p1 = v128.load32_splat(s + rowBytes);
-        a10 = f32x4.add(a10, f32x4.mul(p1, x0));
-        a11 = f32x4.add(a11, f32x4.mul(p1, x1));
-      }
       if (m > 2) {
+        const p1 = v128.load32_splat(s + rowBytes);
         const p2 = v128.load32_splat(s + 2 * rowBytes);
         const p3 = v128.load32_splat(s + 3 * rowBytes);
+        a10 = f32x4.add(a10, f32x4.mul(p1, x0));
+        a11 = f32x4.add(a11, f32x4.mul(p1, x1));
         a20 = f32x4.add(a20, f32x4.mul(p2, x0));
         a21 = f32x4.add(a21, f32x4.mul(p2, x1));
         a30 = f32x4.add(a30, f32x4.mul(p3, x0));
         a31 = f32x4.add(a31, f32x4.mul(p3, x1));
+      } else {
+        // Lanes 8..15 of vector 0 in a2x, of vector 1 in a1x / a3x.
+        const x2 = v128.load(vj, 32);
+        const x3 = v128.load(vj, 48);
+        a20 = f32x4.add(a20, f32x4.mul(p0, x2));
+        a21 = f32x4.add(a21, f32x4.mul(p0, x3));
+        if (m > 1) {
+          const p1 = v128.load32_splat(s + rowBytes);
+          a10 = f32x4.add(a10, f32x4.mul(p1, x0));
+          a11 = f32x4.add(a11, f32x4.mul(p1, x1));
+          a30 = f32x4.add(a30, f32x4.mul(p1, x2));
+          a31 = f32x4.add(a31, f32x4.mul(p1, x3));
+        }
       }
     }
     v128.store(at(o0, e), a00);
     v128.store(at(o0, e), a01, 16);
-    if (m > 1) {
+    if (m > 2) {
       v128.store(at(o1, e), a10);
       v128.store(at(o1, e), a11, 16);
-    }
-    if (m > 2) {
       v128.store(at(o2, e), a20);
       v128.store(at(o2, e), a21, 16);
       v128.store(at(o3, e), a30);
       v128.store(at(o3, e), a31, 16);
+    } else {
+      v128.store(at(o0, e), a20, 32);
+      v128.store(at(o0, e), a21, 48);
+      if (m > 1) {
+        v128.store(at(o1, e), a10);
+        v128.store(at(o1, e), a11, 16);
+        v128.store(at(o1, e), a30, 32);
+        v128.store(at(o1, e), a31, 48);
+      }
     }
   }
-  for (let e = hd8; e < hd; e++) {
+  for (let e = main; e < hd; e++) {
     let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
     for (let j = 0; j < nKeys; j++) {
       const x = load<f32>(at(v + <usize>j * row, e));

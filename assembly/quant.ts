@@ -85,12 +85,12 @@ export function quantize_rows_i16(x16: usize, xs: usize, x: usize, n: i32, cols:
 
 // ---------------------------------------------------------------- q8
 
-/** One group (32 values) of weight row w against x: the i32x4 partial sums. */
-@inline function dotGroupQ8(x: usize, w: usize): v128 {
-  let acc = i32x4.dot_i16x8_s(v128.load(x), v128.load8x8_s(w));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 16), v128.load8x8_s(w, 8)));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 32), v128.load8x8_s(w, 16)));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 48), v128.load8x8_s(w, 24)));
+/** One group (32 values) of weight row w against the group's activations x0..x3: the i32x4 partial sums. */
+@inline function dotGroupQ8(x0: v128, x1: v128, x2: v128, x3: v128, w: usize): v128 {
+  let acc = i32x4.dot_i16x8_s(x0, v128.load8x8_s(w));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(x1, v128.load8x8_s(w, 8)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(x2, v128.load8x8_s(w, 16)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(x3, v128.load8x8_s(w, 24)));
 }
 
 /** out[r] = Σ_g xs[g]·ws[r][g]·Σ_i x16[g][i]·w[r][g][i] for one activation row. */
@@ -102,8 +102,9 @@ export function gemv_q8(out: usize, w: usize, ws: usize, x16: usize, xs: usize, 
     let acc = f32x4.splat(0);
     for (let g = 0; g < groups; g++) {
       const xg = x16 + (<usize>g << 6);
+      const x0 = v128.load(xg), x1 = v128.load(xg, 16), x2 = v128.load(xg, 32), x3 = v128.load(xg, 48);
       const wo = <usize>g << 5;
-      const sums = transposeAdd(dotGroupQ8(xg, w0 + wo), dotGroupQ8(xg, w1 + wo), dotGroupQ8(xg, w2 + wo), dotGroupQ8(xg, w3 + wo));
+      const sums = transposeAdd(dotGroupQ8(x0, x1, x2, x3, w0 + wo), dotGroupQ8(x0, x1, x2, x3, w1 + wo), dotGroupQ8(x0, x1, x2, x3, w2 + wo), dotGroupQ8(x0, x1, x2, x3, w3 + wo));
       acc = scaleQuad(acc, sums, v128.load(ws + (<usize>scaleIndex(r, g, groups) << 2)), load<f32>(xs + (<usize>g << 2)));
     }
     storeQuad(out, r, acc, rows - r < 4 ? rows - r : 4);
@@ -181,15 +182,15 @@ export function gemm_q8(out: usize, x16: usize, xs: usize, w: usize, ws: usize, 
   return i8x16.sub(v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)), i8x16.splat(8));
 }
 
-/** One q4 group (16 bytes) of weight row w against x: the i32x4 partial sums. */
-@inline function dotGroupQ4(x: usize, w: usize): v128 {
+/** One q4 group (16 bytes) of weight row w against the group's activations x0..x3: the i32x4 partial sums. */
+@inline function dotGroupQ4(x0: v128, x1: v128, x2: v128, x3: v128, w: usize): v128 {
   const packed = v128.load(w);
   const low = unpackLow(packed);
   const high = unpackHigh(packed);
-  let acc = i32x4.dot_i16x8_s(v128.load(x), i16x8.extend_low_i8x16_s(low));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 16), i16x8.extend_high_i8x16_s(low)));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 32), i16x8.extend_low_i8x16_s(high)));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 48), i16x8.extend_high_i8x16_s(high)));
+  let acc = i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(low));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(low)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(x2, i16x8.extend_low_i8x16_s(high)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(x3, i16x8.extend_high_i8x16_s(high)));
 }
 
 /** Σ over one group of x (32 i16) times the unpacked weights c0..c3: the i32x4 partial sums. */
@@ -208,8 +209,9 @@ export function gemv_q4(out: usize, w: usize, ws: usize, x16: usize, xs: usize, 
     let acc = f32x4.splat(0);
     for (let g = 0; g < groups; g++) {
       const xg = x16 + (<usize>g << 6);
+      const x0 = v128.load(xg), x1 = v128.load(xg, 16), x2 = v128.load(xg, 32), x3 = v128.load(xg, 48);
       const wo = <usize>g << 4;
-      const sums = transposeAdd(dotGroupQ4(xg, w0 + wo), dotGroupQ4(xg, w1 + wo), dotGroupQ4(xg, w2 + wo), dotGroupQ4(xg, w3 + wo));
+      const sums = transposeAdd(dotGroupQ4(x0, x1, x2, x3, w0 + wo), dotGroupQ4(x0, x1, x2, x3, w1 + wo), dotGroupQ4(x0, x1, x2, x3, w2 + wo), dotGroupQ4(x0, x1, x2, x3, w3 + wo));
       acc = scaleQuad(acc, sums, v128.load(ws + (<usize>scaleIndex(r, g, groups) << 2)), load<f32>(xs + (<usize>g << 2)));
     }
     storeQuad(out, r, acc, rows - r < 4 ? rows - r : 4);
