@@ -6,7 +6,9 @@
 // (tests/twins/forward.ts: the same algorithm, no Wasm) and against f32,
 // measured in the same process.
 //
-//   node --import tsx benchmarks/model.bench.ts [--smoke] [--formats f32,int8] [--no-baseline]
+//   node --import tsx benchmarks/model.bench.ts [--smoke] [--formats f32,int8] [--threads 2] [--no-baseline]
+//
+// --threads N (default 2; 1 for none) adds an int8 run with prefill on N threads.
 
 import { readFileSync, statSync } from "node:fs";
 import { Bench } from "tinybench";
@@ -40,6 +42,9 @@ const TOOLS = JSON.stringify([
 export interface ModelBenchOptions {
   config?: Partial<NeedleConfig>;
   formats?: WeightDtype[];
+  /** Extra runs with prefill on this many threads (build/needle-mt.wasm + workers), per format in `threadedFormats`. */
+  threads?: number;
+  threadedFormats?: WeightDtype[];
   prefillLengths?: number[];
   /** Encoder length before the decode run. */
   decodeContext?: number;
@@ -52,6 +57,7 @@ export interface ModelBenchOptions {
 
 export interface FormatResult {
   dtype: WeightDtype;
+  threads: number;
   /** Encoder length → tokens/s. */
   prefill: Record<number, number>;
   decode: number;
@@ -101,8 +107,10 @@ export async function benchModel(options: ModelBenchOptions = {}): Promise<Model
   const tokenizerBytes = readFileSync(FIXTURE_TOKENIZER);
 
   const results: FormatResult[] = [];
-  for (const dtype of formats) {
-    const [model, loadCheckpointMs] = await timeOnce(() => NeedleModel.fromCheckpoint(checkpoint, { dtype, maxEncoderLength: maxEnc, maxDecoderLength: Math.max(steps, 17) }));
+  const runs: [WeightDtype, number][] = formats.map((f) => [f, 1]);
+  if ((options.threads ?? 1) > 1) for (const f of options.threadedFormats ?? ["int8"]) runs.push([f, options.threads!]);
+  for (const [dtype, threads] of runs) {
+    const [model, loadCheckpointMs] = await timeOnce(() => NeedleModel.fromCheckpoint(checkpoint, { dtype, threads, maxEncoderLength: maxEnc, maxDecoderLength: Math.max(steps, 17) }));
     const bundle = writeBundle(model.config, dtype, model.layoutVersion, model.weightImage(), tokenizerBytes);
     const [fromBundle, loadBundleMs] = await timeOnce(() => NeedleModel.load(bundle, { maxEncoderLength: 1, maxDecoderLength: 1 }));
     fromBundle.dispose();
@@ -124,6 +132,7 @@ export async function benchModel(options: ModelBenchOptions = {}): Promise<Model
     for (const n of lengths) prefill[n] = (n * 1000) / median(bench.getTask(`prefill ${n}`)!);
     results.push({
       dtype,
+      threads,
       prefill,
       decode: (steps * 1000) / median(bench.getTask(`decode ${steps}`)!),
       callMs: median(bench.getTask("call")!),
@@ -153,7 +162,7 @@ export async function benchModel(options: ModelBenchOptions = {}): Promise<Model
 export function formatModelResult(r: ModelBenchResult): string {
   const f0 = (x: number) => x.toFixed(0);
   const mb = (x: number) => (x / 2 ** 20).toFixed(1);
-  const f32 = r.formats.find((f) => f.dtype === "f32");
+  const f32 = r.formats.find((f) => f.dtype === "f32" && f.threads === 1);
   const lengths = Object.keys(r.formats[0]?.prefill ?? {}).map(Number);
   const lines = [
     `params ${(r.params / 1e6).toFixed(2)}M, build/needle.wasm ${(r.wasmFileBytes / 1024).toFixed(1)} KiB, process RSS ${mb(r.rssBytes)} MiB`,
@@ -162,15 +171,15 @@ export function formatModelResult(r: ModelBenchResult): string {
     `| --- | ${lengths.map(() => "---:").join(" | ")} | ---: | ---: | ---: | ---: | ---: | ---: |`,
   ];
   for (const x of r.formats) {
-    const vs = (a: number, b: number | undefined) => (b && x.dtype !== "f32" ? ` (×${(a / b).toFixed(2)})` : "");
-    lines.push(`| ${x.dtype} | ${lengths.map((n) => f0(x.prefill[n]!) + vs(x.prefill[n]!, f32?.prefill[n])).join(" | ")} | ${f0(x.decode)}${vs(x.decode, f32?.decode)} | ${x.callMs.toFixed(1)} | ${f0(x.loadCheckpointMs)} | ${f0(x.loadBundleMs)} | ${mb(x.bundleBytes)} | ${mb(x.wasmMemoryBytes)} |`);
+    const vs = (a: number, b: number | undefined) => (b && x !== f32 ? ` (×${(a / b).toFixed(2)})` : "");
+    lines.push(`| ${x.dtype}${x.threads > 1 ? `, ${x.threads} threads` : ""} | ${lengths.map((n) => f0(x.prefill[n]!) + vs(x.prefill[n]!, f32?.prefill[n])).join(" | ")} | ${f0(x.decode)}${vs(x.decode, f32?.decode)} | ${x.callMs.toFixed(1)} | ${f0(x.loadCheckpointMs)} | ${f0(x.loadBundleMs)} | ${mb(x.bundleBytes)} | ${mb(x.wasmMemoryBytes)} |`);
   }
   if (r.baseline) {
     const b = r.baseline;
     lines.push("", `plain TypeScript baseline: prefill ${b.prefillTokens} ${b.prefill.toFixed(1)} tok/s, decode ${b.decode.toFixed(1)} tok/s`);
     for (const x of r.formats) {
       const p = x.prefill[b.prefillTokens];
-      lines.push(`  ${x.dtype}: prefill ×${p ? (p / b.prefill).toFixed(1) : "?"}, decode ×${(x.decode / b.decode).toFixed(1)} vs plain TS`);
+      lines.push(`  ${x.dtype}${x.threads > 1 ? ` (${x.threads} threads)` : ""}: prefill ×${p ? (p / b.prefill).toFixed(1) : "?"}, decode ×${(x.decode / b.decode).toFixed(1)} vs plain TS`);
     }
   }
   return lines.join("\n");
@@ -181,9 +190,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const smoke = args.includes("--smoke");
   const formatsArg = args.indexOf("--formats");
   const formats = formatsArg >= 0 ? (args[formatsArg + 1]!.split(",") as WeightDtype[]) : undefined;
+  const threadsArg = args.indexOf("--threads");
+  const threads = threadsArg >= 0 ? Number(args[threadsArg + 1]) : 2;
   const result = await benchModel({
     ...(smoke ? { config: SMOKE, prefillLengths: [16, 64], decodeContext: 16, decodeSteps: 8, time: 100 } : {}),
     ...(formats ? { formats } : {}),
+    threads,
     baseline: !args.includes("--no-baseline"),
   });
   console.log(formatModelResult(result));

@@ -12,8 +12,9 @@ test("benchModel runs every format and the plain TypeScript baseline at a tiny s
     decodeContext: 8,
     decodeSteps: 4,
     time: 10,
+    threads: 2,
   });
-  assert.equal(result.formats.map((f) => f.dtype), ["f32", "f16", "int8", "int4"]);
+  assert.equal(result.formats.map((f) => `${f.dtype}/${f.threads}`), ["f32/1", "f16/1", "int8/1", "int4/1", "int8/2"]);
   for (const f of result.formats) {
     for (const v of [f.prefill[8], f.prefill[16], f.decode, f.callMs, f.bundleBytes, f.wasmMemoryBytes]) assert.ok(Number.isFinite(v) && v! > 0, `${f.dtype}: ${v}`);
   }
