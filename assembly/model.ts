@@ -9,7 +9,7 @@
 
 import * as L from "./layout";
 import { gemv_f32, dot_f32 } from "./matmul";
-import { linear, matrixRow } from "./linear";
+import { matrixRow } from "./linear";
 import { parallelAttend, parallelLinear } from "./parallel";
 import { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./norm";
 import { rope_half_f32 } from "./rope";
@@ -35,10 +35,9 @@ function embedRows(dst: usize, ids: usize, n: i32): void {
   for (let t = 0; t < n; t++) matrixRow(dst + f32s(t * d), L.embedding, L.vocab, d, load<i32>(ids + f32s(t)), scale, L.weightFormat);
 }
 
-/** out [n][rows] = x [n][cols] · W [rows][cols]ᵀ in the model's weight format (rows shared among threads). */
+/** out [n][rows] = x [n][cols] · W [rows][cols]ᵀ in the model's weight format (shared among threads). */
 @inline function project(out: usize, x: usize, n: i32, w: usize, rows: i32, cols: i32): void {
-  if (n == 1) linear(out, x, 1, w, rows, cols, L.weightFormat);
-  else parallelLinear(out, x, n, w, rows, cols, L.weightFormat);
+  parallelLinear(out, x, n, w, rows, cols, L.weightFormat);
 }
 
 /** x += sigmoid(ffn_gate) · FFN(ZCRMSNorm(x)) over n rows. */

@@ -10,7 +10,7 @@
 
 import * as L from "./layout";
 import { attend_f32 } from "./attention";
-import { linear } from "./linear";
+import { gemvRows, linear, quantizeVector } from "./linear";
 
 const GEN = 0;
 const DONE = 4;
@@ -20,6 +20,7 @@ const ARGS = 12;
 const OP_QUIT = 0;
 const OP_LINEAR = 1;
 const OP_ATTEND = 2;
+const OP_GEMV = 3;
 
 /** This instance's place among the threads (0: main); instance-local like every global. */
 export let threadIndex: i32 = 0;
@@ -29,6 +30,13 @@ export let activeThreads: i32 = 1;
 let mainMayWait = false;
 /** Spins before the main thread blocks while workers finish their shares. */
 const SPINS: i32 = 4096;
+/**
+ * Spins before an idle worker blocks: decoding posts a job every few tens of
+ * microseconds, and waking a blocked thread costs about as much as a job.
+ */
+const WORKER_SPINS: i32 = 100000;
+/** Fewer rows than this are not worth sharing. */
+const MIN_SHARED_ROWS: i32 = 256;
 
 @inline function arg(i: i32): i32 {
   return load<i32>(L.jobs + ARGS + (<usize>i << 2));
@@ -53,6 +61,11 @@ function runShare(op: i32, k: i32): void {
     const start = shareStart(n, k, 2);
     const end = shareStart(n, k + 1, 2);
     if (end > start) linear(out + (<usize>(start * rows) << 2), x + (<usize>(start * cols) << 2), end - start, matrix, rows, cols, format, start, k);
+  } else if (op == OP_GEMV) {
+    // One input vector: weight rows in quads (their scales come in quads).
+    const out = <usize>arg(0), x = <usize>arg(1), matrix = <usize>arg(2);
+    const rows = arg(3), cols = arg(4), format = arg(5);
+    gemvRows(out, x, matrix, rows, cols, format, shareStart(rows, k, 4), shareStart(rows, k + 1, 4));
   } else if (op == OP_ATTEND) {
     const out = <usize>arg(0), outStride = arg(1), q = <usize>arg(2), qStride = arg(3), n = arg(4);
     const k0 = <usize>arg(5), v = <usize>arg(6), kvStride = arg(7), nKeys = arg(8), keyIds = <usize>arg(9), block = arg(10);
@@ -91,8 +104,23 @@ function runJob(op: i32): void {
   runShare(op, 0);
 }
 
-/** linear() over n rows, shared among the threads. */
+/** linear() over n rows, shared among the threads (by input rows; for one input, by weight rows). */
 export function parallelLinear(out: usize, x: usize, n: i32, matrix: usize, rows: i32, cols: i32, format: i32): void {
+  if (n == 1) {
+    if (activeThreads == 1 || rows < MIN_SHARED_ROWS) {
+      linear(out, x, 1, matrix, rows, cols, format);
+      return;
+    }
+    quantizeVector(x, cols, format);
+    setArg(0, <i32>out);
+    setArg(1, <i32>x);
+    setArg(2, <i32>matrix);
+    setArg(3, rows);
+    setArg(4, cols);
+    setArg(5, format);
+    runJob(OP_GEMV);
+    return;
+  }
   setArg(0, <i32>out);
   setArg(1, <i32>x);
   setArg(2, n);
@@ -156,7 +184,9 @@ export function workerLoop(index: i32, threads: i32, generation: i32): void {
   activeThreads = threads;
   let seen = generation;
   while (true) {
-    atomic.wait<i32>(L.jobs + GEN, seen, -1);
+    let current = atomic.load<i32>(L.jobs + GEN);
+    for (let spin = 0; current == seen && spin < WORKER_SPINS; spin++) current = atomic.load<i32>(L.jobs + GEN);
+    if (current == seen) atomic.wait<i32>(L.jobs + GEN, seen, -1);
     const generation = atomic.load<i32>(L.jobs + GEN);
     if (generation == seen) continue;
     seen = generation;
