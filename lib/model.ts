@@ -37,11 +37,11 @@ export interface ModelLoadOptions extends SourceOptions {
    */
   dtype?: WeightDtype;
   /**
-   * Threads for prefill (default 1): a number, or "auto" for one per core
-   * where the runtime has shared memory and workers (Node, Deno, Bun,
+   * Engine threads (default 1): a number, or "auto" for one per core where
+   * the runtime has shared memory and workers (Node, Deno, Bun,
    * cross-origin-isolated pages; elsewhere "auto" means 1). More than one
-   * runs build/needle-mt.wasm with `threads - 1` workers; decoding stays on
-   * the calling thread.
+   * runs build/needle-mt.wasm with `threads - 1` workers sharing prefill
+   * (by token rows) and decoding (by weight rows).
    */
   threads?: number | "auto";
   /** Longest encoder input accepted (default 1024, Needle's prompt limit). */
@@ -266,7 +266,7 @@ export class NeedleModel {
     return this.#logits;
   }
 
-  /** Threads prefill runs on (1: no workers). */
+  /** Threads the engine runs on (1: no workers). */
   get threads(): number {
     return this.#pool?.threads ?? 1;
   }

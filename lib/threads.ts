@@ -1,8 +1,8 @@
-// Multi-threaded prefill: build/needle-mt.wasm (the same engine built with
+// Multi-threaded engine: build/needle-mt.wasm (the same engine built with
 // shared memory and atomics) instantiated on the calling thread and in
 // `threads - 1` workers over one shared WebAssembly.Memory. The calling
-// thread runs the model and, for each prefill product and attention, posts a
-// job the workers share (assembly/parallel.ts). Available where there are
+// thread runs the model and, for each projection and prefill attention,
+// posts a job the workers share (assembly/parallel.ts). Available where there are
 // SharedArrayBuffer, Wasm threads and workers: Node, Deno, Bun and
 // cross-origin-isolated pages; never more threads than cores.
 
