@@ -190,16 +190,19 @@ export class Needle {
     const plan = this.#plan(query, tools, options);
     return this.#exclusive(async () => {
       if (options.signal) throwIfAborted(options.signal);
-      const tokens: number[] = [];
-      const steps = this.#steps(plan);
-      for (let step = steps.next(); ; step = steps.next()) {
-        if (step.done) return this.#result(plan, tokens, step.value);
-        tokens.push(step.value);
+      const tokens = new Int32Array(plan.maxTokens); // the only buffer the loop fills
+      this.model.encode(plan.encoderIds);
+      let token = this.#eosId;
+      for (let pos = 0; pos < plan.maxTokens; pos++) {
+        token = this.#next(plan, token, pos);
+        if (token === this.#eosId) return this.#result(plan, Array.from(tokens.subarray(0, pos)), "stop");
+        tokens[pos] = token;
         if (options.signal) {
           await nextMacrotask();
           throwIfAborted(options.signal);
         }
       }
+      return this.#result(plan, Array.from(tokens), "length");
     });
   }
 
@@ -215,23 +218,27 @@ export class Needle {
       if (options.signal) throwIfAborted(options.signal);
       const tokens: number[] = [];
       let shown = "";
-      const steps = this.#steps(plan);
-      for (let step = steps.next(); ; step = steps.next()) {
-        if (step.done) {
-          const result = this.#result(plan, tokens, step.value);
-          const text = visibleText(this.tokenizer.decode(tokens), true);
-          if (text.startsWith(shown) && text.length > shown.length) yield { type: "token", token: tokens[tokens.length - 1] ?? this.#eosId, text: text.slice(shown.length) };
-          yield { type: "result", result };
-          return;
+      let finish: "stop" | "length" = "length";
+      this.model.encode(plan.encoderIds);
+      let token = this.#eosId;
+      for (let pos = 0; pos < plan.maxTokens; pos++) {
+        token = this.#next(plan, token, pos);
+        if (token === this.#eosId) {
+          finish = "stop";
+          break;
         }
-        tokens.push(step.value);
+        tokens.push(token);
         const text = visibleText(this.tokenizer.decode(tokens), false);
         const delta = text.startsWith(shown) ? text.slice(shown.length) : "";
         if (delta) shown = text;
-        yield { type: "token", token: step.value, text: delta };
+        yield { type: "token", token, text: delta };
         await nextMacrotask();
         if (options.signal) throwIfAborted(options.signal);
       }
+      const result = this.#result(plan, tokens, finish);
+      const text = visibleText(this.tokenizer.decode(tokens), true);
+      if (text.startsWith(shown) && text.length > shown.length) yield { type: "token", token: tokens[tokens.length - 1] ?? this.#eosId, text: text.slice(shown.length) };
+      yield { type: "result", result };
     } finally {
       release();
     }
@@ -330,21 +337,15 @@ export class Needle {
     return { encoderIds, forced, maxTokens, constraint, toolsJson: prepared.json, nameMap: prepared.nameMap, ...(truncated ? { truncated } : {}) };
   }
 
-  /** Greedy decoding: yields each chosen id; returns why it stopped. */
-  *#steps(plan: Plan): Generator<number, "stop" | "length", undefined> {
-    const model = this.model;
-    model.encode(plan.encoderIds);
-    let token = this.#eosId;
-    for (let pos = 0; pos < plan.maxTokens; pos++) {
-      const logits = model.decodeStep(token, pos);
-      if (pos < plan.forced.length) token = plan.forced[pos]!;
-      else if (plan.constraint) token = plan.constraint.argmax(logits);
-      else token = model.argmax();
-      if (token === this.#eosId) return "stop";
-      plan.constraint?.feed(token);
-      yield token;
-    }
-    return "length";
+  /**
+   * One greedy step after encode(): feed `token` at `pos` and return the
+   * next id (forced, constrained or plain argmax; EOS ends the answer).
+   */
+  #next(plan: Plan, token: number, pos: number): number {
+    const logits = this.model.decodeStep(token, pos);
+    const next = pos < plan.forced.length ? plan.forced[pos]! : plan.constraint ? plan.constraint.argmax(logits) : this.model.argmax();
+    if (next !== this.#eosId) plan.constraint?.feed(next);
+    return next;
   }
 
   #result(plan: Plan, tokens: number[], finishReason: "stop" | "length"): CallResult {
