@@ -8,9 +8,14 @@
 //   ├─ ids         encIds [maxEnc] i32, decTokens [maxDec] i32
 //   ├─ caches      crossKV [decLayers][maxEnc][2*kvDim] f32 (K | V per row),
 //   │              kvCache [decLayers][maxDec][2*kvDim] f32 (K | V per row)
-//   ├─ encoder     encoderOut [maxEnc][d], then scratch for one encoder pass;
-//   │              the scratch doubles as the staging area for weight import
-//   └─ decoder     one step's vectors and logits [vocab]
+//   ├─ encoder     encoderOut [maxEnc][d], then scratch for one encoder pass
+//   │              (attention scores per thread); the scratch doubles as the
+//   │              staging area for weight import
+//   ├─ decoder     one step's vectors and logits [vocab], the contrastive
+//   │              head's vectors
+//   └─ shared      a row buffer for import, widened f16 rows per thread,
+//                  quantized activations [maxEnc][…] i16 and their scales,
+//                  the job slot threads share (parallel.ts)
 //
 // Matrices are stored [out][in] (row o holds the weights feeding output o),
 // the transpose of flax's [in, out] kernels, so both GEMV and GEMM are dot
