@@ -19,7 +19,8 @@ import os
 import random
 import re
 
-from catalog import CLUSTER_OF, FAMILIES, all_tools
+from catalog import CLUSTER_OF, CLUSTERS, FAMILIES, all_tools
+from chitchat import chitchat
 from prompt import compact_json, to_snake_case
 from values import KINDS, RELATIVE_DATES
 
@@ -62,23 +63,6 @@ NOT_VERBS = {"i", "we", "lights", "next", "new", "how", "what", "where", "is", "
 EMBEDDED = {"how", "whether", "what", "who", "when", "where", "if"}
 QUOTABLE = {"message", "text", "note", "post", "status", "issue", "subject", "search"}
 JOINERS = [" and ", " and then ", ", then ", ". Also ", ", and also ", " and after that "]
-CHITCHAT = {
-    "train": ["tell me a joke", "how are you today?", "what's the meaning of life", "who won the world cup in 2010",
-              "thanks, that's all", "good morning!", "what is the capital of Australia", "explain photosynthesis",
-              "how many legs does a spider have", "you're awesome", "what's your name?", "sing me a song",
-              "what year did the Berlin wall fall", "how do magnets work", "what's 17 times 23", "hello",
-              "never mind", "who wrote Hamlet", "is a tomato a fruit?", "what should I name my dog",
-              "why is the sky blue", "tell me something interesting", "ok cool", "how far is the moon",
-              "I'm bored", "what is love", "do you dream?", "recommend a good book", "what's the tallest building",
-              "convert this to a poem", "that's wrong", "can you keep a secret?", "what time zone is Chicago in",
-              "summarize the plot of Hamlet", "who painted the Mona Lisa", "how do airplanes fly",
-              "is coffee bad for you", "write me a haiku about rain", "what's the speed of light", "bye"],
-    "val": ["what's the biggest ocean", "you there?", "how old is the universe", "tell me a fun fact",
-            "what language is spoken in Brazil"],
-    "test": ["what is the square root of 144", "who discovered penicillin", "I had a rough day",
-             "how do bees make honey", "what's the best programming language", "lol", "which planet is the hottest",
-             "give me a motivational quote"],
-}
 N_TOOLS_WEIGHTS = [10, 16, 18, 16, 14, 11, 8, 7]   # tool list sizes 1..8
 SLOT = re.compile(r"\{(\w+)(?:\|([^|}]*)\|([^|}]*))?\}")
 
@@ -281,9 +265,9 @@ class Generator:
         self.pool = self.seen + self.unseen if split == "test_unseen" else self.seen
         self.namespace = {t.name: f.namespace for f in FAMILIES for t in f.tools}
 
-    def tool_list(self, required, exclude_clusters=()):
-        """required tools plus distractors (half from the same cluster), shuffled,
-        with at most one tool per group and unique normalised names."""
+    def tool_list(self, required, exclude_families=()):
+        """required tools plus distractors (half from the same cluster, none from
+        exclude_families), shuffled, with at most one tool per group."""
         rng = self.rng
         size = max(len(required), rng.choices(range(1, 9), N_TOOLS_WEIGHTS)[0])
         chosen = list(dict.fromkeys(required))
@@ -295,7 +279,7 @@ class Generator:
                 break
             source = near if near and rng.random() < 0.5 else self.pool
             t = rng.choice(source)
-            if t in chosen or (t.group and t.group in groups) or CLUSTER_OF[t.family] in exclude_clusters:
+            if t in chosen or (t.group and t.group in groups) or t.family in exclude_families:
                 continue
             chosen.append(t)
             if t.group:
@@ -344,15 +328,15 @@ class Generator:
         return self.example(render(segments, rng), tools_json, answer, family, f"{kind}:{template}|{index}")
 
     def negative(self):
-        """A query no listed tool can serve: chit-chat, a request for a missing
-        tool (no tools of its cluster offered), or an empty tool list."""
+        """A query no listed tool can serve: chit-chat (no web search offered),
+        a request for a missing tool (no tools of its cluster offered), or an
+        empty tool list."""
         rng = self.rng
         roll = rng.random()
-        chat = CHITCHAT[self.frame_split]
         if roll < 0.4:
-            query = render([(rng.choice(chat), False)], rng)
-            tools = self.tool_list([])
-            template = "chitchat"
+            text, template = chitchat(self.frame_split, rng)
+            query = render([(text, False)], rng)
+            tools = self.tool_list([], exclude_families={"web_search"})
         elif roll < 0.9:
             tool = rng.choice(self.targets)
             clause = build_clause(tool, self.phrase_split, rng)
@@ -360,7 +344,7 @@ class Generator:
                 return None
             segments, template = frame(clause[0], clause[1], self.frame_split, rng)
             query = render(segments, rng)
-            tools = self.tool_list([], exclude_clusters={CLUSTER_OF[tool.family]})
+            tools = self.tool_list([], exclude_families=CLUSTERS[CLUSTER_OF[tool.family]])
             template = f"missing:{clause[1]}:{template}|{clause[2]}"
         else:
             clause = build_clause(rng.choice(self.targets), self.phrase_split, rng)
@@ -378,7 +362,7 @@ class Generator:
 
     def draw(self):
         while True:
-            ex = self.negative() if self.rng.random() < 0.12 else self.positive()
+            ex = self.negative() if self.rng.random() < 0.14 else self.positive()
             if ex is not None:
                 return ex
 

@@ -4,7 +4,8 @@ Each example becomes the reference's training pair (needle/dataset/dataset.py):
 encoder ids = query + <tools> + normalised tools, decoder input =
 [EOS, <tool_call>] + ids(answer), target = [<tool_call>] + ids(answer) + [EOS];
 plus, for the contrastive head, the query alone and one called tool's JSON.
-Tokenised splits are cached next to the JSONL, keyed by the tokenizer's hash.
+Tokenised splits are cached next to the JSONL, keyed by the tokenizer's and
+the data's hash.
 """
 
 import hashlib
@@ -38,9 +39,12 @@ def tokenize_row(sp, row):
 
 
 def load_split(path, sp, model_path):
-    """Tokenised rows of a JSONL split, cached as <path>.<tokenizer hash>.pt."""
-    with open(model_path, "rb") as f:
-        digest = hashlib.md5(f.read()).hexdigest()[:10]
+    """Tokenised rows of a JSONL split, cached as <path>.<hash of tokenizer and data>.pt."""
+    digest = hashlib.md5()
+    for name in (model_path, path):
+        with open(name, "rb") as f:
+            digest.update(f.read())
+    digest = digest.hexdigest()[:10]
     cache = f"{path}.{digest}.pt"
     if os.path.exists(cache):
         return torch.load(cache)

@@ -43,7 +43,7 @@ def parse_args():
     ap.add_argument("--min-lr-ratio", type=float, default=0.05)
     ap.add_argument("--warmup-steps", type=int, default=200)
     ap.add_argument("--weight-decay", type=float, default=0.01)
-    ap.add_argument("--batch-tokens", type=int, default=6144, help="padded encoder tokens per batch")
+    ap.add_argument("--batch-tokens", type=int, default=4096, help="padded encoder tokens per batch")
     ap.add_argument("--contrastive-every", type=int, default=4)
     ap.add_argument("--contrastive-weight", type=float, default=0.2)
     ap.add_argument("--layers", default="4,4", help="encoder,decoder layers")
