@@ -4,7 +4,12 @@
 // accuracy, and no-call accuracy, per split.
 //
 //   node --import tsx training/evaluate_engine.ts [--weights F [--tokenizer F]] [--dtype f32|f16|int8|int4]
-//        [--data FILE ...] [--limit N] [--no-constrain] [--json]
+//        [--data FILE ...] [--limit N] [--no-constrain] [--json] [--pick N]
+//
+// --pick N prints, instead of scores, the indices of up to N cases of the
+// first data file the model answers exactly, taken round-robin across
+// splits and answer kinds (one call, several, none): how
+// weights/demo/regression_cases.json (the CI regression set) is chosen.
 //
 // Defaults: the bundled demo model, and training/data/test_id.jsonl plus
 // training/data/test_unseen.jsonl (made by `/usr/bin/python3 training/data.py`);
@@ -77,6 +82,24 @@ export async function evaluate(needle: Needle, cases: Case[], constrained = true
   return [...bySplit.values()];
 }
 
+/** Indices of up to n exactly-answered cases, round-robin over (split, answer kind) buckets. */
+export async function pickRegressionCases(needle: Needle, cases: Case[], n: number): Promise<number[]> {
+  const buckets = new Map<string, number[]>();
+  for (const [i, c] of cases.entries()) {
+    const result = await needle.call(c.query, c.tools);
+    const expected = JSON.parse(c.answer) as { name: string; arguments: unknown }[];
+    if (!scoreCase(expected, result.error ? null : result.calls).exact) continue;
+    const key = `${c.split}/${Math.min(expected.length, 2)}`;
+    buckets.set(key, [...(buckets.get(key) ?? []), i]);
+  }
+  const picked: number[] = [];
+  const queues = [...buckets.keys()].sort().map((k) => buckets.get(k)!);
+  while (picked.length < n && queues.some((q) => q.length)) {
+    for (const q of queues) if (q.length && picked.length < n) picked.push(q.shift()!);
+  }
+  return picked.sort((a, b) => a - b);
+}
+
 export function readCases(files: string[], limit?: number): Case[] {
   const cases: Case[] = [];
   for (const file of files) {
@@ -108,6 +131,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       limit: { type: "string" },
       "no-constrain": { type: "boolean" },
       json: { type: "boolean" },
+      pick: { type: "string" },
     },
     strict: true,
   });
@@ -124,6 +148,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ...(values.tokenizer ? { tokenizer: values.tokenizer } : {}),
     ...(values.dtype ? { dtype: values.dtype as WeightDtype } : {}),
   });
+  if (values.pick) {
+    console.log(JSON.stringify(await pickRegressionCases(needle, readCases(files.slice(0, 1)), Number(values.pick))));
+    process.exit(0);
+  }
   const started = performance.now();
   const scores = await evaluate(needle, readCases(files, values.limit ? Number(values.limit) : undefined), !values["no-constrain"]);
   const seconds = (performance.now() - started) / 1000;
