@@ -4,8 +4,10 @@
 // score matrix is kept: at most four query vectors' scores at once.
 //
 //   q      row t at q + t*qStride floats: [nHeads][headDim]
-//   keys   row j at k + j*kvStride floats; kv head g at g*headDim in the row
-//   values row j at v + j*kvStride floats, same head layout
+//   keys   key j of kv head g at k + g*kvHeadStride + j*kvStride floats:
+//          rows [nKeys][kvHeads*headDim] (kvHeadStride = headDim) or
+//          head-major [kvHeads][…][headDim] (kvStride = headDim)
+//   values the same layout from v
 //   keyIds [nKeys] i32: a key whose id equals padId is masked, as the
 //          reference masks padding (its score becomes the f32 minimum)
 //   out    row t at out + t*outStride floats: [nHeads][headDim]
@@ -141,7 +143,7 @@ function weightedSumTile(m: i32, v: usize, kvStride: i32, nKeys: i32, hd: i32, s
 
 export function attend_f32(
   out: usize, outStride: i32, q: usize, qStride: i32, nQ: i32,
-  k: usize, v: usize, kvStride: i32, nKeys: i32, keyIds: usize, padId: i32,
+  k: usize, v: usize, kvStride: i32, kvHeadStride: i32, nKeys: i32, keyIds: usize, padId: i32,
   nHeads: i32, nKvHeads: i32, headDim: i32, scores: usize,
 ): void {
   const group = nHeads / nKvHeads;
@@ -151,8 +153,8 @@ export function attend_f32(
   let anyPad = false;
   for (let j = 0; j < nKeys; j++) if (load<i32>(at(keyIds, j)) == padId) anyPad = true;
   for (let g = 0; g < nKvHeads; g++) {
-    const kg = at(k, g * headDim);
-    const vg = at(v, g * headDim);
+    const kg = at(k, g * kvHeadStride);
+    const vg = at(v, g * kvHeadStride);
     for (let u = 0; u < nVec; ) {
       const m = nVec - u >= 4 ? 4 : nVec - u >= 2 ? 2 : 1;
       // Query vector u of this kv head: position u / group, head g*group + u % group.

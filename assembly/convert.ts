@@ -3,7 +3,7 @@
 // format of layout.ts / format.ts. Each returns how many source values were
 // not finite, so the loader can refuse a corrupt checkpoint.
 
-import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, GROUP, groupsOf, rowBytes, scaleIndex, scalesOf } from "./format";
+import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, GROUP, Q4_BLOCK, Q8_BLOCK, groupsOf, q4Byte, q4High, q8Byte, quadBytes, rowBytes } from "./format";
 
 /** IEEE 754 half-precision bits to f32 (exact). */
 @inline export function f16_to_f32(h: u32): f32 {
@@ -79,34 +79,38 @@ export function import_gate(dst: usize, src: usize, srcF16: bool): i32 {
 }
 
 /** Store one row of `cols` f32 values (at `values`) as row `r` of a matrix in `format`. */
-function storeRow(format: i32, matrix: usize, rows: i32, r: i32, values: usize, cols: i32): void {
-  const row = matrix + <usize>r * rowBytes(format, cols);
+function storeRow(format: i32, matrix: usize, r: i32, values: usize, cols: i32): void {
   if (format == FORMAT_F32) {
-    memory.copy(row, values, <usize>cols << 2);
+    memory.copy(matrix + <usize>r * rowBytes(format, cols), values, <usize>cols << 2);
     return;
   }
   if (format == FORMAT_F16) {
+    const row = matrix + <usize>r * rowBytes(format, cols);
     for (let i = 0; i < cols; i++) store<u16>(row + (<usize>i << 1), f32_to_f16(load<f32>(values + (<usize>i << 2))));
     return;
   }
-  const groups = groupsOf(cols);
-  const scales = scalesOf(format, matrix, rows, cols);
-  const levels: f32 = format == FORMAT_Q8 ? 127 : 7;
-  for (let g = 0; g < groups; g++) {
+  // Row j of its quad, group by group (format.ts).
+  const q8 = format == FORMAT_Q8;
+  const j = r & 3;
+  const quad = matrix + <usize>(r >> 2) * quadBytes(format, cols);
+  const levels: f32 = q8 ? 127 : 7;
+  for (let g = 0; g < groupsOf(cols); g++) {
+    const block = quad + <usize>g * (q8 ? Q8_BLOCK : Q4_BLOCK);
     const from = g * GROUP;
     const to = from + GROUP < cols ? from + GROUP : cols;
     let m: f32 = 0;
     for (let i = from; i < to; i++) m = Mathf.max(m, Mathf.abs(load<f32>(values + (<usize>i << 2))));
     const scale = m / levels;
-    store<f32>(scales + (<usize>scaleIndex(r, g, groups) << 2), scale);
+    store<f32>(block + (q8 ? 4 * GROUP : 2 * GROUP) + (<usize>j << 2), scale);
     for (let i = 0; i < GROUP; i++) {
       const w = from + i < to && scale > 0 ? load<f32>(values + (<usize>(from + i) << 2)) / scale : <f32>0;
-      if (format == FORMAT_Q8) {
-        store<i8>(row + <usize>(from + i), <i8>nearest<f32>(w));
+      if (q8) {
+        store<i8>(block + q8Byte(j, i), <i8>nearest<f32>(w));
       } else {
         const q = <u8>(Mathf.min(Mathf.max(nearest<f32>(w), -8), 7) + 8);
-        const at = row + <usize>(g * (GROUP / 2) + (i & 15));
-        store<u8>(at, i < 16 ? q : load<u8>(at) | (q << 4));
+        const at = block + q4Byte(j, i);
+        // The low nibble of a byte is written first (q4Byte), so it may overwrite.
+        store<u8>(at, q4High(i) ? load<u8>(at) | (q << 4) : q);
       }
     }
   }
@@ -114,12 +118,12 @@ function storeRow(format: i32, matrix: usize, rows: i32, r: i32, values: usize, 
 
 /**
  * A flax tensor slice into rows [rowStart, rowStart + outRows) of a matrix
- * of `rows` × `cols` in `format`: src is [cols][outRows] (a kernel, stored
+ * of `cols` columns in `format`: src is [cols][outRows] (a kernel, stored
  * transposed) when `transposed`, else [outRows][cols]. `rowBuffer` is
  * scratch for one row of f32.
  */
 export function import_matrix(
-  format: i32, matrix: usize, rows: i32, rowStart: i32, cols: i32, outRows: i32,
+  format: i32, matrix: usize, rowStart: i32, cols: i32, outRows: i32,
   src: usize, srcF16: bool, transposed: bool, rowBuffer: usize,
 ): i32 {
   let bad = 0;
@@ -129,7 +133,7 @@ export function import_matrix(
       if (!finite(x)) bad++;
       store<f32>(rowBuffer + (<usize>i << 2), x);
     }
-    storeRow(format, matrix, rows, rowStart + o, rowBuffer, cols);
+    storeRow(format, matrix, rowStart + o, rowBuffer, cols);
   }
   return bad;
 }

@@ -6,15 +6,22 @@
 //
 //   f32  rows of cols f32
 //   f16  rows of cols IEEE half floats
-//   q8   rows of groups × 32 int8 (scale = max|w| / 127), then the scales;
-//        a partial last group is padded with zeros
-//   q4   rows of groups × 16 bytes, then the scales; value i < 16 of a
-//        group in the low nibble of byte i, value i + 16 in the high
-//        nibble, each stored as q + 8 (q = round(w / scale) clipped to
-//        [-8, 7], scale = max|w| / 7)
-// Scales (f32) are grouped by quads of rows, [ceil(rows/4)][groups][4], so
-// the kernels load the four rows' scales of a group as one vector; the
-// slots of rows past the end are zero.
+//   q8   rows in quads (4 consecutive rows; a last partial quad is padded
+//        with zero rows); a quad is `groups` blocks of Q8_BLOCK bytes, one
+//        per group of 32 inputs: 16 pairs of inputs (2k, 2k+1), each as
+//        [row 0..3 of the quad][2] int8 (8 bytes), then the quad's four
+//        f32 scales of the group (scale = max|w| / 127); inputs past the
+//        end of a row are zero
+//   q4   the same quads and groups in blocks of Q4_BLOCK bytes: the 32
+//        values of each row as q + 8 in nibbles (q = round(w / scale)
+//        clipped to [-8, 7], scale = max|w| / 7), four 16-byte chunks c,
+//        then the four scales. Chunk c holds pairs 4c..4c+3: byte i holds
+//        row (i >> 1) & 3, input 2p + (i & 1), with p = 4c + (i >> 3) in
+//        its low nibble and p = 4c + 2 + (i >> 3) in its high nibble
+// So one 8-byte load, widened to i16x8, holds an input pair of each of a
+// quad's four rows, and i32x4.dot_i16x8_s against that pair of activations
+// (splatted) yields the quad's four partial sums in its four lanes; and a
+// GEMV reads the matrix front to back in one stream.
 
 export const FORMAT_F32 = 0;
 export const FORMAT_F16 = 1;
@@ -31,31 +38,35 @@ export const GROUP = 32;
   return format >= FORMAT_Q8;
 }
 
-/** Bytes of one stored row of `cols` weights. */
+export const Q8_BLOCK: usize = 4 * GROUP + 16;
+export const Q4_BLOCK: usize = 2 * GROUP + 16;
+
+/** Bytes of one stored row of `cols` weights (f32, f16). */
 export function rowBytes(format: i32, cols: i32): usize {
-  if (format == FORMAT_F32) return <usize>cols << 2;
-  if (format == FORMAT_F16) return <usize>cols << 1;
-  if (format == FORMAT_Q8) return <usize>groupsOf(cols) * GROUP;
-  return <usize>groupsOf(cols) * (GROUP / 2);
+  return format == FORMAT_F32 ? <usize>cols << 2 : <usize>cols << 1;
 }
 
-/** Start of a quantized matrix's scales [rows][groups] f32. */
-@inline export function scalesOf(format: i32, matrix: usize, rows: i32, cols: i32): usize {
-  return (matrix + <usize>rows * rowBytes(format, cols) + 15) & ~(<usize>15);
+/** Bytes of one quad of rows of a quantized matrix. */
+@inline export function quadBytes(format: i32, cols: i32): usize {
+  return <usize>groupsOf(cols) * (format == FORMAT_Q8 ? Q8_BLOCK : Q4_BLOCK);
 }
 
-/** Rows rounded up to whole quads, as the scales are stored. */
-@inline export function quadRows(rows: i32): i32 {
-  return (rows + 3) & ~3;
-}
-
-/** Where the scale of row r, group g sits among a matrix's scales. */
-@inline export function scaleIndex(r: i32, g: i32, groups: i32): i32 {
-  return ((r >> 2) * groups + g) * 4 + (r & 3);
-}
-
-/** Bytes of a whole matrix, scales included. */
+/** Bytes of a whole matrix. */
 export function matrixBytes(format: i32, rows: i32, cols: i32): usize {
-  const data = (<usize>rows * rowBytes(format, cols) + 15) & ~(<usize>15);
-  return isQuantized(format) ? data + ((<usize>quadRows(rows) * groupsOf(cols)) << 2) : data;
+  if (isQuantized(format)) return <usize>((rows + 3) >> 2) * quadBytes(format, cols);
+  return (<usize>rows * rowBytes(format, cols) + 15) & ~(<usize>15);
+}
+
+/** Byte of value i (0..31) of quad row j within a q8 group block. */
+@inline export function q8Byte(j: i32, i: i32): usize {
+  return <usize>((i >> 1) * 8 + j * 2 + (i & 1));
+}
+
+/** Byte of value i (0..31) of quad row j within a q4 group block; the value is in its high nibble when q4High(i). */
+@inline export function q4Byte(j: i32, i: i32): usize {
+  return <usize>((i >> 3) * 16 + ((i >> 1) & 1) * 8 + j * 2 + (i & 1));
+}
+
+@inline export function q4High(i: i32): bool {
+  return ((i >> 2) & 1) != 0;
 }

@@ -6,8 +6,10 @@
 //   │              layer-major, each block 64-byte aligned
 //   ├─ rope tables ropeCos / ropeSin: [maxPos][headDim/2] f32
 //   ├─ ids         encIds [maxEnc] i32, decTokens [maxDec] i32
-//   ├─ caches      crossKV [decLayers][maxEnc][2*kvDim] f32 (K | V per row),
-//   │              kvCache [decLayers][maxDec][2*kvDim] f32 (K | V per row)
+//   ├─ caches      crossKV [decLayers][2][kvHeads][maxEnc][headDim] f32,
+//   │              kvCache [decLayers][2][kvHeads][maxDec][headDim] f32:
+//   │              per layer K then V, head-major, so attention streams each
+//   │              head's keys and values from contiguous memory
 //   ├─ encoder     encoderOut [maxEnc][d], then scratch for one encoder pass
 //   │              (attention scores per thread); the scratch doubles as the
 //   │              staging area for weight import
@@ -26,7 +28,7 @@
 // (1 + scale) and residual gates as sigmoid(gate), both f32.
 
 /** Bumped whenever the weight layout below changes: .needle bundles record it. */
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 import { FORMAT_F16, FORMAT_F32, GROUP, groupsOf, isQuantized, matrixBytes } from "./format";
 
@@ -104,8 +106,8 @@ export let ropeCos: usize = 0; // [maxPos][headDim/2]
 export let ropeSin: usize = 0;
 export let encIds: usize = 0; // [maxEnc] i32
 export let decTokens: usize = 0; // [maxDec] i32
-export let crossKV: usize = 0; // [decLayers][maxEnc][2*kvDim]
-export let kvCache: usize = 0; // [decLayers][maxDec][2*kvDim]
+export let crossKV: usize = 0; // [decLayers][2][kvHeads][maxEnc][headDim]
+export let kvCache: usize = 0; // [decLayers][2][kvHeads][maxDec][headDim]
 export let encoderOut: usize = 0; // [maxEnc][d]
 export let encNormed: usize = 0; // [maxEnc][d]
 export let encQKV: usize = 0; // [maxEnc][qkvDim]

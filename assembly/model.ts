@@ -1,7 +1,7 @@
 // Needle's forward pass, top to bottom.
 //
 // encode(n):        encIds[0..n) → 12 encoder layers → encoderOut [n][d];
-//                   then crossKV [decLayers][n][K | V] for every decoder layer, once.
+//                   then crossKV (K and V per kv head) for every decoder layer, once.
 // decodeStep(t, p): one decoder token at position p → 8 decoder layers with
 //                   kvCache → logits [vocab].
 // embedText(n):     encoder over encIds[0..n) → mean over non-pad rows →
@@ -32,7 +32,7 @@ let nEnc: i32 = 0;
 function embedRows(dst: usize, ids: usize, n: i32): void {
   const d = L.dModel;
   const scale = <f32>Math.sqrt(<f64>d);
-  for (let t = 0; t < n; t++) matrixRow(dst + f32s(t * d), L.embedding, L.vocab, d, load<i32>(ids + f32s(t)), scale, L.weightFormat);
+  for (let t = 0; t < n; t++) matrixRow(dst + f32s(t * d), L.embedding, d, load<i32>(ids + f32s(t)), scale, L.weightFormat);
 }
 
 /** out [n][rows] = x [n][cols] · W [rows][cols]ᵀ in the model's weight format (shared among threads). */
@@ -81,6 +81,19 @@ function runEncoder(n: i32): void {
   rmsnorm_zc_rows_f32(x, x, L.encFinalNorm, n, d);
 }
 
+/**
+ * Copy rows [n][K | V] (kv heads side by side, `srcStride` floats apart) into
+ * head-major blocks [2][kvHeads][reserved][headDim] at dst, from position `pos`.
+ */
+function splitHeads(dst: usize, src: usize, n: i32, srcStride: i32, reserved: i32, pos: i32): void {
+  const hd = L.headDim;
+  for (let t = 0; t < n; t++) {
+    for (let s = 0; s < 2 * L.nKvHeads; s++) {
+      memory.copy(dst + f32s((s * reserved + pos + t) * hd), src + f32s(t * srcStride + s * hd), f32s(hd));
+    }
+  }
+}
+
 /** Run the encoder, then project every decoder layer's cross-attention K/V once. */
 export function encode(n: i32): void {
   nEnc = n;
@@ -88,9 +101,9 @@ export function encode(n: i32): void {
   const kvRow = 2 * L.kvDim;
   for (let l = 0; l < L.decLayers; l++) {
     const w = L.decLayer(l);
-    const crossKV = L.crossKV + f32s(l * L.maxEnc * kvRow); // [n][K | V]
-    project(crossKV, L.encoderOut, n, w + L.D_CROSS_KV, kvRow, L.dModel);
-    rmsnorm_zc_heads_f32(crossKV, w + L.D_CROSS_KNORM, n, kvRow, L.nKvHeads, L.headDim);
+    project(L.encQKV, L.encoderOut, n, w + L.D_CROSS_KV, kvRow, L.dModel); // [n][K | V], scratch
+    rmsnorm_zc_heads_f32(L.encQKV, w + L.D_CROSS_KNORM, n, kvRow, L.nKvHeads, L.headDim);
+    splitHeads(L.crossKV + f32s(l * L.maxEnc * kvRow), L.encQKV, n, kvRow, L.maxEnc, 0);
   }
 }
 
@@ -113,9 +126,9 @@ export function decodeStep(token: i32, pos: i32): void {
     rmsnorm_zc_heads_f32(L.decQKV + f32s(d), w + L.D_SELF_KNORM, 1, 0, L.nKvHeads, hd);
     rope_half_f32(L.decQKV, L.nHeads, hd, ropeRow(L.ropeCos, pos), ropeRow(L.ropeSin, pos));
     rope_half_f32(L.decQKV + f32s(d), L.nKvHeads, hd, ropeRow(L.ropeCos, pos), ropeRow(L.ropeSin, pos));
-    const cache = L.kvCache + f32s(l * L.maxDec * kvRow); // [maxDec][K | V]
-    memory.copy(cache + f32s(pos * kvRow), L.decQKV + f32s(d), f32s(kvRow));
-    attend_f32(L.decAttn, d, L.decQKV, L.qkvDim, 1, cache, cache + f32s(kv), kvRow, pos + 1, L.decTokens, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
+    const cache = L.kvCache + f32s(l * L.maxDec * kvRow); // [2][kvHeads][maxDec][hd]
+    splitHeads(cache, L.decQKV + f32s(d), 1, 0, L.maxDec, pos);
+    attend_f32(L.decAttn, d, L.decQKV, L.qkvDim, 1, cache, cache + f32s(kv * L.maxDec), hd, hd * L.maxDec, pos + 1, L.decTokens, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
     project(L.decProj, L.decAttn, 1, w + L.D_SELF_OUT, d, d);
     gated_add_f32(x, L.decProj, load<f32>(w + L.D_SELF_GATE), d);
 
@@ -123,8 +136,8 @@ export function decodeStep(token: i32, pos: i32): void {
     rmsnorm_zc_f32(L.decNormed, x, w + L.D_NORM1, d);
     project(L.decQKV, L.decNormed, 1, w + L.D_CROSS_Q, d, d);
     rmsnorm_zc_heads_f32(L.decQKV, w + L.D_CROSS_QNORM, 1, 0, L.nHeads, hd);
-    const crossKV = L.crossKV + f32s(l * L.maxEnc * kvRow);
-    attend_f32(L.decAttn, d, L.decQKV, d, 1, crossKV, crossKV + f32s(kv), kvRow, nEnc, L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
+    const crossKV = L.crossKV + f32s(l * L.maxEnc * kvRow); // [2][kvHeads][maxEnc][hd]
+    attend_f32(L.decAttn, d, L.decQKV, d, 1, crossKV, crossKV + f32s(kv * L.maxEnc), hd, hd * L.maxEnc, nEnc, L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
     project(L.decProj, L.decAttn, 1, w + L.D_CROSS_OUT, d, d);
     gated_add_f32(x, L.decProj, load<f32>(w + L.D_CROSS_GATE), d);
 

@@ -55,17 +55,17 @@ const MIN_SHARED_ROWS: i32 = 256;
 
 function runShare(op: i32, k: i32): void {
   if (op == OP_LINEAR) {
-    // out [n][rows] = x [n][cols] · W: rows of x in pairs (the GEMM tiles).
+    // out [n][rows] = x [n][cols] · W: rows of x in fours (the quantized GEMM tiles).
     const out = <usize>arg(0), x = <usize>arg(1), n = arg(2), matrix = <usize>arg(3);
     const rows = arg(4), cols = arg(5), format = arg(6);
-    const start = shareStart(n, k, 2);
-    const end = shareStart(n, k + 1, 2);
+    const start = shareStart(n, k, 4);
+    const end = shareStart(n, k + 1, 4);
     if (end > start) linear(out + (<usize>(start * rows) << 2), x + (<usize>(start * cols) << 2), end - start, matrix, rows, cols, format, start, k);
   } else if (op == OP_GEMV) {
-    // One input vector: weight rows in quads (their scales come in quads).
+    // One input vector: weight rows in fours of quads (the quantized GEMV tiles).
     const out = <usize>arg(0), x = <usize>arg(1), matrix = <usize>arg(2);
     const rows = arg(3), cols = arg(4), format = arg(5);
-    gemvRows(out, x, matrix, rows, cols, format, shareStart(rows, k, 4), shareStart(rows, k + 1, 4));
+    gemvRows(out, x, matrix, cols, format, shareStart(rows, k, 16), shareStart(rows, k + 1, 16));
   } else if (op == OP_ATTEND) {
     const out = <usize>arg(0), outStride = arg(1), q = <usize>arg(2), qStride = arg(3), n = arg(4);
     const k0 = <usize>arg(5), v = <usize>arg(6), kvStride = arg(7), nKeys = arg(8), keyIds = <usize>arg(9), block = arg(10);
@@ -75,7 +75,7 @@ function runShare(op: i32, k: i32): void {
     for (let t = start; t < end; t += block) {
       attend_f32(
         out + (<usize>(t * outStride) << 2), outStride, q + (<usize>(t * qStride) << 2), qStride, min(block, end - t),
-        k0, v, kvStride, nKeys, keyIds, L.padId, L.nHeads, L.nKvHeads, L.headDim, scores,
+        k0, v, kvStride, L.headDim, nKeys, keyIds, L.padId, L.nHeads, L.nKvHeads, L.headDim, scores,
       );
     }
   }

@@ -3,15 +3,17 @@
 // 32767), so products run on i32x4.dot_i16x8_s: eight multiply-adds per
 // instruction, exact in i32 (|x| ≤ 32767, |w| ≤ 127, 32 terms per group).
 //
-// Weight rows are taken four at a time (a quad). After each group the four
-// rows' i32x4 partial sums are transposed and added into one vector
-// [row0, row1, row2, row3], converted to f32 and scaled by the quad's four
-// group scales (one vector load, format.ts) times the activation scale.
+// Weights come in quads of rows, a group block at a time (format.ts): each
+// 8 bytes hold one input pair of the quad's four rows, so the dot product
+// against that activation pair splatted to all lanes gives the four rows'
+// partial sums, one per lane. After each group the quad's i32 sums are
+// converted to f32 and scaled by the group's four weight scales (stored
+// after its weights) times the activation scale.
 //
 //   x16 [n][groups*32] i16 (zero-padded), xs [n][groups] f32
-//   w   weight rows (format.ts), ws the matrix's scales
+//   w   the matrix (format.ts); out [n][rows] f32
 
-import { GROUP, scaleIndex } from "./format";
+import { GROUP, Q4_BLOCK, Q8_BLOCK } from "./format";
 
 const I16_MAX: f32 = 32767;
 /** 1.5 · 2^23: adding it rounds an f32 below 2^22 to an integer (half to even), held in the low mantissa bits. */
@@ -54,13 +56,6 @@ export function quantize_rows_i16(x16: usize, xs: usize, x: usize, n: i32, cols:
   }
 }
 
-/** [Σa, Σb, Σc, Σd]: the lane sums of four i32x4 vectors in one vector. */
-@inline function transposeAdd(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = i32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7));
-  const cd = i32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
-  return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
-}
-
 /** acc + f32(sums) · quadScales · xScale */
 @inline function scaleQuad(acc: v128, sums: v128, quadScales: v128, xScale: f32): v128 {
   return f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(sums), f32x4.mul(quadScales, f32x4.splat(xScale))));
@@ -69,7 +64,7 @@ export function quantize_rows_i16(x16: usize, xs: usize, x: usize, n: i32, cols:
 /** Store the first `valid` lanes of a quad's four results at out[r..]. */
 @inline function storeQuad(out: usize, r: i32, quad: v128, valid: i32): void {
   const dst = out + (<usize>r << 2);
-  if (valid == 4) {
+  if (valid >= 4) {
     v128.store(dst, quad);
     return;
   }
@@ -78,205 +73,211 @@ export function quantize_rows_i16(x16: usize, xs: usize, x: usize, n: i32, cols:
   if (valid > 2) store<f32>(dst, f32x4.extract_lane(quad, 2), 8);
 }
 
-/** Address of row r + k of a quad, repeating the last row where the matrix ends. */
-@inline function quadRow(w: usize, r: i32, k: i32, rows: i32, rowB: usize): usize {
-  return w + <usize>(r + k < rows ? r + k : rows - 1) * rowB;
-}
-
 // ---------------------------------------------------------------- q8
 
-/** One group (32 values) of weight row w against the group's activations x0..x3: the i32x4 partial sums. */
-@inline function dotGroupQ8(x0: v128, x1: v128, x2: v128, x3: v128, w: usize): v128 {
-  let acc = i32x4.dot_i16x8_s(x0, v128.load8x8_s(w));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(x1, v128.load8x8_s(w, 8)));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(x2, v128.load8x8_s(w, 16)));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(x3, v128.load8x8_s(w, 24)));
+/** Sums of one q8 group block (w) against one activation group (x: 32 i16). */
+@inline function groupQ8(x: usize, w: usize): v128 {
+  let s0 = i32x4.dot_i16x8_s(v128.load32_splat(x), v128.load8x8_s(w));
+  let s1 = i32x4.dot_i16x8_s(v128.load32_splat(x, 4), v128.load8x8_s(w, 8));
+  for (let k: usize = 2; k < 16; k += 2) {
+    s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load32_splat(x + (k << 2)), v128.load8x8_s(w + (k << 3))));
+    s1 = i32x4.add(s1, i32x4.dot_i16x8_s(v128.load32_splat(x + (k << 2), 4), v128.load8x8_s(w + (k << 3), 8)));
+  }
+  return i32x4.add(s0, s1);
 }
 
-/** out[r] = Σ_g xs[g]·ws[r][g]·Σ_i x16[g][i]·w[r][g][i] for one activation row. */
-export function gemv_q8(out: usize, w: usize, ws: usize, x16: usize, xs: usize, rows: i32, groups: i32): void {
-  const rowB = <usize>groups * GROUP;
-  for (let r = 0; r < rows; r += 4) {
-    const w0 = quadRow(w, r, 0, rows, rowB), w1 = quadRow(w, r, 1, rows, rowB);
-    const w2 = quadRow(w, r, 2, rows, rowB), w3 = quadRow(w, r, 3, rows, rowB);
-    let acc = f32x4.splat(0);
+/** out[r] = Σ_g xs[g]·ws[r][g]·Σ_i x16[g][i]·w[r][g][i] for one activation row; four quads per pass. */
+export function gemv_q8(out: usize, w: usize, x16: usize, xs: usize, rows: i32, groups: i32): void {
+  const quadB = <usize>groups * Q8_BLOCK;
+  let p = w;
+  let r = 0;
+  for (; r + 16 <= rows; r += 16) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
     for (let g = 0; g < groups; g++) {
       const xg = x16 + (<usize>g << 6);
-      const x0 = v128.load(xg), x1 = v128.load(xg, 16), x2 = v128.load(xg, 32), x3 = v128.load(xg, 48);
-      const wo = <usize>g << 5;
-      const sums = transposeAdd(dotGroupQ8(x0, x1, x2, x3, w0 + wo), dotGroupQ8(x0, x1, x2, x3, w1 + wo), dotGroupQ8(x0, x1, x2, x3, w2 + wo), dotGroupQ8(x0, x1, x2, x3, w3 + wo));
-      acc = scaleQuad(acc, sums, v128.load(ws + (<usize>scaleIndex(r, g, groups) << 2)), load<f32>(xs + (<usize>g << 2)));
+      const b = p + <usize>g * Q8_BLOCK;
+      let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+      for (let k: usize = 0; k < 16; k++) {
+        const xk = v128.load32_splat(xg + (k << 2));
+        const o = b + (k << 3);
+        s0 = i32x4.add(s0, i32x4.dot_i16x8_s(xk, v128.load8x8_s(o)));
+        s1 = i32x4.add(s1, i32x4.dot_i16x8_s(xk, v128.load8x8_s(o + quadB)));
+        s2 = i32x4.add(s2, i32x4.dot_i16x8_s(xk, v128.load8x8_s(o + 2 * quadB)));
+        s3 = i32x4.add(s3, i32x4.dot_i16x8_s(xk, v128.load8x8_s(o + 3 * quadB)));
+      }
+      const xScale = load<f32>(xs + (<usize>g << 2));
+      a0 = scaleQuad(a0, s0, v128.load(b, 128), xScale);
+      a1 = scaleQuad(a1, s1, v128.load(b + quadB, 128), xScale);
+      a2 = scaleQuad(a2, s2, v128.load(b + 2 * quadB, 128), xScale);
+      a3 = scaleQuad(a3, s3, v128.load(b + 3 * quadB, 128), xScale);
     }
-    storeQuad(out, r, acc, rows - r < 4 ? rows - r : 4);
+    const dst = out + (<usize>r << 2);
+    v128.store(dst, a0);
+    v128.store(dst, a1, 16);
+    v128.store(dst, a2, 32);
+    v128.store(dst, a3, 48);
+    p += 4 * quadB;
+  }
+  for (; r < rows; r += 4) {
+    let acc = f32x4.splat(0);
+    for (let g = 0; g < groups; g++) {
+      const b = p + <usize>g * Q8_BLOCK;
+      acc = scaleQuad(acc, groupQ8(x16 + (<usize>g << 6), b), v128.load(b, 128), load<f32>(xs + (<usize>g << 2)));
+    }
+    storeQuad(out, r, acc, rows - r);
+    p += quadB;
   }
 }
 
-/** gemv_q8 for n activation rows (two at a time, sharing each weight load); out rows are `rows` wide. */
-export function gemm_q8(out: usize, x16: usize, xs: usize, w: usize, ws: usize, n: i32, rows: i32, groups: i32): void {
-  const rowB = <usize>groups * GROUP;
+/** gemv_q8 for n activation rows: four at a time against one quad, sharing each weight load; out rows are `rows` wide. */
+export function gemm_q8(out: usize, x16: usize, xs: usize, w: usize, n: i32, rows: i32, groups: i32): void {
   const xRowB = <usize>groups * GROUP * 2;
   const scaleB = <usize>groups << 2;
   const outB = <usize>rows << 2;
   let t = 0;
-  for (; t + 2 <= n; t += 2) {
-    const xa = x16 + <usize>t * xRowB;
-    const xb = xa + xRowB;
-    const sa = xs + <usize>t * scaleB;
-    const sb = sa + scaleB;
+  for (; t + 4 <= n; t += 4) {
+    const x0 = x16 + <usize>t * xRowB;
+    const xs0 = xs + <usize>t * scaleB;
+    const o0 = out + <usize>t * outB;
+    let p = w;
     for (let r = 0; r < rows; r += 4) {
-      const w0 = quadRow(w, r, 0, rows, rowB), w1 = quadRow(w, r, 1, rows, rowB);
-      const w2 = quadRow(w, r, 2, rows, rowB), w3 = quadRow(w, r, 3, rows, rowB);
-      let fa = f32x4.splat(0), fb = f32x4.splat(0);
+      let f0 = f32x4.splat(0), f1 = f32x4.splat(0), f2 = f32x4.splat(0), f3 = f32x4.splat(0);
       for (let g = 0; g < groups; g++) {
-        const xga = xa + (<usize>g << 6);
-        const xgb = xb + (<usize>g << 6);
-        const wo = <usize>g << 5;
-        let va = v128.load(xga), vb = v128.load(xgb);
-        let wv = v128.load8x8_s(w0 + wo);
-        let ia0 = i32x4.dot_i16x8_s(va, wv), ib0 = i32x4.dot_i16x8_s(vb, wv);
-        wv = v128.load8x8_s(w1 + wo);
-        let ia1 = i32x4.dot_i16x8_s(va, wv), ib1 = i32x4.dot_i16x8_s(vb, wv);
-        wv = v128.load8x8_s(w2 + wo);
-        let ia2 = i32x4.dot_i16x8_s(va, wv), ib2 = i32x4.dot_i16x8_s(vb, wv);
-        wv = v128.load8x8_s(w3 + wo);
-        let ia3 = i32x4.dot_i16x8_s(va, wv), ib3 = i32x4.dot_i16x8_s(vb, wv);
-        for (let c = 1; c < 4; c++) {
-          const xo = <usize>c << 4;
-          const co = wo + (<usize>c << 3);
-          va = v128.load(xga + xo);
-          vb = v128.load(xgb + xo);
-          wv = v128.load8x8_s(w0 + co);
-          ia0 = i32x4.add(ia0, i32x4.dot_i16x8_s(va, wv));
-          ib0 = i32x4.add(ib0, i32x4.dot_i16x8_s(vb, wv));
-          wv = v128.load8x8_s(w1 + co);
-          ia1 = i32x4.add(ia1, i32x4.dot_i16x8_s(va, wv));
-          ib1 = i32x4.add(ib1, i32x4.dot_i16x8_s(vb, wv));
-          wv = v128.load8x8_s(w2 + co);
-          ia2 = i32x4.add(ia2, i32x4.dot_i16x8_s(va, wv));
-          ib2 = i32x4.add(ib2, i32x4.dot_i16x8_s(vb, wv));
-          wv = v128.load8x8_s(w3 + co);
-          ia3 = i32x4.add(ia3, i32x4.dot_i16x8_s(va, wv));
-          ib3 = i32x4.add(ib3, i32x4.dot_i16x8_s(vb, wv));
+        const xg = x0 + (<usize>g << 6);
+        let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+        for (let k: usize = 0; k < 16; k++) {
+          const wk = v128.load8x8_s(p + (k << 3));
+          const xk = xg + (k << 2);
+          s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load32_splat(xk), wk));
+          s1 = i32x4.add(s1, i32x4.dot_i16x8_s(v128.load32_splat(xk + xRowB), wk));
+          s2 = i32x4.add(s2, i32x4.dot_i16x8_s(v128.load32_splat(xk + 2 * xRowB), wk));
+          s3 = i32x4.add(s3, i32x4.dot_i16x8_s(v128.load32_splat(xk + 3 * xRowB), wk));
         }
-        const quadScales = v128.load(ws + (<usize>scaleIndex(r, g, groups) << 2));
-        fa = scaleQuad(fa, transposeAdd(ia0, ia1, ia2, ia3), quadScales, load<f32>(sa + (<usize>g << 2)));
-        fb = scaleQuad(fb, transposeAdd(ib0, ib1, ib2, ib3), quadScales, load<f32>(sb + (<usize>g << 2)));
+        const scales = v128.load(p, 128);
+        const xsg = xs0 + (<usize>g << 2);
+        f0 = scaleQuad(f0, s0, scales, load<f32>(xsg));
+        f1 = scaleQuad(f1, s1, scales, load<f32>(xsg + scaleB));
+        f2 = scaleQuad(f2, s2, scales, load<f32>(xsg + 2 * scaleB));
+        f3 = scaleQuad(f3, s3, scales, load<f32>(xsg + 3 * scaleB));
+        p += Q8_BLOCK;
       }
-      const valid = rows - r < 4 ? rows - r : 4;
-      storeQuad(out + <usize>t * outB, r, fa, valid);
-      storeQuad(out + <usize>(t + 1) * outB, r, fb, valid);
+      const valid = rows - r;
+      storeQuad(o0, r, f0, valid);
+      storeQuad(o0 + outB, r, f1, valid);
+      storeQuad(o0 + 2 * outB, r, f2, valid);
+      storeQuad(o0 + 3 * outB, r, f3, valid);
     }
   }
-  if (t < n) gemv_q8(out + <usize>t * outB, w, ws, x16 + <usize>t * xRowB, xs + <usize>t * scaleB, rows, groups);
+  for (; t < n; t++) gemv_q8(out + <usize>t * outB, w, x16 + <usize>t * xRowB, xs + <usize>t * scaleB, rows, groups);
 }
 
 // ---------------------------------------------------------------- q4
 
-/** Values 0..15 (low nibbles) of a q4 group as i8x16. */
+/** Low nibbles of a q4 chunk as i8x16 values (q): pairs 4c and 4c + 1. */
 @inline function unpackLow(packed: v128): v128 {
   return i8x16.sub(v128.and(packed, i8x16.splat(0x0f)), i8x16.splat(8));
 }
 
-/** Values 16..31 (high nibbles) of a q4 group as i8x16. */
+/** High nibbles of a q4 chunk as i8x16 values (q): pairs 4c + 2 and 4c + 3. */
 @inline function unpackHigh(packed: v128): v128 {
   return i8x16.sub(v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f)), i8x16.splat(8));
 }
 
-/** One q4 group (16 bytes) of weight row w against the group's activations x0..x3: the i32x4 partial sums. */
-@inline function dotGroupQ4(x0: v128, x1: v128, x2: v128, x3: v128, w: usize): v128 {
-  const packed = v128.load(w);
-  const low = unpackLow(packed);
-  const high = unpackHigh(packed);
-  let acc = i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(low));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(low)));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(x2, i16x8.extend_low_i8x16_s(high)));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(x3, i16x8.extend_high_i8x16_s(high)));
+/** Sums of one q4 group block (w) against one activation group (x: 32 i16). */
+@inline function groupQ4(x: usize, w: usize): v128 {
+  let s = i32x4.splat(0);
+  for (let c: usize = 0; c < 4; c++) {
+    const packed = v128.load(w + (c << 4));
+    const low = unpackLow(packed), high = unpackHigh(packed);
+    const xc = x + (c << 4);
+    s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load32_splat(xc), i16x8.extend_low_i8x16_s(low)));
+    s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load32_splat(xc, 4), i16x8.extend_high_i8x16_s(low)));
+    s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load32_splat(xc, 8), i16x8.extend_low_i8x16_s(high)));
+    s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load32_splat(xc, 12), i16x8.extend_high_i8x16_s(high)));
+  }
+  return s;
 }
 
-/** Σ over one group of x (32 i16) times the unpacked weights c0..c3: the i32x4 partial sums. */
-@inline function dotUnpacked(x: usize, c0: v128, c1: v128, c2: v128, c3: v128): v128 {
-  let acc = i32x4.dot_i16x8_s(v128.load(x), c0);
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 16), c1));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 32), c2));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(v128.load(x, 48), c3));
-}
-
-export function gemv_q4(out: usize, w: usize, ws: usize, x16: usize, xs: usize, rows: i32, groups: i32): void {
-  const rowB = <usize>groups * (GROUP / 2);
-  for (let r = 0; r < rows; r += 4) {
-    const w0 = quadRow(w, r, 0, rows, rowB), w1 = quadRow(w, r, 1, rows, rowB);
-    const w2 = quadRow(w, r, 2, rows, rowB), w3 = quadRow(w, r, 3, rows, rowB);
-    let acc = f32x4.splat(0);
+export function gemv_q4(out: usize, w: usize, x16: usize, xs: usize, rows: i32, groups: i32): void {
+  const quadB = <usize>groups * Q4_BLOCK;
+  let p = w;
+  let r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
     for (let g = 0; g < groups; g++) {
       const xg = x16 + (<usize>g << 6);
-      const x0 = v128.load(xg), x1 = v128.load(xg, 16), x2 = v128.load(xg, 32), x3 = v128.load(xg, 48);
-      const wo = <usize>g << 4;
-      const sums = transposeAdd(dotGroupQ4(x0, x1, x2, x3, w0 + wo), dotGroupQ4(x0, x1, x2, x3, w1 + wo), dotGroupQ4(x0, x1, x2, x3, w2 + wo), dotGroupQ4(x0, x1, x2, x3, w3 + wo));
-      acc = scaleQuad(acc, sums, v128.load(ws + (<usize>scaleIndex(r, g, groups) << 2)), load<f32>(xs + (<usize>g << 2)));
+      const b = p + <usize>g * Q4_BLOCK;
+      const xScale = load<f32>(xs + (<usize>g << 2));
+      a0 = scaleQuad(a0, groupQ4(xg, b), v128.load(b, 64), xScale);
+      a1 = scaleQuad(a1, groupQ4(xg, b + quadB), v128.load(b + quadB, 64), xScale);
     }
-    storeQuad(out, r, acc, rows - r < 4 ? rows - r : 4);
+    const dst = out + (<usize>r << 2);
+    v128.store(dst, a0);
+    v128.store(dst, a1, 16);
+    p += 2 * quadB;
+  }
+  for (; r < rows; r += 4) {
+    let acc = f32x4.splat(0);
+    for (let g = 0; g < groups; g++) {
+      const b = p + <usize>g * Q4_BLOCK;
+      acc = scaleQuad(acc, groupQ4(x16 + (<usize>g << 6), b), v128.load(b, 64), load<f32>(xs + (<usize>g << 2)));
+    }
+    storeQuad(out, r, acc, rows - r);
+    p += quadB;
   }
 }
 
-/** gemv_q4 for n activation rows, two at a time so each unpacked weight group feeds both. */
-export function gemm_q4(out: usize, x16: usize, xs: usize, w: usize, ws: usize, n: i32, rows: i32, groups: i32): void {
-  const rowB = <usize>groups * (GROUP / 2);
+/** Two input pairs' contribution (weights c0, c1 widened) for activation row x at chunk offset. */
+@inline function pairs2(s: v128, x: usize, c0: v128, c1: v128): v128 {
+  s = i32x4.add(s, i32x4.dot_i16x8_s(v128.load32_splat(x), c0));
+  return i32x4.add(s, i32x4.dot_i16x8_s(v128.load32_splat(x, 4), c1));
+}
+
+/** gemv_q4 for n activation rows, four at a time so each unpacked chunk feeds all four. */
+export function gemm_q4(out: usize, x16: usize, xs: usize, w: usize, n: i32, rows: i32, groups: i32): void {
   const xRowB = <usize>groups * GROUP * 2;
   const scaleB = <usize>groups << 2;
   const outB = <usize>rows << 2;
   let t = 0;
-  for (; t + 2 <= n; t += 2) {
-    const xa = x16 + <usize>t * xRowB;
-    const xb = xa + xRowB;
-    const sa = xs + <usize>t * scaleB;
-    const sb = sa + scaleB;
+  for (; t + 4 <= n; t += 4) {
+    const x0 = x16 + <usize>t * xRowB;
+    const xs0 = xs + <usize>t * scaleB;
+    const o0 = out + <usize>t * outB;
+    let p = w;
     for (let r = 0; r < rows; r += 4) {
-      const w0 = quadRow(w, r, 0, rows, rowB), w1 = quadRow(w, r, 1, rows, rowB);
-      const w2 = quadRow(w, r, 2, rows, rowB), w3 = quadRow(w, r, 3, rows, rowB);
-      let fa = f32x4.splat(0), fb = f32x4.splat(0);
+      let f0 = f32x4.splat(0), f1 = f32x4.splat(0), f2 = f32x4.splat(0), f3 = f32x4.splat(0);
       for (let g = 0; g < groups; g++) {
-        const xga = xa + (<usize>g << 6);
-        const xgb = xb + (<usize>g << 6);
-        const wo = <usize>g << 4;
-        let packed = v128.load(w0 + wo);
-        let low = unpackLow(packed), high = unpackHigh(packed);
-        let c0 = i16x8.extend_low_i8x16_s(low), c1 = i16x8.extend_high_i8x16_s(low);
-        let c2 = i16x8.extend_low_i8x16_s(high), c3 = i16x8.extend_high_i8x16_s(high);
-        const ia0 = dotUnpacked(xga, c0, c1, c2, c3), ib0 = dotUnpacked(xgb, c0, c1, c2, c3);
-        packed = v128.load(w1 + wo);
-        low = unpackLow(packed);
-        high = unpackHigh(packed);
-        c0 = i16x8.extend_low_i8x16_s(low);
-        c1 = i16x8.extend_high_i8x16_s(low);
-        c2 = i16x8.extend_low_i8x16_s(high);
-        c3 = i16x8.extend_high_i8x16_s(high);
-        const ia1 = dotUnpacked(xga, c0, c1, c2, c3), ib1 = dotUnpacked(xgb, c0, c1, c2, c3);
-        packed = v128.load(w2 + wo);
-        low = unpackLow(packed);
-        high = unpackHigh(packed);
-        c0 = i16x8.extend_low_i8x16_s(low);
-        c1 = i16x8.extend_high_i8x16_s(low);
-        c2 = i16x8.extend_low_i8x16_s(high);
-        c3 = i16x8.extend_high_i8x16_s(high);
-        const ia2 = dotUnpacked(xga, c0, c1, c2, c3), ib2 = dotUnpacked(xgb, c0, c1, c2, c3);
-        packed = v128.load(w3 + wo);
-        low = unpackLow(packed);
-        high = unpackHigh(packed);
-        c0 = i16x8.extend_low_i8x16_s(low);
-        c1 = i16x8.extend_high_i8x16_s(low);
-        c2 = i16x8.extend_low_i8x16_s(high);
-        c3 = i16x8.extend_high_i8x16_s(high);
-        const ia3 = dotUnpacked(xga, c0, c1, c2, c3), ib3 = dotUnpacked(xgb, c0, c1, c2, c3);
-        const quadScales = v128.load(ws + (<usize>scaleIndex(r, g, groups) << 2));
-        const sumsA = transposeAdd(ia0, ia1, ia2, ia3);
-        const sumsB = transposeAdd(ib0, ib1, ib2, ib3);
-        fa = scaleQuad(fa, sumsA, quadScales, load<f32>(sa + (<usize>g << 2)));
-        fb = scaleQuad(fb, sumsB, quadScales, load<f32>(sb + (<usize>g << 2)));
+        const xg = x0 + (<usize>g << 6);
+        let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+        for (let c: usize = 0; c < 4; c++) {
+          const packed = v128.load(p + (c << 4));
+          const low = unpackLow(packed), high = unpackHigh(packed);
+          const lo0 = i16x8.extend_low_i8x16_s(low), lo1 = i16x8.extend_high_i8x16_s(low);
+          const xc = xg + (c << 4);
+          s0 = pairs2(s0, xc, lo0, lo1);
+          s1 = pairs2(s1, xc + xRowB, lo0, lo1);
+          s2 = pairs2(s2, xc + 2 * xRowB, lo0, lo1);
+          s3 = pairs2(s3, xc + 3 * xRowB, lo0, lo1);
+          const hi0 = i16x8.extend_low_i8x16_s(high), hi1 = i16x8.extend_high_i8x16_s(high);
+          s0 = pairs2(s0, xc + 8, hi0, hi1);
+          s1 = pairs2(s1, xc + xRowB + 8, hi0, hi1);
+          s2 = pairs2(s2, xc + 2 * xRowB + 8, hi0, hi1);
+          s3 = pairs2(s3, xc + 3 * xRowB + 8, hi0, hi1);
+        }
+        const scales = v128.load(p, 64);
+        const xsg = xs0 + (<usize>g << 2);
+        f0 = scaleQuad(f0, s0, scales, load<f32>(xsg));
+        f1 = scaleQuad(f1, s1, scales, load<f32>(xsg + scaleB));
+        f2 = scaleQuad(f2, s2, scales, load<f32>(xsg + 2 * scaleB));
+        f3 = scaleQuad(f3, s3, scales, load<f32>(xsg + 3 * scaleB));
+        p += Q4_BLOCK;
       }
-      const valid = rows - r < 4 ? rows - r : 4;
-      storeQuad(out + <usize>t * outB, r, fa, valid);
-      storeQuad(out + <usize>(t + 1) * outB, r, fb, valid);
+      const valid = rows - r;
+      storeQuad(o0, r, f0, valid);
+      storeQuad(o0 + outB, r, f1, valid);
+      storeQuad(o0 + 2 * outB, r, f2, valid);
+      storeQuad(o0 + 3 * outB, r, f3, valid);
     }
   }
-  if (t < n) gemv_q4(out + <usize>t * outB, w, ws, x16 + <usize>t * xRowB, xs + <usize>t * scaleB, rows, groups);
+  for (; t < n; t++) gemv_q4(out + <usize>t * outB, w, x16 + <usize>t * xRowB, xs + <usize>t * scaleB, rows, groups);
 }

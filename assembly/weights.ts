@@ -53,7 +53,7 @@ export const DEC_FF_DOWN = 50;
 
 /** A flax kernel slice [cols][outRows] into rows [rowStart, rowStart + outRows) of a model matrix. */
 @inline function kernel(matrix: usize, rows: i32, rowStart: i32, cols: i32, outRows: i32, src: usize, srcF16: bool): i32 {
-  return import_matrix(L.weightFormat, matrix, rows, rowStart, cols, outRows, src, srcF16, true, L.rowBuffer);
+  return import_matrix(L.weightFormat, matrix, rowStart, cols, outRows, src, srcF16, true, L.rowBuffer);
 }
 
 /**
@@ -68,12 +68,12 @@ export function import_tensor(kind: i32, layer: i32, src: usize, srcF16: bool): 
   const e = L.encLayer(layer);
   const c = L.decLayer(layer);
   switch (kind) {
-    case EMBEDDING: return import_matrix(L.weightFormat, L.embedding, L.vocab, 0, d, L.vocab, src, srcF16, false, L.rowBuffer);
+    case EMBEDDING: return import_matrix(L.weightFormat, L.embedding, 0, d, L.vocab, src, srcF16, false, L.rowBuffer);
     case ENC_FINAL_NORM: return import_gain(L.encFinalNorm, src, srcF16, d);
     case DEC_FINAL_NORM: return import_gain(L.decFinalNorm, src, srcF16, d);
-    case CON_HIDDEN_W: return import_matrix(FORMAT_F32, L.conHiddenW, L.conHidden, 0, d, L.conHidden, src, srcF16, true, L.rowBuffer);
+    case CON_HIDDEN_W: return import_matrix(FORMAT_F32, L.conHiddenW, 0, d, L.conHidden, src, srcF16, true, L.rowBuffer);
     case CON_HIDDEN_B: return import_copy(L.conHiddenB, src, srcF16, L.conHidden);
-    case CON_PROJ_W: return import_matrix(FORMAT_F32, L.conProjW, L.conDim, 0, L.conHidden, L.conDim, src, srcF16, true, L.rowBuffer);
+    case CON_PROJ_W: return import_matrix(FORMAT_F32, L.conProjW, 0, L.conHidden, L.conDim, src, srcF16, true, L.rowBuffer);
 
     case ENC_ATTN_GATE: return import_gate(e + L.E_ATTN_GATE, src, srcF16);
     case ENC_NORM0: return import_gain(e + L.E_NORM0, src, srcF16, d);

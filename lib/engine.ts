@@ -35,20 +35,20 @@ export interface EngineExports {
   gemv_f16(out: number, w: number, x: number, rows: number, cols: number): void;
   gemm_f16(out: number, x: number, w: number, n: number, rows: number, cols: number, block: number): void;
   quantize_rows_i16(x16: number, xs: number, x: number, n: number, cols: number): void;
-  gemv_q8(out: number, w: number, ws: number, x16: number, xs: number, rows: number, groups: number): void;
-  gemm_q8(out: number, x16: number, xs: number, w: number, ws: number, n: number, rows: number, groups: number): void;
-  gemv_q4(out: number, w: number, ws: number, x16: number, xs: number, rows: number, groups: number): void;
-  gemm_q4(out: number, x16: number, xs: number, w: number, ws: number, n: number, rows: number, groups: number): void;
-  import_matrix(format: number, matrix: number, rows: number, rowStart: number, cols: number, outRows: number,
+  gemv_q8(out: number, w: number, x16: number, xs: number, rows: number, groups: number): void;
+  gemm_q8(out: number, x16: number, xs: number, w: number, n: number, rows: number, groups: number): void;
+  gemv_q4(out: number, w: number, x16: number, xs: number, rows: number, groups: number): void;
+  gemm_q4(out: number, x16: number, xs: number, w: number, n: number, rows: number, groups: number): void;
+  import_matrix(format: number, matrix: number, rowStart: number, cols: number, outRows: number,
     src: number, srcF16: number, transposed: number, rowBuffer: number): number;
-  matrix_row(dst: number, matrix: number, rows: number, cols: number, r: number, scale: number, format: number): void;
+  matrix_row(dst: number, matrix: number, cols: number, r: number, scale: number, format: number): void;
   rmsnorm_zc_f32(out: number, x: number, gain: number, n: number): void;
   rmsnorm_zc_rows_f32(out: number, x: number, gain: number, rows: number, n: number): void;
   rmsnorm_zc_heads_f32(x: number, gain: number, rows: number, stride: number, heads: number, headDim: number): void;
   rope_tables_f32(cos: number, sin: number, maxPos: number, headDim: number, theta: number): void;
   rope_half_f32(x: number, heads: number, headDim: number, cosRow: number, sinRow: number): void;
   softmax_f32(x: number, n: number): void;
-  attend_f32(out: number, outStride: number, q: number, qStride: number, nQ: number, k: number, v: number, kvStride: number,
+  attend_f32(out: number, outStride: number, q: number, qStride: number, nQ: number, k: number, v: number, kvStride: number, kvHeadStride: number,
     nKeys: number, keyIds: number, padId: number, nHeads: number, nKvHeads: number, headDim: number, scores: number): void;
   exp_f32(x: number, n: number): void;
   gated_add_f32(x: number, y: number, gate: number, n: number): void;

@@ -184,9 +184,8 @@ function documentedImageLength(c: NeedleModel["config"], dtype: WeightDtype): nu
   };
   const matrix = (rows: number, cols: number, format: WeightDtype = dtype) => {
     const G = Math.ceil(cols / 32);
-    const rowBytes = { f32: cols * 4, f16: cols * 2, int8: G * 32, int4: G * 16 }[format];
-    const data = Math.ceil((rows * rowBytes) / 16) * 16;
-    block(format === "int8" || format === "int4" ? data + Math.ceil(rows / 4) * 4 * G * 4 : data);
+    if (format === "int8" || format === "int4") block(Math.ceil(rows / 4) * G * (format === "int8" ? 144 : 80));
+    else block(Math.ceil((rows * cols * (format === "f32" ? 4 : 2)) / 16) * 16);
   };
   const d = c.d_model, hd = d / c.num_heads, kv = c.num_kv_heads * hd, F = c.d_ff, c4 = Math.floor(d / 4);
   const ffn = !c.no_feedforward;

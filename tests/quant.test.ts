@@ -17,16 +17,15 @@ const F32 = 0, F16 = 1, Q8 = 2, Q4 = 3;
 /** Bytes of a matrix in a format (assembly/format.ts). */
 function matrixBytes(format: number, rows: number, cols: number): number {
   const groups = Math.ceil(cols / GROUP);
-  const rowBytes = [cols * 4, cols * 2, groups * 32, groups * 16][format]!;
-  const data = Math.ceil((rows * rowBytes) / 16) * 16;
-  return format >= Q8 ? data + Math.ceil(rows / 4) * 4 * groups * 4 : data;
+  if (format >= Q8) return Math.ceil(rows / 4) * groups * (format === Q8 ? 144 : 80);
+  return Math.ceil((rows * cols * (format === F32 ? 4 : 2)) / 16) * 16;
 }
 
 /** Import a row-major [rows][cols] f32 matrix into the engine in `format`; returns its address. */
 function importMatrix(format: number, values: Float32Array, rows: number, cols: number): number {
   const matrix = mem.alloc(Math.ceil(matrixBytes(format, rows, cols) / 4));
   const src = mem.alloc(values.length, values);
-  const bad = mem.wasm.import_matrix(format, matrix, rows, 0, cols, rows, src, 0, 0, mem.alloc(cols));
+  const bad = mem.wasm.import_matrix(format, matrix, 0, cols, rows, src, 0, 0, mem.alloc(cols));
   assert.is(bad, 0);
   return matrix;
 }
@@ -43,7 +42,7 @@ test("import_matrix + matrix_row give back exactly the twin's f32, f16, q8 and q
       const q = format === Q8 ? quantizeRows(values, rows, cols, 127) : format === Q4 ? quantizeRows(values, rows, cols, 7, -8) : null;
       const row = mem.alloc(cols);
       for (let r = 0; r < rows; r++) {
-        mem.wasm.matrix_row(row, matrix, rows, cols, r, 1, format);
+        mem.wasm.matrix_row(row, matrix, cols, r, 1, format);
         const want = Array.from({ length: cols }, (_, i) => {
           const v = values[r * cols + i]!;
           if (format === F32) return v;
@@ -62,11 +61,11 @@ test("import_matrix transposes flax kernels [in][out] and counts non-finite valu
   const kernel = randomArray(next, inDim * outDim);
   const matrix = mem.alloc(outDim * inDim);
   const src = mem.alloc(kernel.length, kernel);
-  assert.is(mem.wasm.import_matrix(F32, matrix, outDim, 0, inDim, outDim, src, 0, 1, mem.alloc(inDim)), 0);
+  assert.is(mem.wasm.import_matrix(F32, matrix, 0, inDim, outDim, src, 0, 1, mem.alloc(inDim)), 0);
   const got = mem.f32(matrix, outDim * inDim);
   for (let o = 0; o < outDim; o++) for (let i = 0; i < inDim; i++) assert.is(got[o * inDim + i], kernel[i * outDim + o]);
   mem.f32(src, 2).set([NaN, Infinity]);
-  assert.is(mem.wasm.import_matrix(Q8, mem.alloc(100), outDim, 0, inDim, outDim, src, 0, 1, mem.alloc(inDim)), 2);
+  assert.is(mem.wasm.import_matrix(Q8, mem.alloc(100), 0, inDim, outDim, src, 0, 1, mem.alloc(inDim)), 2);
 });
 
 test("quantize_rows_i16 matches the twin exactly, zero-padding partial groups", () => {
@@ -101,17 +100,16 @@ test("q8 and q4 GEMV and GEMM equal the twin's exact integer products, scaled", 
     for (const format of [Q8, Q4]) {
       const wq = format === Q8 ? quantizeRows(w, rows, cols, 127) : quantizeRows(w, rows, cols, 7, -8);
       const matrix = importMatrix(format, w, rows, cols);
-      const scales = matrix + Math.ceil((rows * (format === Q8 ? 32 : 16) * wq.groups) / 16) * 16;
       const want = quantizedProduct(xq, wq, n, rows);
       const tol = (v: number) => 1e-5 * Math.max(1, Math.abs(v));
       const out = mem.alloc(n * rows);
-      if (format === Q8) mem.wasm.gemm_q8(out, x16, xs, matrix, scales, n, rows, wq.groups);
-      else mem.wasm.gemm_q4(out, x16, xs, matrix, scales, n, rows, wq.groups);
+      if (format === Q8) mem.wasm.gemm_q8(out, x16, xs, matrix, n, rows, wq.groups);
+      else mem.wasm.gemm_q4(out, x16, xs, matrix, n, rows, wq.groups);
       const got = mem.f32(out, n * rows);
       for (let i = 0; i < want.length; i++) if (Math.abs(got[i]! - want[i]!) > tol(want[i]!)) assert.unreachable(`gemm format ${format} ${n}x${rows}x${cols} at ${i}: ${got[i]} vs ${want[i]}`);
       const one = mem.alloc(rows);
-      if (format === Q8) mem.wasm.gemv_q8(one, matrix, scales, x16, xs, rows, wq.groups);
-      else mem.wasm.gemv_q4(one, matrix, scales, x16, xs, rows, wq.groups);
+      if (format === Q8) mem.wasm.gemv_q8(one, matrix, x16, xs, rows, wq.groups);
+      else mem.wasm.gemv_q4(one, matrix, x16, xs, rows, wq.groups);
       for (let r = 0; r < rows; r++) if (Math.abs(mem.f32(one, rows)[r]! - want[r]!) > tol(want[r]!)) assert.unreachable(`gemv format ${format} row ${r}`);
     }
   }
