@@ -35,7 +35,7 @@ function scoreRows(two: bool, sa: usize, sb: usize, qa: usize, qb: usize, k: usi
   const rowBytes = <usize>kvStride << 2;
   let j = 0;
   if (two) {
-    for (; j + 4 <= nKeys; j += 4) tile2x4(at(sa, j), at(sb, j), qa, qb, k + <usize>j * rowBytes, rowBytes, hd);
+    for (; j + 4 <= nKeys; j += 4) tile2x4(at(sa, j), at(sb, j), qa, qb, k + <usize>j * rowBytes, rowBytes, 16, hd, 4);
   }
   for (; j < nKeys; j++) {
     const kj = k + <usize>j * rowBytes;

@@ -3,7 +3,7 @@
 // format of layout.ts / format.ts. Each returns how many source values were
 // not finite, so the loader can refuse a corrupt checkpoint.
 
-import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, GROUP, Q4_BLOCK, Q8_BLOCK, groupsOf, q4Byte, q4High, q8Byte, quadBytes, rowBytes } from "./format";
+import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, GROUP, Q4_BLOCK, Q8_BLOCK, groupsOf, q4Byte, q4High, q8Byte, quadBytes } from "./format";
 
 /** IEEE 754 half-precision bits to f32 (exact). */
 @inline export function f16_to_f32(h: u32): f32 {
@@ -81,11 +81,13 @@ export function import_gate(dst: usize, src: usize, srcF16: bool): i32 {
 /** Store one row of `cols` f32 values (at `values`) as row `r` of a matrix in `format`. */
 function storeRow(format: i32, matrix: usize, r: i32, values: usize, cols: i32): void {
   if (format == FORMAT_F32) {
-    memory.copy(matrix + <usize>r * rowBytes(format, cols), values, <usize>cols << 2);
+    // Row j of its quad, four columns per 64-byte chunk (format.ts).
+    const row = matrix + <usize>(r >> 2) * quadBytes(format, cols) + (<usize>(r & 3) << 4);
+    for (let i = 0; i < cols; i++) store<f32>(row + (<usize>(i >> 2) << 6) + (<usize>(i & 3) << 2), load<f32>(values + (<usize>i << 2)));
     return;
   }
   if (format == FORMAT_F16) {
-    const row = matrix + <usize>r * rowBytes(format, cols);
+    const row = matrix + <usize>r * (<usize>cols << 1);
     for (let i = 0; i < cols; i++) store<u16>(row + (<usize>i << 1), f32_to_f16(load<f32>(values + (<usize>i << 2))));
     return;
   }

@@ -1,10 +1,12 @@
 // Weight formats of the matrices (norm gains, gates and biases stay f32).
-// Every format stores a matrix as rows [rows][cols] (see layout.ts); the
-// quantized ones follow Needle's quantisation-aware training: symmetric,
-// groups of GROUP consecutive weights along the input dimension, one f32
-// scale per group.
+// A matrix holds rows [rows][cols] (see layout.ts); the quantized formats
+// follow Needle's quantisation-aware training: symmetric, groups of GROUP
+// consecutive weights along the input dimension, one f32 scale per group.
 //
-//   f32  rows of cols f32
+//   f32  rows in quads (4 consecutive rows; a last partial quad is padded
+//        with zero rows), each quad as ceil(cols/4) chunks of 64 bytes: its
+//        four rows' columns 4c..4c+3 as [4][4] f32 (a partial last chunk
+//        zero-padded)
 //   f16  rows of cols IEEE half floats
 //   q8   rows in quads (4 consecutive rows; a last partial quad is padded
 //        with zero rows); a quad is `groups` blocks of Q8_BLOCK bytes, one
@@ -18,10 +20,11 @@
 //        then the four scales. Chunk c holds pairs 4c..4c+3: byte i holds
 //        row (i >> 1) & 3, input 2p + (i & 1), with p = 4c + (i >> 3) in
 //        its low nibble and p = 4c + 2 + (i >> 3) in its high nibble
-// So one 8-byte load, widened to i16x8, holds an input pair of each of a
-// quad's four rows, and i32x4.dot_i16x8_s against that pair of activations
-// (splatted) yields the quad's four partial sums in its four lanes; and a
-// GEMV reads the matrix front to back in one stream.
+// So a GEMV over four rows reads the matrix front to back in one stream
+// (f32, q8, q4); and in q8/q4 one 8-byte load, widened to i16x8, holds an
+// input pair of each of a quad's four rows, so i32x4.dot_i16x8_s against
+// that pair of activations (splatted) yields the quad's four partial sums
+// in its four lanes.
 
 export const FORMAT_F32 = 0;
 export const FORMAT_F16 = 1;
@@ -41,20 +44,16 @@ export const GROUP = 32;
 export const Q8_BLOCK: usize = 4 * GROUP + 16;
 export const Q4_BLOCK: usize = 2 * GROUP + 16;
 
-/** Bytes of one stored row of `cols` weights (f32, f16). */
-export function rowBytes(format: i32, cols: i32): usize {
-  return format == FORMAT_F32 ? <usize>cols << 2 : <usize>cols << 1;
-}
-
-/** Bytes of one quad of rows of a quantized matrix. */
+/** Bytes of one quad of rows of an f32, q8 or q4 matrix. */
 @inline export function quadBytes(format: i32, cols: i32): usize {
+  if (format == FORMAT_F32) return <usize>((cols + 3) >> 2) << 6;
   return <usize>groupsOf(cols) * (format == FORMAT_Q8 ? Q8_BLOCK : Q4_BLOCK);
 }
 
 /** Bytes of a whole matrix. */
 export function matrixBytes(format: i32, rows: i32, cols: i32): usize {
-  if (isQuantized(format)) return <usize>((rows + 3) >> 2) * quadBytes(format, cols);
-  return (<usize>rows * rowBytes(format, cols) + 15) & ~(<usize>15);
+  if (format == FORMAT_F16) return (<usize>rows * (<usize>cols << 1) + 15) & ~(<usize>15);
+  return <usize>((rows + 3) >> 2) * quadBytes(format, cols);
 }
 
 /** Byte of value i (0..31) of quad row j within a q8 group block. */

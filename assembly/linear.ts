@@ -10,14 +10,14 @@ import { f16_to_f32 } from "./convert";
 /**
  * Rows [start, end) of out = matrix · x for one input vector, whose
  * quantized form (q8/q4) is already in the shared activation buffer's
- * first row; `start` is a multiple of 4 (quantized matrices come in quads of rows).
+ * first row; `start` is a multiple of 4 (f32, q8 and q4 matrices come in quads of rows).
  */
 export function gemvRows(out: usize, x: usize, matrix: usize, cols: i32, format: i32, start: i32, end: i32): void {
   const count = end - start;
   if (count <= 0) return;
   const dst = out + (<usize>start << 2);
   if (format == FORMAT_F32) {
-    gemv_f32(dst, matrix + <usize>start * (<usize>cols << 2), x, count, cols);
+    gemv_f32(dst, matrix + <usize>(start >> 2) * quadBytes(format, cols), x, count, cols);
     return;
   }
   if (format == FORMAT_F16) {
@@ -66,8 +66,8 @@ export function linear(out: usize, x: usize, n: i32, matrix: usize, rows: i32, c
 /** dst[0..cols) = scale · row r of matrix [rows][cols] (an embedding lookup), any format. */
 export function matrixRow(dst: usize, matrix: usize, cols: i32, r: i32, scale: f32, format: i32): void {
   if (format == FORMAT_F32) {
-    const row = matrix + (<usize>(r * cols) << 2);
-    for (let i = 0; i < cols; i++) store<f32>(dst + (<usize>i << 2), load<f32>(row + (<usize>i << 2)) * scale);
+    const row = matrix + <usize>(r >> 2) * quadBytes(format, cols) + (<usize>(r & 3) << 4);
+    for (let i = 0; i < cols; i++) store<f32>(dst + (<usize>i << 2), load<f32>(row + (<usize>(i >> 2) << 6) + (<usize>(i & 3) << 2)) * scale);
     return;
   }
   if (format == FORMAT_F16) {

@@ -185,7 +185,8 @@ function documentedImageLength(c: NeedleModel["config"], dtype: WeightDtype): nu
   const matrix = (rows: number, cols: number, format: WeightDtype = dtype) => {
     const G = Math.ceil(cols / 32);
     if (format === "int8" || format === "int4") block(Math.ceil(rows / 4) * G * (format === "int8" ? 144 : 80));
-    else block(Math.ceil((rows * cols * (format === "f32" ? 4 : 2)) / 16) * 16);
+    else if (format === "f32") block(Math.ceil(rows / 4) * Math.ceil(cols / 4) * 64);
+    else block(rows * cols * 2);
   };
   const d = c.d_model, hd = d / c.num_heads, kv = c.num_kv_heads * hd, F = c.d_ff, c4 = Math.floor(d / 4);
   const ffn = !c.no_feedforward;
