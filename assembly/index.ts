@@ -18,6 +18,7 @@ export { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./nor
 export { rope_tables_f32, rope_half_f32 } from "./rope";
 export { softmax_f32, exp_f32 } from "./softmax";
 export { attend_f32 } from "./attention";
+export { attend_q16, store_kv_q16 } from "./attention_q16";
 export { gated_add_f32 } from "./residual";
 export { ffn_act_f32 } from "./ffn";
 

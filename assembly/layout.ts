@@ -6,10 +6,11 @@
 //   │              layer-major, each block 64-byte aligned
 //   ├─ rope tables ropeCos / ropeSin: [maxPos][headDim/2] f32
 //   ├─ ids         encIds [maxEnc] i32, decTokens [maxDec] i32
-//   ├─ caches      crossKV [decLayers][2][kvHeads][maxEnc][headDim] f32,
-//   │              kvCache [decLayers][2][kvHeads][maxDec][headDim] f32:
-//   │              per layer K then V, head-major, so attention streams each
-//   │              head's keys and values from contiguous memory
+//   ├─ caches      crossKV: per decoder layer, f32 [2][kvHeads][maxEnc][headDim]
+//   │              (K then V, head-major, so attention streams each head's
+//   │              keys and values from contiguous memory), or with q8/q4
+//   │              weights [kvHeads] int16 head blocks (attention_q16.ts);
+//   │              kvCache [decLayers][2][kvHeads][maxDec][headDim] f32
 //   ├─ encoder     encoderOut [maxEnc][d], then scratch for one encoder pass
 //   │              (attention scores per thread); the scratch doubles as the
 //   │              staging area for weight import
@@ -31,6 +32,7 @@
 export const LAYOUT_VERSION = 2;
 
 import { FORMAT_F16, FORMAT_F32, GROUP, groupsOf, isQuantized, matrixBytes } from "./format";
+import { kvHeadBytes, scratchBytes } from "./attention_q16";
 
 // Model shape (from the checkpoint's config).
 export let vocab: i32 = 0;
@@ -106,11 +108,13 @@ export let ropeCos: usize = 0; // [maxPos][headDim/2]
 export let ropeSin: usize = 0;
 export let encIds: usize = 0; // [maxEnc] i32
 export let decTokens: usize = 0; // [maxDec] i32
-export let crossKV: usize = 0; // [decLayers][2][kvHeads][maxEnc][headDim]
+export let crossKV: usize = 0; // [decLayers][crossLayerBytes]
+export let crossLayerBytes: usize = 0;
 export let kvCache: usize = 0; // [decLayers][2][kvHeads][maxDec][headDim]
 export let encoderOut: usize = 0; // [maxEnc][d]
 export let encNormed: usize = 0; // [maxEnc][d]
 export let encQKV: usize = 0; // [maxEnc][qkvDim]
+export let encKV16: usize = 0; // q8/q4: [kvHeads] int16 head blocks of one encoder layer's K and V
 export let encAttn: usize = 0; // [maxEnc][d]
 export let encProj: usize = 0; // [maxEnc][d]
 export let encFFN: usize = 0; // [maxEnc][2*dFF]
@@ -266,7 +270,9 @@ export function layOut(
   ropeSin = take(f32s(maxPos * (headDim >> 1)));
   encIds = take(f32s(maxEnc));
   decTokens = take(f32s(maxDec));
-  crossKV = take(f32s(decLayers * maxEnc * 2 * kvDim));
+  const quantized = isQuantized(format);
+  crossLayerBytes = quantized ? <usize>nKvHeads * kvHeadBytes(maxEnc, headDim) : f32s(maxEnc * 2 * kvDim);
+  crossKV = take(<usize>decLayers * crossLayerBytes);
   kvCache = take(f32s(decLayers * maxDec * 2 * kvDim));
   encoderOut = take(f32s(maxEnc * d));
 
@@ -274,10 +280,11 @@ export function layOut(
   const scratchStart = cursor;
   encNormed = take(f32s(maxEnc * d));
   encQKV = take(f32s(maxEnc * qkvDim));
+  encKV16 = take(quantized ? <usize>nKvHeads * kvHeadBytes(maxEnc, headDim) : 0);
   encAttn = take(f32s(maxEnc * d));
   encProj = take(f32s(maxEnc * d));
   encFFN = take(ffnKind ? f32s(maxEnc * 2 * dFF) : 0);
-  scoresStride = align64(f32s(4 * maxPos));
+  scoresStride = align64(max(f32s(4 * maxPos), quantized ? scratchBytes(maxPos, headDim) : 0));
   scores = take(<usize>threads * scoresStride);
   // The largest tensor slice a checkpoint can hand over, as f32.
   let largest = max(f32s(vocab * d), f32s(d * d));
@@ -301,7 +308,6 @@ export function layOut(
   f16BlockStride = format == FORMAT_F16 ? align64(f32s(4 * maxCols)) : 0;
   f16Block = take(<usize>threads * f16BlockStride);
   jobs = take(64);
-  const quantized = isQuantized(format);
   actQ = take(quantized ? <usize>(maxEnc * groupsOf(maxCols) * GROUP) << 1 : 0);
   actScales = take(quantized ? f32s(maxEnc * groupsOf(maxCols)) : 0);
   memoryEnd = cursor;
@@ -310,6 +316,11 @@ export function layOut(
 
 @inline export function encLayer(l: i32): usize {
   return encLayer0 + <usize>l * encLayerStride;
+}
+
+/** Decoder layer l's cross-attention keys and values. */
+@inline export function crossLayer(l: i32): usize {
+  return crossKV + <usize>l * crossLayerBytes;
 }
 
 @inline export function decLayer(l: i32): usize {

@@ -14,6 +14,8 @@ import { parallelAttend, parallelLinear } from "./parallel";
 import { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./norm";
 import { rope_half_f32 } from "./rope";
 import { attend_f32 } from "./attention";
+import { attend_q16, store_kv_q16 } from "./attention_q16";
+import { isQuantized } from "./format";
 import { gated_add_f32 } from "./residual";
 import { ffn_act_f32 } from "./ffn";
 
@@ -71,7 +73,12 @@ function runEncoder(n: i32): void {
     }
     // Query positions in blocks that give four query vectors per kv head.
     const block = max(1, 4 / (L.nHeads / L.nKvHeads));
-    parallelAttend(L.encAttn, d, L.encQKV, qkvDim, n, L.encQKV + f32s(d), L.encQKV + f32s(d + L.kvDim), qkvDim, n, L.encIds, block);
+    if (isQuantized(L.weightFormat)) {
+      store_kv_q16(L.encKV16, L.maxEnc, L.encQKV + f32s(d), qkvDim, n, 0, L.nKvHeads, hd);
+      parallelAttend(L.encAttn, d, L.encQKV, qkvDim, n, L.encKV16, 0, L.maxEnc, n, L.encIds, block);
+    } else {
+      parallelAttend(L.encAttn, d, L.encQKV, qkvDim, n, L.encQKV + f32s(d), L.encQKV + f32s(d + L.kvDim), qkvDim, n, L.encIds, block);
+    }
     project(L.encProj, L.encAttn, n, w + L.E_OUT, d, d);
     gated_add_f32(x, L.encProj, load<f32>(w + L.E_ATTN_GATE), n * d);
     if (L.ffnKind) {
@@ -103,7 +110,8 @@ export function encode(n: i32): void {
     const w = L.decLayer(l);
     project(L.encQKV, L.encoderOut, n, w + L.D_CROSS_KV, kvRow, L.dModel); // [n][K | V], scratch
     rmsnorm_zc_heads_f32(L.encQKV, w + L.D_CROSS_KNORM, n, kvRow, L.nKvHeads, L.headDim);
-    splitHeads(L.crossKV + f32s(l * L.maxEnc * kvRow), L.encQKV, n, kvRow, L.maxEnc, 0);
+    if (isQuantized(L.weightFormat)) store_kv_q16(L.crossLayer(l), L.maxEnc, L.encQKV, kvRow, n, 0, L.nKvHeads, L.headDim);
+    else splitHeads(L.crossLayer(l), L.encQKV, n, kvRow, L.maxEnc, 0);
   }
 }
 
@@ -136,8 +144,13 @@ export function decodeStep(token: i32, pos: i32): void {
     rmsnorm_zc_f32(L.decNormed, x, w + L.D_NORM1, d);
     project(L.decQKV, L.decNormed, 1, w + L.D_CROSS_Q, d, d);
     rmsnorm_zc_heads_f32(L.decQKV, w + L.D_CROSS_QNORM, 1, 0, L.nHeads, hd);
-    const crossKV = L.crossKV + f32s(l * L.maxEnc * kvRow); // [2][kvHeads][maxEnc][hd]
-    attend_f32(L.decAttn, d, L.decQKV, d, 1, crossKV, crossKV + f32s(kv * L.maxEnc), hd, hd * L.maxEnc, nEnc, L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
+    const crossKV = L.crossLayer(l);
+    if (isQuantized(L.weightFormat)) {
+      attend_q16(L.decAttn, d, L.decQKV, d, 1, crossKV, L.maxEnc, nEnc, L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
+    } else {
+      // [2][kvHeads][maxEnc][hd]
+      attend_f32(L.decAttn, d, L.decQKV, d, 1, crossKV, crossKV + f32s(kv * L.maxEnc), hd, hd * L.maxEnc, nEnc, L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
+    }
     project(L.decProj, L.decAttn, 1, w + L.D_CROSS_OUT, d, d);
     gated_add_f32(x, L.decProj, load<f32>(w + L.D_CROSS_GATE), d);
 

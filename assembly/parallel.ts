@@ -10,6 +10,8 @@
 
 import * as L from "./layout";
 import { attend_f32 } from "./attention";
+import { attend_q16 } from "./attention_q16";
+import { isQuantized } from "./format";
 import { gemvRows, linear, quantizeVector } from "./linear";
 
 const GEN = 0;
@@ -73,10 +75,12 @@ function runShare(op: i32, k: i32): void {
     const end = shareStart(n, k + 1, block);
     const scores = L.scores + <usize>k * L.scoresStride;
     for (let t = start; t < end; t += block) {
-      attend_f32(
-        out + (<usize>(t * outStride) << 2), outStride, q + (<usize>(t * qStride) << 2), qStride, min(block, end - t),
-        k0, v, kvStride, L.headDim, nKeys, keyIds, L.padId, L.nHeads, L.nKvHeads, L.headDim, scores,
-      );
+      const dst = out + (<usize>(t * outStride) << 2);
+      const qt = q + (<usize>(t * qStride) << 2);
+      const count = min(block, end - t);
+      // With q8/q4 weights k0 holds int16 head blocks for kvStride positions (attention_q16.ts).
+      if (isQuantized(L.weightFormat)) attend_q16(dst, outStride, qt, qStride, count, k0, kvStride, nKeys, keyIds, L.padId, L.nHeads, L.nKvHeads, L.headDim, scores);
+      else attend_f32(dst, outStride, qt, qStride, count, k0, v, kvStride, L.headDim, nKeys, keyIds, L.padId, L.nHeads, L.nKvHeads, L.headDim, scores);
     }
   }
 }
@@ -131,7 +135,11 @@ export function parallelLinear(out: usize, x: usize, n: i32, matrix: usize, rows
   runJob(OP_LINEAR);
 }
 
-/** Attention for query positions [0, n) in blocks of `block`, shared among the threads. */
+/**
+ * Attention for query positions [0, n) in blocks of `block`, shared among the
+ * threads: k, v, kvStride as attend_f32 takes them, or with q8/q4 weights k
+ * the int16 head blocks for kvStride positions (attend_q16; v unused).
+ */
 export function parallelAttend(
   out: usize, outStride: i32, q: usize, qStride: i32, n: i32,
   k: usize, v: usize, kvStride: i32, nKeys: i32, keyIds: usize, block: i32,

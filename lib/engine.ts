@@ -50,6 +50,9 @@ export interface EngineExports {
   softmax_f32(x: number, n: number): void;
   attend_f32(out: number, outStride: number, q: number, qStride: number, nQ: number, k: number, v: number, kvStride: number, kvHeadStride: number,
     nKeys: number, keyIds: number, padId: number, nHeads: number, nKvHeads: number, headDim: number, scores: number): void;
+  attend_q16(out: number, outStride: number, q: number, qStride: number, nQ: number, kv: number, reserved: number, nKeys: number,
+    keyIds: number, padId: number, nHeads: number, nKvHeads: number, headDim: number, scratch: number): void;
+  store_kv_q16(dst: number, reserved: number, src: number, srcStride: number, n: number, pos: number, nKvHeads: number, headDim: number): void;
   exp_f32(x: number, n: number): void;
   gated_add_f32(x: number, y: number, gate: number, n: number): void;
   ffn_act_f32(h: number, rows: number, dFF: number, kind: number): void;
