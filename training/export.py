@@ -2,8 +2,10 @@
 
 - weights/demo/needle-demo.pkl: `{"params": flax-named float16 tree, "config"}`,
   pickle protocol 4, plain numpy arrays (as in the shared fixtures).
-- weights/demo/golden.json: for a few held-out cases, computed in float64 from
-  the exported float16 weights (so an engine reading the .pkl must match):
+- weights/demo/golden.json: the checkpoint's size and SHA-256 (the shipped
+  bundle's header records the same) and, for a few held-out cases,
+  computed in float64 from the exported float16 weights (so an engine
+  holding those weights, as the f16 bundle does, must match):
   query, tools, normalised tools, encoder input ids, encoder output summary,
   first-step logits (top 20, all logits as base64 little-endian float32, mean,
   std) and the unconstrained greedy ids, raw text and final text with the
@@ -14,6 +16,7 @@ Usage: /usr/bin/python3 training/export.py --run demo
 
 import argparse
 import base64
+import hashlib
 import json
 import os
 
@@ -111,12 +114,18 @@ def main():
         "about": "Torch float64 reference computed from weights/demo/needle-demo.pkl (float16 weights as stored). "
                  "Tolerances as in the shared fixtures: logits and encoder values 5e-4, greedy ids exact "
                  "while the recorded margin exceeds the logit error.",
-        "weights": "needle-demo.pkl", "tokenizer": "needle-demo.model", "config": stored,
+        "checkpoint": {"file": "needle-demo.pkl", "bytes": os.path.getsize(pkl), "sha256": sha256(pkl)},
+        "tokenizer": "needle-demo.model", "config": stored,
         "cases": [golden_case(model, sp, row) for row in picks],
     }
     with open(os.path.join(args.out, "golden.json"), "w") as f:
         json.dump(golden, f, indent=1)
     print(f"wrote {pkl} ({os.path.getsize(pkl)} bytes) and golden.json with {len(golden['cases'])} cases")
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def pick_cases(rows):
