@@ -14,18 +14,19 @@
 // Query and key rows are scaled by their L2 norm / 32767: by Cauchy-Schwarz
 // no dot product of two such rows (nor any partial sum) leaves ±32767²,
 // so the i32 sums cannot overflow. Value rows are scaled by their own
-// max|x| / 32767. Values come in pairs of
-// positions so that one dot_i16x8_s against a pair of (already scaled)
-// probabilities splatted adds both positions' contributions to four dims.
+// max|x| / 32767. Values come in pairs of positions so that one
+// dot_i16x8_s against a pair of (already scaled) probabilities splatted
+// adds both positions' contributions to four dims.
 // The probabilities p_j · vScale[j] of a query are scaled by their sum /
 // 32767, so the i32 sums never overflow (Σ|p16| ≤ 32767, |v16| ≤ 32767).
 //
 // Scratch (`scratch`): two query vectors as i16 [2][hd8], two score rows
 // [2][nKeys] f32 and two probability rows [2][R2] i16 (see scratchBytes).
 
+import { hsum } from "./matmul";
+import { I16_MAX, round_i32x4 } from "./quant";
 import { exp_f32x4 } from "./softmax";
 
-const I16_MAX: f32 = 32767;
 const MASKED: f32 = -3.4028234663852886e38;
 
 @inline function hd8Of(hd: i32): i32 {
@@ -63,16 +64,8 @@ export function scratchBytes(nKeys: i32, hd: i32): usize {
   return kScaleOf(head, r2, hd8) + (<usize>r2 << 2);
 }
 
-/** 1.5 · 2^23: adding it rounds an f32 below 2^22 to an integer (half to even), held in the low mantissa bits. */
-const ROUNDER: f32 = 12582912.0;
-const ROUNDER_BITS: i32 = 0x4b400000;
-
 @inline function hmax(v: v128): f32 {
   return Mathf.max(Mathf.max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), Mathf.max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
-}
-
-@inline function hsum(v: v128): f32 {
-  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
 /** max|x[0..n)| */
@@ -98,16 +91,11 @@ function norm2(x: usize, n: i32): f32 {
   return Mathf.sqrt(s) * <f32>(1 + 1e-6);
 }
 
-/** round(x · inv) as i32 lanes (half to even), for |x · inv| < 2^22. */
-@inline function round4(x: v128, inv: v128): v128 {
-  return i32x4.sub(f32x4.add(f32x4.mul(x, inv), f32x4.splat(ROUNDER)), i32x4.splat(ROUNDER_BITS));
-}
-
 /** Dims e..e+7 of x (hd f32) times inv, rounded, as i16x8; dims past hd are 0. */
 @inline function quantize8(x: usize, e: i32, hd: i32, inv: f32): v128 {
   const src = x + (<usize>e << 2);
   const iv = f32x4.splat(inv);
-  if (e + 8 <= hd) return i16x8.narrow_i32x4_s(round4(v128.load(src), iv), round4(v128.load(src, 16), iv));
+  if (e + 8 <= hd) return i16x8.narrow_i32x4_s(round_i32x4(v128.load(src), iv), round_i32x4(v128.load(src, 16), iv));
   let v = i16x8.splat(0);
   for (let l = 0; l < hd - e; l++) v = setLane(v, l, <i16>nearest<f32>(load<f32>(src + (<usize>l << 2)) * inv));
   return v;
@@ -268,7 +256,7 @@ function probabilities16(p16: usize, s: usize, vScales: usize, nKeys: i32): f32 
   const n8 = nKeys & ~7;
   for (let j = 0; j < n8; j += 8) {
     const p = s + (<usize>j << 2);
-    v128.store(p16 + (<usize>j << 1), i16x8.narrow_i32x4_s(round4(v128.load(p), iv), round4(v128.load(p, 16), iv)));
+    v128.store(p16 + (<usize>j << 1), i16x8.narrow_i32x4_s(round_i32x4(v128.load(p), iv), round_i32x4(v128.load(p, 16), iv)));
   }
   for (let j = n8; j < nKeys; j++) store<i16>(p16 + (<usize>j << 1), <i16>nearest<f32>(load<f32>(s + (<usize>j << 2)) * inv));
   if (nKeys & 1) store<i16>(p16 + (<usize>nKeys << 1), 0);

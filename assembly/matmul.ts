@@ -15,7 +15,7 @@
 import { f16_to_f32 } from "./convert";
 import { FORMAT_F32, quadBytes } from "./format";
 
-@inline function hsum(v: v128): f32 {
+@inline export function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 

@@ -15,10 +15,15 @@
 
 import { GROUP, Q4_BLOCK, Q8_BLOCK } from "./format";
 
-const I16_MAX: f32 = 32767;
+export const I16_MAX: f32 = 32767;
 /** 1.5 · 2^23: adding it rounds an f32 below 2^22 to an integer (half to even), held in the low mantissa bits. */
 const ROUNDER: f32 = 12582912.0;
 const ROUNDER_BITS: i32 = 0x4b400000;
+
+/** round(x · inv) in i32 lanes, half to even (as `nearest`), for |x · inv| < 2^22. */
+@inline export function round_i32x4(x: v128, inv: v128): v128 {
+  return i32x4.sub(f32x4.add(f32x4.mul(x, inv), f32x4.splat(ROUNDER)), i32x4.splat(ROUNDER_BITS));
+}
 
 /** Quantize n rows of `cols` f32 (x) into x16 / xs. */
 export function quantize_rows_i16(x16: usize, xs: usize, x: usize, n: i32, cols: i32): void {
@@ -38,8 +43,8 @@ export function quantize_rows_i16(x16: usize, xs: usize, x: usize, n: i32, cols:
         store<f32>(xs + (<usize>(t * groups + g) << 2), m / I16_MAX);
         const inv = f32x4.splat(m > 0 ? I16_MAX / m : <f32>0);
         for (let i = 0; i < GROUP; i += 8) {
-          const a = i32x4.sub(f32x4.add(f32x4.mul(v128.load(src + (<usize>i << 2)), inv), f32x4.splat(ROUNDER)), i32x4.splat(ROUNDER_BITS));
-          const b = i32x4.sub(f32x4.add(f32x4.mul(v128.load(src + (<usize>i << 2), 16), inv), f32x4.splat(ROUNDER)), i32x4.splat(ROUNDER_BITS));
+          const a = round_i32x4(v128.load(src + (<usize>i << 2)), inv);
+          const b = round_i32x4(v128.load(src + (<usize>i << 2), 16), inv);
           v128.store(dst + (<usize>i << 1), i16x8.narrow_i32x4_s(a, b));
         }
         continue;
