@@ -12,6 +12,7 @@ const runs: [string, string[]][] = [
   ["model.bench.ts", process.argv.slice(2)],
   ["tokenizer.bench.ts", []],
   ["constrain.bench.ts", []],
+  ["simd-peak.bench.ts", []],
 ];
 for (const [file, args] of runs) {
   console.log(`## ${file}`);

@@ -4,6 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { benchModel, formatModelResult } from "../benchmarks/model.bench.ts";
+import { simdPeak } from "../benchmarks/simd-peak.bench.ts";
 
 test("benchModel runs every format and the plain TypeScript baseline at a tiny size", async () => {
   const result = await benchModel({
@@ -21,6 +22,11 @@ test("benchModel runs every format and the plain TypeScript baseline at a tiny s
   assert.ok(result.baseline && result.baseline.decode > 0);
   const table = formatModelResult(result);
   for (const dtype of ["f32", "f16", "int8", "int4"]) assert.match(table, `| ${dtype} |`);
+});
+
+test("simdPeak compiles and times the baseline SIMD kernels", async () => {
+  const result = await simdPeak({ time: 10, iters: 1000 });
+  for (const name of ["dot_i16x8_add", "f32_mul_add"]) assert.ok(Number.isFinite(result[name]) && result[name]! > 0, `${name}: ${result[name]}`);
 });
 
 test.run();
