@@ -47,7 +47,8 @@ test("the shipped bundle is the exported checkpoint in f16 with the demo tokeniz
   assert.is(header.dtype, "f16");
   assert.ok(shipped.length <= 8 * 1024 * 1024, `${shipped.length} bytes`);
   assert.equal(header.meta.checkpoint, golden.checkpoint);
-  assert.equal(new Uint8Array(bundled), new Uint8Array(tokenizer));
+  // (Buffer.equals: uvu's diff of two 60 KB arrays that differ takes minutes)
+  assert.ok(Buffer.from(bundled).equals(tokenizer), "the bundle's tokenizer differs from weights/demo/needle-demo.model");
 });
 
 test("the engine reproduces the torch reference on the shipped model (encoder rows, logits, greedy ids)", async () => {
