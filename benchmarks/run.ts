@@ -13,6 +13,7 @@ const runs: [string, string[]][] = [
   ["tokenizer.bench.ts", []],
   ["constrain.bench.ts", []],
   ["simd-peak.bench.ts", []],
+  ["gemv-stream.bench.ts", []],
 ];
 for (const [file, args] of runs) {
   console.log(`## ${file}`);

@@ -5,6 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { benchModel, formatModelResult } from "../benchmarks/model.bench.ts";
 import { simdPeak } from "../benchmarks/simd-peak.bench.ts";
+import { gemvStream } from "../benchmarks/gemv-stream.bench.ts";
 
 test("benchModel runs every format and the plain TypeScript baseline at a tiny size", async () => {
   const result = await benchModel({
@@ -27,6 +28,12 @@ test("benchModel runs every format and the plain TypeScript baseline at a tiny s
 test("simdPeak compiles and times the baseline SIMD kernels", async () => {
   const result = await simdPeak({ time: 10, iters: 1000 });
   for (const name of ["dot_i16x8_add", "f32_mul_add"]) assert.ok(Number.isFinite(result[name]) && result[name]! > 0, `${name}: ${result[name]}`);
+});
+
+test("gemvStream checks that the engine's int8 GEMV and the four-stream variant agree, and times both", async () => {
+  const points = await gemvStream({ rowsList: [64, 256], time: 10, rounds: 1 });
+  assert.is(points.length, 2);
+  for (const p of points) for (const v of [p.matrixMiB, p.oneStream, p.fourStreams]) assert.ok(Number.isFinite(v) && v > 0, `${v}`);
 });
 
 test.run();
