@@ -58,6 +58,69 @@ ASK_FRAMES = {
     "test": [("what does {} look like?", "np"), ("I'm curious about {}", "np"), ("any idea {}?", ""),
              ("I'd like to know {}", "")],
 }
+# Training-only frame augmentation: frames composed from an opener, a core and a
+# closer, so the model learns to read through polite chatter rather than
+# memorise a closed set of frames. None of the pieces uses a word of the val
+# or test frames (checked by held_out_words_absent()), so those stay unseen.
+OPENERS = ["", "", "", "hey", "hi", "hi there", "ok", "okay", "alright", "so", "um", "yo", "good morning",
+           "good evening", "morning", "hey buddy", "listen", "quick one", "question", "excuse me", "sorry",
+           "oh", "assistant", "hey assistant", "greetings", "howdy", "ok so", "right", "hmm", "well",
+           "hey hey", "hiya", "sup", "oh and", "one more thing", "real quick", "heads up", "by the way"]
+ACT_CORES = [("{}", ""), ("please {}", "verb"), ("{} please", "verb"), ("can you {}", "verb"),
+             ("could you {}", "verb"), ("would you {}", "verb"), ("will you {}", "verb"),
+             ("I need you to {}", "verb"), ("I want you to {}", "verb"), ("I'd like you to {}", "verb"),
+             ("be a dear and {}", "verb"), ("be a pal and {}", "verb"), ("help me out and {}", "verb"),
+             ("go ahead and {}", "verb"), ("just {}", "verb"), ("try to {}", "verb"),
+             ("I was wondering if you could {}", "verb"), ("is it possible to {}", "verb"),
+             ("could you possibly {}", "verb"), ("would it be possible to {}", "verb"),
+             ("are you able to {}", "verb"), ("I'd really like you to {}", "verb"), ("let's {}", "verb"),
+             ("time to {}", "verb"), ("I need to {}", "verb"), ("can u {}", "verb"), ("pls {}", "verb"),
+             ("mind if I ask you to {}", "verb"), ("think you could {}", "verb"), ("you should {}", "verb"),
+             ("I want to {}", "verb"), ("help me {}", "verb"), ("quickly {}", "verb"),
+             ("need you to {} for a sec", "verb"), ("{} real quick", "verb")]
+ASK_CORES = [("what's {}?", "np"), ("what is {}", "np"), ("show me {}", "np"), ("{}?", "np"),
+             ("give me {}", "np"), ("tell me {}", ""), ("can you tell me {}", ""), ("I want to know {}", ""),
+             ("I need to know {}", ""), ("wanna know {}", ""), ("get me {}", "np"), ("fetch {}", "np"),
+             ("display {}", "np"), ("let me see {}", "np"), ("lemme see {}", "np"), ("how about {}?", "np"),
+             ("what about {}?", "np"), ("could you tell me {}", ""), ("please tell me {}", ""),
+             ("I wonder {}", ""), ("remind me what {} is", "np"), ("what's the deal with {}?", "np"),
+             ("got {}?", "np"), ("need {}", "np"), ("check on {}", "np"), ("tell me about {}", "np")]
+CLOSERS = ["", "", "", "thanks", "thank you", "thx", "ty", "please", "now", "asap", "right away", "if you can",
+           "if possible", "when you can", "real quick", "quickly", "whenever", "no rush", "thanks a lot",
+           "ok?", "alright?", "yeah", "please and thank you", "thanks in advance", "great", "cool", "k",
+           "thanks so much", "much obliged", "that's all", "ta", "lol", "if that's ok"]
+OPENER_MARKS = [", ", " ", "! ", ". ", " - ", "... "]
+CLOSER_MARKS = [", ", " ", ". ", "! ", " - "]
+HELD_OUT_WORDS = {"hello", "cheers", "chance", "appreciate", "favor", "kindly", "get you", "would you?",
+                  "for me", "love", "hey there", "would you please", "could you please", "look like",
+                  "curious", "any idea", "like to know", "could you show", "do you know"}
+
+
+def held_out_words_absent():
+    pieces = OPENERS + CLOSERS + [c for c, _ in ACT_CORES + ASK_CORES]
+    for word in HELD_OUT_WORDS:
+        for piece in pieces:
+            assert word not in piece.lower(), (word, piece)
+
+
+def composed_frame(segments, kind, rng):
+    """A training frame: opener + core + closer (the core fits the clause as in frame())."""
+    first = segments[0][0].strip().split(" ")[0].lower() if segments else ""
+    if kind == "ask":
+        cores = [c for c, flag in ASK_CORES if not (first in EMBEDDED and flag == "np")]
+    else:
+        cores = [c for c, flag in ACT_CORES if not (first in NOT_VERBS and flag == "verb")]
+    core = rng.choice(cores)
+    opener, closer = rng.choice(OPENERS), rng.choice(CLOSERS)
+    before, after = core.split("{}")
+    if opener:
+        before = opener + rng.choice(OPENER_MARKS) + before
+    if closer:
+        after = after.rstrip("?") + rng.choice(CLOSER_MARKS) + closer + ("?" if after.endswith("?") and rng.random() < 0.5 else "")
+    template = "aug:" + before + "{}" + after
+    return [(before, False)] + segments + [(after, False)], template
+
+
 # First words of phrases that are not imperatives ("I drank ...", "lights on ...").
 NOT_VERBS = {"i", "we", "lights", "next", "new", "how", "what", "where", "is", "my"}
 EMBEDDED = {"how", "whether", "what", "who", "when", "where", "if"}
@@ -251,11 +314,12 @@ def render(segments, rng):
 class Generator:
     """Draws examples for one split from its tool pool."""
 
-    def __init__(self, split, seed):
+    def __init__(self, split, seed, augment=False):
         self.split = split
         self.rng = random.Random(f"{seed}:{split}")
         frame_split = {"train": "train", "val": "val", "test_id": "test", "test_unseen": "train"}[split]
         self.frame_split = frame_split
+        self.augment = augment and split == "train"
         phrase_split = "train" if split == "train" else "eval"
         self.phrase_split = phrase_split
         tools = all_tools()
@@ -264,6 +328,12 @@ class Generator:
         self.targets = self.unseen if split == "test_unseen" else self.seen
         self.pool = self.seen + self.unseen if split == "test_unseen" else self.seen
         self.namespace = {t.name: f.namespace for f in FAMILIES for t in f.tools}
+
+    def frame(self, segments, kind):
+        """frame() for the split; half of the training examples get a composed frame."""
+        if self.augment and self.rng.random() < 0.5:
+            return composed_frame(segments, kind, self.rng)
+        return frame(segments, kind, self.frame_split, self.rng)
 
     def tool_list(self, required, exclude_families=()):
         """required tools plus distractors (half from the same cluster, none from
@@ -320,7 +390,7 @@ class Generator:
         segments, kind, index, _ = clauses[0]
         for extra in clauses[1:]:
             segments = segments + [(rng.choice(JOINERS), False)] + extra[0]
-        segments, template = frame(segments, kind, self.frame_split, rng)
+        segments, template = self.frame(segments, kind)
         tools = self.tool_list([c[3]["tool"] for c in clauses])
         tools_json, names = self.render_tools(tools)
         answer = [{"name": names[c[3]["tool"]], "arguments": c[3]["arguments"]} for c in clauses]
@@ -335,6 +405,8 @@ class Generator:
         roll = rng.random()
         if roll < 0.4:
             text, template = chitchat(self.frame_split, rng)
+            if self.augment and rng.random() < 0.3:
+                text = rng.choice(OPENERS[3:]) + rng.choice(OPENER_MARKS) + text
             query = render([(text, False)], rng)
             tools = self.tool_list([], exclude_families={"web_search"})
         elif roll < 0.9:
@@ -342,7 +414,7 @@ class Generator:
             clause = build_clause(tool, self.phrase_split, rng)
             if clause is None:
                 return None
-            segments, template = frame(clause[0], clause[1], self.frame_split, rng)
+            segments, template = self.frame(clause[0], clause[1])
             query = render(segments, rng)
             tools = self.tool_list([], exclude_families=CLUSTERS[CLUSTER_OF[tool.family]])
             template = f"missing:{clause[1]}:{template}|{clause[2]}"
@@ -350,7 +422,7 @@ class Generator:
             clause = build_clause(rng.choice(self.targets), self.phrase_split, rng)
             if clause is None:
                 return None
-            query = render(frame(clause[0], clause[1], self.frame_split, rng)[0], rng)
+            query = render(self.frame(clause[0], clause[1])[0], rng)
             tools = []
             template = "no_tools"
         tools_json, _ = self.render_tools(tools)
@@ -362,14 +434,14 @@ class Generator:
 
     def draw(self):
         while True:
-            ex = self.negative() if self.rng.random() < 0.14 else self.positive()
+            ex = self.negative() if self.rng.random() < (0.18 if self.augment else 0.14) else self.positive()
             if ex is not None:
                 return ex
 
 
-def generate(split, n, seed):
+def generate(split, n, seed, augment=False):
     """n unique examples of a split (unique by query + tools)."""
-    gen = Generator(split, seed)
+    gen = Generator(split, seed, augment)
     seen, out = set(), []
     while len(out) < n:
         ex = gen.draw()
@@ -392,12 +464,16 @@ def main():
     ap.add_argument("--eval", type=int, default=1000, help="examples per evaluation split")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", default=DATA_DIR)
+    ap.add_argument("--augment", action="store_true",
+                    help="training-only frame augmentation (composed frames, more no-call examples); "
+                         "not used for the shipped model, see training/README.md")
     args = ap.parse_args()
+    held_out_words_absent()
     os.makedirs(args.out, exist_ok=True)
     sizes = {"train": args.train, "val": args.eval, "test_id": args.eval, "test_unseen": args.eval}
     sample = []
     for split, n in sizes.items():
-        rows = generate(split, n, args.seed)
+        rows = generate(split, n, args.seed, args.augment)
         write_jsonl(os.path.join(args.out, f"{split}.jsonl"), rows)
         print(f"{split:12} {len(rows):7} examples")
         if split.startswith("test"):
