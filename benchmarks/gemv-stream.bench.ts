@@ -2,7 +2,7 @@
 // of rows at a time, so the weights are one sequential stream) on matrices
 // from in-cache to far out of cache, against the same product taken four
 // quads side by side (four streams a quad apart, sharing each activation
-// load: the engine's GEMV before layout-2's single-stream change). Decode
+// load: the engine's GEMV before it took one quad at a time). Decode
 // reads every matrix once per token (15 MB at int8 for the real size, more
 // than this machine's cache share), so the out-of-cache rate is the one
 // that counts.
@@ -84,7 +84,8 @@ export async function gemvStream({ rowsList = [512, 2048, 8192, 32768, 131072], 
   f32.fill(1 / 32767, xs >> 2, (xs >> 2) + GROUPS);
 
   // Both compute the same sums in the same order: their outputs must be identical.
-  const rows0 = Math.min(...rowsList) & ~15;
+  if (rowsList.some((rows) => rows % 16 !== 0)) throw new Error("gemvStream: row counts must be multiples of 16 (the four-stream kernel has no tail)");
+  const rows0 = Math.min(...rowsList);
   (engine.gemv_q8 as Gemv)(out, w, x16, xs, rows0, GROUPS);
   const expected = new Float32Array(engine.memory.buffer, out, rows0).slice();
   four(out, w, x16, xs, rows0, GROUPS);
