@@ -113,54 +113,114 @@ export function gemv_q8(out: usize, w: usize, x16: usize, xs: usize, rows: i32, 
   }
 }
 
-/** gemv_q8 for n activation rows: four at a time against one quad, sharing each weight load; out rows are `rows` wide.
- *  Two input pairs per loop pass, at constant offsets from walking pointers (measured: 35 GMAC/s
- *  against 32 with one pair per pass and computed addresses; four or more pairs per pass are slower,
- *  as V8 then hoists the loads and spills). */
+/** out[t][r..r+4) for the four activation rows at x (xRowB apart; scales xs, scaleB apart) against
+ *  the quad at p; o rows outB apart. Two input pairs per loop pass at constant offsets from walking
+ *  pointers (measured: four or more pairs per pass are slower, as V8 then hoists the loads and spills). */
+@inline function quadTile4(o: usize, outB: usize, x: usize, xRowB: usize, xs: usize, scaleB: usize, p: usize, groups: i32, r: i32, valid: i32): void {
+  let f0 = f32x4.splat(0), f1 = f32x4.splat(0), f2 = f32x4.splat(0), f3 = f32x4.splat(0);
+  let xa = x, xb = x + xRowB, xc = x + 2 * xRowB, xd = x + 3 * xRowB;
+  for (let g = 0; g < groups; g++) {
+    let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+    for (let k = 0; k < 8; k++) {
+      let wk = v128.load8x8_s(p);
+      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load32_splat(xa), wk));
+      s1 = i32x4.add(s1, i32x4.dot_i16x8_s(v128.load32_splat(xb), wk));
+      s2 = i32x4.add(s2, i32x4.dot_i16x8_s(v128.load32_splat(xc), wk));
+      s3 = i32x4.add(s3, i32x4.dot_i16x8_s(v128.load32_splat(xd), wk));
+      wk = v128.load8x8_s(p, 8);
+      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load32_splat(xa, 4), wk));
+      s1 = i32x4.add(s1, i32x4.dot_i16x8_s(v128.load32_splat(xb, 4), wk));
+      s2 = i32x4.add(s2, i32x4.dot_i16x8_s(v128.load32_splat(xc, 4), wk));
+      s3 = i32x4.add(s3, i32x4.dot_i16x8_s(v128.load32_splat(xd, 4), wk));
+      p += 16;
+      xa += 8; xb += 8; xc += 8; xd += 8;
+    }
+    // p is at the group's four weight scales now
+    const scales = v128.load(p);
+    const xsg = xs + (<usize>g << 2);
+    f0 = scaleQuad(f0, s0, scales, load<f32>(xsg));
+    f1 = scaleQuad(f1, s1, scales, load<f32>(xsg + scaleB));
+    f2 = scaleQuad(f2, s2, scales, load<f32>(xsg + 2 * scaleB));
+    f3 = scaleQuad(f3, s3, scales, load<f32>(xsg + 3 * scaleB));
+    p += 16;
+  }
+  storeQuad(o, r, f0, valid);
+  storeQuad(o + outB, r, f1, valid);
+  storeQuad(o + 2 * outB, r, f2, valid);
+  storeQuad(o + 3 * outB, r, f3, valid);
+}
+
+/** quadTile4 for two neighbouring quads at once (pa, pb = pa + one quad; rows r..r+8, the second
+ *  quad's `validB` of them valid): each activation load feeds both quads, two weight streams.
+ *  Measured on 256 inputs × 512 columns: 10–12 % faster than one quad per pass, and one input pair
+ *  per loop pass suits it best (V8 unrolls it by two itself without spilling the eight sums). */
+@inline function quadPairTile4(o: usize, outB: usize, x: usize, xRowB: usize, xs: usize, scaleB: usize, pa: usize, pb: usize, groups: i32, r: i32, validB: i32): void {
+  let f0 = f32x4.splat(0), f1 = f32x4.splat(0), f2 = f32x4.splat(0), f3 = f32x4.splat(0);
+  let f4 = f32x4.splat(0), f5 = f32x4.splat(0), f6 = f32x4.splat(0), f7 = f32x4.splat(0);
+  let xa = x, xb = x + xRowB, xc = x + 2 * xRowB, xd = x + 3 * xRowB;
+  for (let g = 0; g < groups; g++) {
+    let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+    let s4 = i32x4.splat(0), s5 = i32x4.splat(0), s6 = i32x4.splat(0), s7 = i32x4.splat(0);
+    for (let k = 0; k < 16; k++) {
+      const wa = v128.load8x8_s(pa);
+      const wb = v128.load8x8_s(pb);
+      let xv = v128.load32_splat(xa);
+      s0 = i32x4.add(s0, i32x4.dot_i16x8_s(xv, wa));
+      s4 = i32x4.add(s4, i32x4.dot_i16x8_s(xv, wb));
+      xv = v128.load32_splat(xb);
+      s1 = i32x4.add(s1, i32x4.dot_i16x8_s(xv, wa));
+      s5 = i32x4.add(s5, i32x4.dot_i16x8_s(xv, wb));
+      xv = v128.load32_splat(xc);
+      s2 = i32x4.add(s2, i32x4.dot_i16x8_s(xv, wa));
+      s6 = i32x4.add(s6, i32x4.dot_i16x8_s(xv, wb));
+      xv = v128.load32_splat(xd);
+      s3 = i32x4.add(s3, i32x4.dot_i16x8_s(xv, wa));
+      s7 = i32x4.add(s7, i32x4.dot_i16x8_s(xv, wb));
+      pa += 8; pb += 8;
+      xa += 4; xb += 4; xc += 4; xd += 4;
+    }
+    const scalesA = v128.load(pa), scalesB = v128.load(pb);
+    const xsg = xs + (<usize>g << 2);
+    const x0 = load<f32>(xsg), x1 = load<f32>(xsg + scaleB), x2 = load<f32>(xsg + 2 * scaleB), x3 = load<f32>(xsg + 3 * scaleB);
+    f0 = scaleQuad(f0, s0, scalesA, x0);
+    f1 = scaleQuad(f1, s1, scalesA, x1);
+    f2 = scaleQuad(f2, s2, scalesA, x2);
+    f3 = scaleQuad(f3, s3, scalesA, x3);
+    f4 = scaleQuad(f4, s4, scalesB, x0);
+    f5 = scaleQuad(f5, s5, scalesB, x1);
+    f6 = scaleQuad(f6, s6, scalesB, x2);
+    f7 = scaleQuad(f7, s7, scalesB, x3);
+    pa += 16; pb += 16;
+  }
+  storeQuad(o, r, f0, 4);
+  storeQuad(o + outB, r, f1, 4);
+  storeQuad(o + 2 * outB, r, f2, 4);
+  storeQuad(o + 3 * outB, r, f3, 4);
+  storeQuad(o, r + 4, f4, validB);
+  storeQuad(o + outB, r + 4, f5, validB);
+  storeQuad(o + 2 * outB, r + 4, f6, validB);
+  storeQuad(o + 3 * outB, r + 4, f7, validB);
+}
+
+/** gemv_q8 for n activation rows: four at a time against two quads (then one, if the count is odd),
+ *  sharing each weight load across the four rows and each activation load across the quads;
+ *  out rows are `rows` wide. */
 export function gemm_q8(out: usize, x16: usize, xs: usize, w: usize, n: i32, rows: i32, groups: i32): void {
   const xRowB = <usize>groups * GROUP * 2;
   const scaleB = <usize>groups << 2;
   const outB = <usize>rows << 2;
+  const quadB = <usize>groups * Q8_BLOCK;
   let t = 0;
   for (; t + 4 <= n; t += 4) {
     const x0 = x16 + <usize>t * xRowB;
     const xs0 = xs + <usize>t * scaleB;
     const o0 = out + <usize>t * outB;
-    let p = w;
-    for (let r = 0; r < rows; r += 4) {
-      let f0 = f32x4.splat(0), f1 = f32x4.splat(0), f2 = f32x4.splat(0), f3 = f32x4.splat(0);
-      let xa = x0, xb = x0 + xRowB, xc = x0 + 2 * xRowB, xd = x0 + 3 * xRowB;
-      for (let g = 0; g < groups; g++) {
-        let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
-        for (let k = 0; k < 8; k++) {
-          let wk = v128.load8x8_s(p);
-          s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load32_splat(xa), wk));
-          s1 = i32x4.add(s1, i32x4.dot_i16x8_s(v128.load32_splat(xb), wk));
-          s2 = i32x4.add(s2, i32x4.dot_i16x8_s(v128.load32_splat(xc), wk));
-          s3 = i32x4.add(s3, i32x4.dot_i16x8_s(v128.load32_splat(xd), wk));
-          wk = v128.load8x8_s(p, 8);
-          s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load32_splat(xa, 4), wk));
-          s1 = i32x4.add(s1, i32x4.dot_i16x8_s(v128.load32_splat(xb, 4), wk));
-          s2 = i32x4.add(s2, i32x4.dot_i16x8_s(v128.load32_splat(xc, 4), wk));
-          s3 = i32x4.add(s3, i32x4.dot_i16x8_s(v128.load32_splat(xd, 4), wk));
-          p += 16;
-          xa += 8; xb += 8; xc += 8; xd += 8;
-        }
-        // p is at the group's four weight scales now
-        const scales = v128.load(p);
-        const xsg = xs0 + (<usize>g << 2);
-        f0 = scaleQuad(f0, s0, scales, load<f32>(xsg));
-        f1 = scaleQuad(f1, s1, scales, load<f32>(xsg + scaleB));
-        f2 = scaleQuad(f2, s2, scales, load<f32>(xsg + 2 * scaleB));
-        f3 = scaleQuad(f3, s3, scales, load<f32>(xsg + 3 * scaleB));
-        p += 16;
-      }
-      const valid = rows - r;
-      storeQuad(o0, r, f0, valid);
-      storeQuad(o0 + outB, r, f1, valid);
-      storeQuad(o0 + 2 * outB, r, f2, valid);
-      storeQuad(o0 + 3 * outB, r, f3, valid);
+    let r = 0;
+    for (; r + 4 < rows; r += 8) {
+      const pa = w + <usize>(r >> 2) * quadB;
+      quadPairTile4(o0, outB, x0, xRowB, xs0, scaleB, pa, pa + quadB, groups, r, rows - r - 4);
     }
+    if (r < rows) quadTile4(o0, outB, x0, xRowB, xs0, scaleB, w + <usize>(r >> 2) * quadB, groups, r, rows - r);
   }
   for (; t < n; t++) gemv_q8(out + <usize>t * outB, w, x16 + <usize>t * xRowB, xs + <usize>t * scaleB, rows, groups);
 }
