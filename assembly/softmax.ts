@@ -10,11 +10,14 @@ const ROUNDER: f32 = 12582912.0; // 1.5 · 2^23
 
 /**
  * exp of four lanes: Cephes' expf (range reduction by ln 2 to nearest, degree-5
- * polynomial, scaling by 2^n), about 1 ulp; lanes below EXP_MIN give 0.
+ * polynomial, scaling by 2^n), about 1 ulp; lanes below EXP_MIN give 0, NaN
+ * lanes NaN. The clamps are pmin/pmax (one instruction each), not min/max,
+ * whose NaN and ±0 rules cost V8 about eight instructions each: NaN still
+ * passes through, as pmin(x, c) and pmax(x, c) return x when x is NaN.
  */
 @inline export function exp_f32x4(x: v128): v128 {
   const underflow = f32x4.lt(x, f32x4.splat(EXP_MIN));
-  x = f32x4.max(f32x4.min(x, f32x4.splat(EXP_MAX)), f32x4.splat(EXP_MIN));
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(EXP_MAX)), f32x4.splat(EXP_MIN));
   // n = round(x / ln 2), via the 1.5·2^23 trick: t's low mantissa bits hold n.
   const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUNDER));
   const n = f32x4.sub(t, f32x4.splat(ROUNDER));
@@ -58,7 +61,7 @@ export function softmax_f32(x: usize, n: i32): void {
 export function softmax_scaled_f32(x: usize, n: i32, scale: f32): void {
   const n4 = n & ~3;
   let mv = f32x4.splat(-Infinity);
-  for (let i = 0; i < n4; i += 4) mv = f32x4.max(mv, v128.load(x + (<usize>i << 2)));
+  for (let i = 0; i < n4; i += 4) mv = f32x4.pmax(mv, v128.load(x + (<usize>i << 2)));
   let m = Mathf.max(Mathf.max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), Mathf.max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
   for (let i = n4; i < n; i++) m = Mathf.max(m, load<f32>(x + (<usize>i << 2)));
   const mSplat = f32x4.splat(m);
