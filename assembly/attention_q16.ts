@@ -229,7 +229,7 @@ function scoreRows(da: usize, db: usize, qa: usize, qb: usize, sa: f32, sb: f32,
 function probabilities16(p16: usize, s: usize, vScales: usize, nKeys: i32): f32 {
   const n4 = nKeys & ~3;
   let mv = f32x4.splat(-Infinity);
-  for (let j = 0; j < n4; j += 4) mv = f32x4.max(mv, v128.load(s + (<usize>j << 2)));
+  for (let j = 0; j < n4; j += 4) mv = f32x4.pmax(mv, v128.load(s + (<usize>j << 2)));
   let m = hmax(mv);
   for (let j = n4; j < nKeys; j++) m = Mathf.max(m, load<f32>(s + (<usize>j << 2)));
   const mSplat = f32x4.splat(m);
@@ -281,13 +281,40 @@ function probabilities16(p16: usize, s: usize, vScales: usize, nKeys: i32): f32 
   if (n > 6) store<f32>(dst, f32x4.extract_lane(hi, 2), 24);
 }
 
-/** outA/outB [hd] = scale · Σ_pairs p16 · V for two probability rows (i16 pairs). */
+/** outA/outB [hd] = scale · Σ_pairs p16 · V for two probability rows (i16 pairs), 16 dims per pass
+ *  (each probability splat feeds four products; measured faster than 8 dims per pass), then 8. */
 function weightedSums(outA: usize, outB: usize, pa: usize, pb: usize, sa: f32, sb: f32, head: usize, r2: i32, hd: i32, hd8: i32, nKeys: i32): void {
   const values = vOf(head, r2, hd8);
   const pairs = evenOf(nKeys) >> 1;
   const pairB = <usize>hd8 << 2;
   const fa = f32x4.splat(sa), fb = f32x4.splat(sb);
-  for (let e = 0; e < hd8; e += 8) {
+  let e = 0;
+  for (; e + 16 <= hd8; e += 16) {
+    let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+    let b0 = i32x4.splat(0), b1 = i32x4.splat(0), b2 = i32x4.splat(0), b3 = i32x4.splat(0);
+    let v = values + (<usize>e << 2);
+    let ppa = pa, ppb = pb;
+    for (let i = 0; i < pairs; i++) {
+      const xa = v128.load32_splat(ppa);
+      const xb = v128.load32_splat(ppb);
+      const v0 = v128.load(v), v1 = v128.load(v, 16), v2 = v128.load(v, 32), v3 = v128.load(v, 48);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(xa, v0));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(xa, v1));
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(xa, v2));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(xa, v3));
+      b0 = i32x4.add(b0, i32x4.dot_i16x8_s(xb, v0));
+      b1 = i32x4.add(b1, i32x4.dot_i16x8_s(xb, v1));
+      b2 = i32x4.add(b2, i32x4.dot_i16x8_s(xb, v2));
+      b3 = i32x4.add(b3, i32x4.dot_i16x8_s(xb, v3));
+      ppa += 4; ppb += 4;
+      v += pairB;
+    }
+    storeDims(outA, e, hd, f32x4.mul(f32x4.convert_i32x4_s(a0), fa), f32x4.mul(f32x4.convert_i32x4_s(a1), fa));
+    storeDims(outA, e + 8, hd, f32x4.mul(f32x4.convert_i32x4_s(a2), fa), f32x4.mul(f32x4.convert_i32x4_s(a3), fa));
+    storeDims(outB, e, hd, f32x4.mul(f32x4.convert_i32x4_s(b0), fb), f32x4.mul(f32x4.convert_i32x4_s(b1), fb));
+    storeDims(outB, e + 8, hd, f32x4.mul(f32x4.convert_i32x4_s(b2), fb), f32x4.mul(f32x4.convert_i32x4_s(b3), fb));
+  }
+  if (e < hd8) {
     let a0 = i32x4.splat(0), a1 = i32x4.splat(0), b0 = i32x4.splat(0), b1 = i32x4.splat(0);
     let v = values + (<usize>e << 2);
     for (let i = 0; i < pairs; i++) {
@@ -300,10 +327,8 @@ function weightedSums(outA: usize, outB: usize, pa: usize, pb: usize, sa: f32, s
       b1 = i32x4.add(b1, i32x4.dot_i16x8_s(ppb, v1));
       v += pairB;
     }
-    const ra = f32x4.mul(f32x4.convert_i32x4_s(a0), fa), ra1 = f32x4.mul(f32x4.convert_i32x4_s(a1), fa);
-    const rb = f32x4.mul(f32x4.convert_i32x4_s(b0), fb), rb1 = f32x4.mul(f32x4.convert_i32x4_s(b1), fb);
-    storeDims(outA, e, hd, ra, ra1);
-    storeDims(outB, e, hd, rb, rb1);
+    storeDims(outA, e, hd, f32x4.mul(f32x4.convert_i32x4_s(a0), fa), f32x4.mul(f32x4.convert_i32x4_s(a1), fa));
+    storeDims(outB, e, hd, f32x4.mul(f32x4.convert_i32x4_s(b0), fb), f32x4.mul(f32x4.convert_i32x4_s(b1), fb));
   }
 }
 
