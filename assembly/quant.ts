@@ -87,27 +87,29 @@ export function quantize_rows_i16(x16: usize, xs: usize, x: usize, n: i32, cols:
 
 // ---------------------------------------------------------------- q8
 
-/** Sums of one q8 group block (w) against one activation group (x: 32 i16). */
-@inline function groupQ8(x: usize, w: usize): v128 {
-  let s0 = i32x4.dot_i16x8_s(v128.load32_splat(x), v128.load8x8_s(w));
-  let s1 = i32x4.dot_i16x8_s(v128.load32_splat(x, 4), v128.load8x8_s(w, 8));
-  for (let k: usize = 2; k < 16; k += 2) {
-    s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load32_splat(x + (k << 2)), v128.load8x8_s(w + (k << 3))));
-    s1 = i32x4.add(s1, i32x4.dot_i16x8_s(v128.load32_splat(x + (k << 2), 4), v128.load8x8_s(w + (k << 3), 8)));
-  }
-  return i32x4.add(s0, s1);
-}
-
 /** out[r] = Σ_g xs[g]·ws[r][g]·Σ_i x16[g][i]·w[r][g][i] for one activation row, a quad at a time:
  *  the weights are read as one sequential stream, which the hardware prefetcher keeps up with once
- *  the matrix is no longer in cache (as in decode, where every matrix is read once per token). */
+ *  the matrix is no longer in cache (as in decode, where every matrix is read once per token).
+ *  Four input pairs per loop pass at constant offsets from walking pointers: on the Intel Xeon
+ *  guest 6–8 % faster than one pair per step at computed offsets, in cache and out of it (one
+ *  pair per pass and a whole group per pass are both slower: V8 then hoists the loads). */
 export function gemv_q8(out: usize, w: usize, x16: usize, xs: usize, rows: i32, groups: i32): void {
   let p = w;
   for (let r = 0; r < rows; r += 4) {
     let acc = f32x4.splat(0);
+    let x = x16, scale = xs;
     for (let g = 0; g < groups; g++) {
-      acc = scaleQuad(acc, groupQ8(x16 + (<usize>g << 6), p), v128.load(p, 128), load<f32>(xs + (<usize>g << 2)));
-      p += Q8_BLOCK;
+      let s0 = i32x4.splat(0), s1 = i32x4.splat(0);
+      for (let k = 0; k < 4; k++) {
+        s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load32_splat(x), v128.load8x8_s(p)));
+        s1 = i32x4.add(s1, i32x4.dot_i16x8_s(v128.load32_splat(x, 4), v128.load8x8_s(p, 8)));
+        s0 = i32x4.add(s0, i32x4.dot_i16x8_s(v128.load32_splat(x, 8), v128.load8x8_s(p, 16)));
+        s1 = i32x4.add(s1, i32x4.dot_i16x8_s(v128.load32_splat(x, 12), v128.load8x8_s(p, 24)));
+        p += 32; x += 16;
+      }
+      // p is at the group's four weight scales now
+      acc = scaleQuad(acc, i32x4.add(s0, s1), v128.load(p), load<f32>(scale));
+      p += 16; scale += 4;
     }
     storeQuad(out, r, acc, rows - r);
   }
