@@ -11,7 +11,7 @@ export { argmax_f32 } from "./softmax";
 
 // Kernels, for tests.
 export { dot_f32, gemv_f32, gemm_f32, gemv_f16, gemm_f16 } from "./matmul";
-export { quantize_rows_i16, gemv_q8, gemm_q8, gemv_q4, gemm_q4 } from "./quant";
+export { quantize_rows_i16, gemv_q8, gemv_q8_wide, gemm_q8, gemv_q4, gemm_q4 } from "./quant";
 export { import_matrix } from "./convert";
 export { matrixRow as matrix_row } from "./linear";
 export { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./norm";
@@ -32,6 +32,7 @@ export function configure(
 ): usize {
   const end = L.configure(vocab, d, heads, kvHeads, encLayers, decLayers, dFF, ffnKind, contrastiveDim, padId, maxEnc, maxDec, format, threads);
   if (end == 0) return 0;
+  store<i32>(L.gemvWide, 0);
   rope_tables_f32(L.ropeCos, L.ropeSin, maxEnc > maxDec ? maxEnc : maxDec, L.headDim, ropeTheta);
   return end;
 }
@@ -52,6 +53,9 @@ export { workerLoop as worker_loop, setActiveThreads as set_active_threads, jobG
 
 export function heap_base(): usize { return __heap_base; }
 export function layout_version(): i32 { return L.LAYOUT_VERSION; }
+/** The form of the q8 decode GEMV (quant.ts): 1 four quads side by side, 0 one quad at a time. */
+export function set_gemv_wide(on: i32): void { store<i32>(L.gemvWide, on != 0 ? 1 : 0); }
+export function gemv_wide(): i32 { return load<i32>(L.gemvWide); }
 export function staging_ptr(): usize { return L.staging; }
 export function staging_bytes(): usize { return L.stagingBytes; }
 export function weights_ptr(): usize { return L.weightsStart; }

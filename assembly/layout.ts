@@ -18,7 +18,8 @@
 //   │              head's vectors
 //   └─ shared      a row buffer for import, widened f16 rows per thread,
 //                  quantized activations [maxEnc][…] i16 and their scales,
-//                  the job slot threads share (parallel.ts)
+//                  the job slot threads share (parallel.ts), the decode
+//                  GEMV's form (gemvWide)
 //
 // Matrices are stored [out][in] (row o holds the weights feeding output o),
 // the transpose of flax's [in, out] kernels, so both GEMV and GEMM are dot
@@ -136,6 +137,7 @@ export let rowBuffer: usize = 0; // [maxCols] f32, one matrix row during import
 export let f16Block: usize = 0; // [threads][4][maxCols] f32, widened f16 rows (f16 GEMM)
 export let f16BlockStride: usize = 0;
 export let jobs: usize = 0; // [16] i32, the job slot workers wait on (parallel.ts)
+export let gemvWide: usize = 0; // i32: 1 if q8 GEMVs take four quads side by side (quant.ts), shared by all threads
 /** Threads sharing this memory (1 without workers). */
 export let threads: i32 = 1;
 export let actQ: usize = 0; // [maxEnc][groups(maxCols)*32] i16, quantized activations
@@ -308,6 +310,7 @@ export function layOut(
   f16BlockStride = format == FORMAT_F16 ? align64(f32s(4 * maxCols)) : 0;
   f16Block = take(<usize>threads * f16BlockStride);
   jobs = take(64);
+  gemvWide = take(16);
   actQ = take(quantized ? <usize>(maxEnc * groupsOf(maxCols) * GROUP) << 1 : 0);
   actScales = take(quantized ? f32s(maxEnc * groupsOf(maxCols)) : 0);
   memoryEnd = cursor;

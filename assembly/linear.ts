@@ -4,7 +4,7 @@
 import * as L from "./layout";
 import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, GROUP, Q4_BLOCK, Q8_BLOCK, groupsOf, isQuantized, q4Byte, q4High, q8Byte, quadBytes } from "./format";
 import { gemm_f16, gemm_f32, gemv_f16, gemv_f32 } from "./matmul";
-import { gemm_q4, gemm_q8, gemv_q4, gemv_q8, quantize_rows_i16 } from "./quant";
+import { gemm_q4, gemm_q8, gemv_q4, gemv_q8, gemv_q8_wide, quantize_rows_i16 } from "./quant";
 import { f16_to_f32 } from "./convert";
 
 /**
@@ -25,8 +25,10 @@ export function gemvRows(out: usize, x: usize, matrix: usize, cols: i32, format:
     return;
   }
   const start4 = matrix + <usize>(start >> 2) * quadBytes(format, cols);
-  if (format == FORMAT_Q8) gemv_q8(dst, start4, L.actQ, L.actScales, count, groupsOf(cols));
-  else gemv_q4(dst, start4, L.actQ, L.actScales, count, groupsOf(cols));
+  if (format == FORMAT_Q8) {
+    if (load<i32>(L.gemvWide)) gemv_q8_wide(dst, start4, L.actQ, L.actScales, count, groupsOf(cols));
+    else gemv_q8(dst, start4, L.actQ, L.actScales, count, groupsOf(cols));
+  } else gemv_q4(dst, start4, L.actQ, L.actScales, count, groupsOf(cols));
 }
 
 /** Quantize one input vector into the shared activation buffer's first row (q8/q4 only). */

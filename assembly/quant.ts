@@ -10,12 +10,17 @@
 // converted to f32 and scaled by the group's four weight scales (stored
 // after its weights) times the activation scale.
 //
-// The GEMVs (decode) take one quad at a time, so the weights stream from
-// memory in one sequential run: reading four quads side by side (four
-// streams 2.3 KB apart at d_model 512) shares each activation load but
-// falls from 28 to 13 GMAC/s once the matrix is out of cache, while one
-// stream holds about 22 (measured on this machine's EPYC guest); in decode
-// every matrix is out of cache, since all of them are read once per token.
+// The q8 GEMV (decode) comes in two forms with identical results. gemv_q8
+// takes one quad at a time, so the weights stream from memory in one
+// sequential run; gemv_q8_wide takes four quads side by side (four streams
+// 2.3 KB apart at d_model 512), sharing each activation load across them.
+// Which is faster depends on the machine, measured: on an AMD EPYC guest
+// four streams fall from 28 to 13 GMAC/s once the matrix is out of cache
+// while one stream holds about 22 (int8 decode 560-600 vs 710-810 tok/s);
+// on an Intel Xeon guest with a 260 MB L3 four streams are faster at every
+// size (19.5 vs 15.1 GMAC/s in cache, 17.1 vs 14.5 at 18 MiB; decode 850
+// vs 763). The session layer times both on the running machine and keeps
+// the faster (lib/gemv-tuner.ts); set_gemv_wide switches.
 //
 //   x16 [n][groups*32] i16 (zero-padded), xs [n][groups] f32
 //   w   the matrix (format.ts); out [n][rows] f32
@@ -113,6 +118,50 @@ export function gemv_q8(out: usize, w: usize, x16: usize, xs: usize, rows: i32, 
     }
     storeQuad(out, r, acc, rows - r);
   }
+}
+
+/** gemv_q8 taken four quads (16 rows) side by side, each activation load shared by the four weight
+ *  streams (two input pairs per loop pass at constant offsets from walking pointers); rows past the
+ *  last multiple of 16 go through gemv_q8. Same sums in the same order: results equal gemv_q8's. */
+export function gemv_q8_wide(out: usize, w: usize, x16: usize, xs: usize, rows: i32, groups: i32): void {
+  const quadB = <usize>groups * Q8_BLOCK;
+  let pa = w;
+  let r = 0;
+  for (; r + 16 <= rows; r += 16) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let pb = pa + quadB, pc = pa + 2 * quadB, pd = pa + 3 * quadB;
+    let x = x16, scale = xs;
+    for (let g = 0; g < groups; g++) {
+      let s0 = i32x4.splat(0), s1 = i32x4.splat(0), s2 = i32x4.splat(0), s3 = i32x4.splat(0);
+      for (let k = 0; k < 8; k++) {
+        let xk = v128.load32_splat(x);
+        s0 = i32x4.add(s0, i32x4.dot_i16x8_s(xk, v128.load8x8_s(pa)));
+        s1 = i32x4.add(s1, i32x4.dot_i16x8_s(xk, v128.load8x8_s(pb)));
+        s2 = i32x4.add(s2, i32x4.dot_i16x8_s(xk, v128.load8x8_s(pc)));
+        s3 = i32x4.add(s3, i32x4.dot_i16x8_s(xk, v128.load8x8_s(pd)));
+        xk = v128.load32_splat(x, 4);
+        s0 = i32x4.add(s0, i32x4.dot_i16x8_s(xk, v128.load8x8_s(pa, 8)));
+        s1 = i32x4.add(s1, i32x4.dot_i16x8_s(xk, v128.load8x8_s(pb, 8)));
+        s2 = i32x4.add(s2, i32x4.dot_i16x8_s(xk, v128.load8x8_s(pc, 8)));
+        s3 = i32x4.add(s3, i32x4.dot_i16x8_s(xk, v128.load8x8_s(pd, 8)));
+        pa += 16; pb += 16; pc += 16; pd += 16; x += 8;
+      }
+      // each pointer is at its quad's four weight scales of the group now
+      const xScale = load<f32>(scale);
+      a0 = scaleQuad(a0, s0, v128.load(pa), xScale);
+      a1 = scaleQuad(a1, s1, v128.load(pb), xScale);
+      a2 = scaleQuad(a2, s2, v128.load(pc), xScale);
+      a3 = scaleQuad(a3, s3, v128.load(pd), xScale);
+      pa += 16; pb += 16; pc += 16; pd += 16; scale += 4;
+    }
+    const dst = out + (<usize>r << 2);
+    v128.store(dst, a0);
+    v128.store(dst, a1, 16);
+    v128.store(dst, a2, 32);
+    v128.store(dst, a3, 48);
+    pa = pd;
+  }
+  if (r < rows) gemv_q8(out + (<usize>r << 2), pa, x16, xs, rows - r, groups);
 }
 
 /** out[t][r..r+4) for the four activation rows at x (xRowB apart; scales xs, scaleB apart) against

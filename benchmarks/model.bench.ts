@@ -69,6 +69,8 @@ export interface FormatResult {
   loadBundleMs: number;
   bundleBytes: number;
   wasmMemoryBytes: number;
+  /** int8: the decode GEMV form the model settled on (lib/gemv-tuner.ts). */
+  decodeGemv: string | null;
 }
 
 export interface ModelBenchResult {
@@ -140,6 +142,7 @@ export async function benchModel(options: ModelBenchOptions = {}): Promise<Model
       loadBundleMs,
       bundleBytes: bundle.length,
       wasmMemoryBytes: model.wasmMemoryBytes,
+      decodeGemv: model.decodeGemv,
     });
     model.dispose();
   }
@@ -174,6 +177,8 @@ export function formatModelResult(r: ModelBenchResult): string {
     const vs = (a: number, b: number | undefined) => (b && x !== f32 ? ` (×${(a / b).toFixed(2)})` : "");
     lines.push(`| ${x.dtype}${x.threads > 1 ? `, ${x.threads} threads` : ""} | ${lengths.map((n) => f0(x.prefill[n]!) + vs(x.prefill[n]!, f32?.prefill[n])).join(" | ")} | ${f0(x.decode)}${vs(x.decode, f32?.decode)} | ${x.callMs.toFixed(1)} | ${f0(x.loadCheckpointMs)} | ${f0(x.loadBundleMs)} | ${mb(x.bundleBytes)} | ${mb(x.wasmMemoryBytes)} |`);
   }
+  const gemv = r.formats.filter((x) => x.decodeGemv).map((x) => `${x.dtype}${x.threads > 1 ? ` (${x.threads} threads)` : ""} ${x.decodeGemv}`);
+  if (gemv.length) lines.push("", `decode GEMV form kept (lib/gemv-tuner.ts): ${gemv.join(", ")}`);
   if (r.baseline) {
     const b = r.baseline;
     lines.push("", `plain TypeScript baseline: prefill ${b.prefillTokens} ${b.prefill.toFixed(1)} tok/s, decode ${b.decode.toFixed(1)} tok/s`);

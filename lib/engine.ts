@@ -20,6 +20,8 @@ export interface EngineExports {
   argmax_f32(x: number, n: number): number;
   heap_base(): number;
   layout_version(): number;
+  set_gemv_wide(on: number): void;
+  gemv_wide(): number;
   staging_ptr(): number;
   staging_bytes(): number;
   weights_ptr(): number;
@@ -36,6 +38,7 @@ export interface EngineExports {
   gemm_f16(out: number, x: number, w: number, n: number, rows: number, cols: number, block: number): void;
   quantize_rows_i16(x16: number, xs: number, x: number, n: number, cols: number): void;
   gemv_q8(out: number, w: number, x16: number, xs: number, rows: number, groups: number): void;
+  gemv_q8_wide(out: number, w: number, x16: number, xs: number, rows: number, groups: number): void;
   gemm_q8(out: number, x16: number, xs: number, w: number, n: number, rows: number, groups: number): void;
   gemv_q4(out: number, w: number, x16: number, xs: number, rows: number, groups: number): void;
   gemm_q4(out: number, x16: number, xs: number, w: number, n: number, rows: number, groups: number): void;

@@ -3,6 +3,7 @@
 
 export { NeedleModel } from "./model.ts";
 export type { ModelLoadOptions, GreedyOptions, WeightDtype } from "./model.ts";
+export type { DecodeGemv } from "./gemv-tuner.ts";
 export { Tokenizer } from "../tokenizer/index.ts";
 export type { NeedleConfig, Activation } from "./config.ts";
 export type { Source, SourceOptions, LoadProgress, SizedStream } from "./source.ts";

@@ -7,6 +7,7 @@ import { parseCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { BundleError, isBundle, readBundle, type Bundle, type BundleHeader } from "./bundle.ts";
 import { readStreamed } from "./bundle-stream.ts";
 import { instantiateEngine, type EngineExports } from "./engine.ts";
+import { DECODE_GEMV_FORMS, type DecodeGemv, GemvTuner } from "./gemv-tuner.ts";
 import { CheckpointError, InputError, NeedleError } from "./errors.ts";
 import { requireWasmSimd } from "./features.ts";
 import { openSource, type Source, type SourceOptions } from "./source.ts";
@@ -18,6 +19,8 @@ interface NewEngine {
   wasm: EngineExports;
   maxEnc: number;
   maxDec: number;
+  /** The int8 decode GEMV's form (ModelLoadOptions.decodeGemv). */
+  decodeGemv: DecodeGemv;
   /** For the threaded engine: what its workers need. */
   threaded?: { module: WebAssembly.Module; memory: WebAssembly.Memory; threads: number; attachArgs: number[] };
 }
@@ -50,6 +53,14 @@ export interface ModelLoadOptions extends SourceOptions {
   maxDecoderLength?: number;
   /** A compiled build/needle.wasm, for runtimes that cannot compile from bytes. */
   wasmModule?: WebAssembly.Module;
+  /**
+   * Advanced, int8 only: the form of the decode GEMV (default "auto"). Both
+   * give the same results; which is faster depends on the CPU's caches:
+   * "auto" times both on the first decode steps and keeps the faster
+   * (lib/gemv-tuner.ts), "stream" reads one weight stream, "wide" four quads
+   * of rows side by side.
+   */
+  decodeGemv?: DecodeGemv;
 }
 
 export interface GreedyOptions {
@@ -78,6 +89,8 @@ export class NeedleModel {
   #decoded = 0;
 
   #pool: WorkerPool | null;
+  /** int8 with decodeGemv "auto": picks the decode GEMV's form on the first decode steps. */
+  #gemvTuner: GemvTuner | null = null;
 
   private constructor(config: NeedleConfig, engine: NewEngine, dtype: WeightDtype, pool: WorkerPool | null) {
     const { wasm, maxEnc, maxDec } = engine;
@@ -90,6 +103,10 @@ export class NeedleModel {
     // Memory never grows after configure, so these views stay valid.
     this.#encIds = new Int32Array(wasm.memory.buffer, wasm.enc_ids_ptr(), maxEnc);
     this.#logits = new Float32Array(wasm.memory.buffer, wasm.logits_ptr(), config.vocab_size);
+    if (dtype === "int8") {
+      if (engine.decodeGemv === "auto") this.#gemvTuner = new GemvTuner((wide) => wasm.set_gemv_wide(wide ? 1 : 0));
+      else wasm.set_gemv_wide(engine.decodeGemv === "wide" ? 1 : 0);
+    }
   }
 
   /**
@@ -163,6 +180,8 @@ export class NeedleModel {
     const maxEnc = lengthOption(options.maxEncoderLength, 1024, "maxEncoderLength");
     const maxDec = lengthOption(options.maxDecoderLength, 512, "maxDecoderLength");
     if (!Object.hasOwn(WEIGHT_FORMATS, dtype)) throw new InputError("BAD_OPTION", `dtype must be one of ${Object.keys(WEIGHT_FORMATS).join(", ")}, got ${JSON.stringify(dtype)}`);
+    const decodeGemv = options.decodeGemv ?? "auto";
+    if (!DECODE_GEMV_FORMS.includes(decodeGemv)) throw new InputError("BAD_OPTION", `decodeGemv must be one of ${DECODE_GEMV_FORMS.join(", ")}, got ${JSON.stringify(decodeGemv)}`);
     const threads = await threadCount(options.threads);
     const ffnKind = c.no_feedforward ? 0 : FFN_KIND[c.activation];
     const layout = [c.vocab_size, c.d_model, c.num_heads, c.num_kv_heads, c.num_encoder_layers, c.num_decoder_layers,
@@ -172,9 +191,9 @@ export class NeedleModel {
     if (threads > 1) {
       const module = await threadedEngineModule();
       const { wasm, memory } = await instantiateThreaded(module);
-      engine = { wasm, maxEnc, maxDec, threaded: { module, memory, threads, attachArgs: [...layout, ...tail] } };
+      engine = { wasm, maxEnc, maxDec, decodeGemv, threaded: { module, memory, threads, attachArgs: [...layout, ...tail] } };
     } else {
-      engine = { wasm: await instantiateEngine(options.wasmModule), maxEnc, maxDec };
+      engine = { wasm: await instantiateEngine(options.wasmModule), maxEnc, maxDec, decodeGemv };
     }
     if (engine.wasm.configure(...layout, c.rope_theta, ...tail) === 0) {
       throw new NeedleError("OUT_OF_MEMORY", "weights: the engine could not reserve memory for this model");
@@ -237,6 +256,7 @@ export class NeedleModel {
     const wasm = this.#engine();
     this.#writeEncoderIds(encoderIds, 1);
     wasm.encode(encoderIds.length);
+    this.#gemvTuner?.newInput();
     this.#encoded = encoderIds.length;
     this.#decoded = 0;
   }
@@ -261,9 +281,22 @@ export class NeedleModel {
       throw new InputError("BAD_POSITION", `decodeStep: position ${pos} must be an integer from 0 to ${Math.min(this.#decoded, this.maxDecoderLength - 1)}`);
     }
     this.#checkId(token, "decoder token");
-    wasm.decode_step(token, pos);
+    const tuner = this.#gemvTuner;
+    if (tuner?.timing) {
+      const start = performance.now();
+      wasm.decode_step(token, pos);
+      tuner.record(performance.now() - start);
+    } else {
+      wasm.decode_step(token, pos);
+    }
     this.#decoded = pos + 1;
     return this.#logits;
+  }
+
+  /** int8: the decode GEMV's form in use ("auto" while still timing both); null for other dtypes. */
+  get decodeGemv(): DecodeGemv | null {
+    if (this.dtype !== "int8") return null;
+    return this.#gemvTuner ? this.#gemvTuner.choice ?? "auto" : this.#engine().gemv_wide() ? "wide" : "stream";
   }
 
   /** Threads the engine runs on (1: no workers). */

@@ -119,6 +119,30 @@ test("q8 and q4 GEMV and GEMM equal the twin's exact integer products, scaled", 
   }
 });
 
+test("gemv_q8_wide (four quads side by side) gives gemv_q8's bits, tails included", () => {
+  for (let trial = 0; trial < 30; trial++) {
+    mem.reset();
+    const rows = trial < 3 ? [16, 32, 48][trial]! : randomInt(next, 1, 70);
+    const cols = randomInt(next, 1, 140);
+    const w = randomArray(next, rows * cols);
+    const x = randomArray(next, cols, 4);
+    const xq = quantizeActivations(x, 1, cols);
+    const x16 = mem.alloc(Math.ceil((xq.groups * GROUP) / 2));
+    const xs = mem.alloc(xq.groups);
+    mem.wasm.quantize_rows_i16(x16, xs, mem.alloc(x.length, x), 1, cols);
+    const matrix = importMatrix(Q8, w, rows, cols);
+    const one = mem.alloc(rows), wide = mem.alloc(rows);
+    mem.wasm.gemv_q8(one, matrix, x16, xs, rows, xq.groups);
+    mem.wasm.gemv_q8_wide(wide, matrix, x16, xs, rows, xq.groups);
+    const want = quantizedProduct(xq, quantizeRows(w, rows, cols, 127), 1, rows);
+    for (let r = 0; r < rows; r++) {
+      const a = mem.f32(one, rows)[r]!, b = mem.f32(wide, rows)[r]!;
+      if (!Object.is(a, b)) assert.unreachable(`${rows}x${cols} row ${r}: ${b} vs ${a}`);
+      if (Math.abs(b - want[r]!) > 1e-5 * Math.max(1, Math.abs(want[r]!))) assert.unreachable(`${rows}x${cols} row ${r}: ${b} vs twin ${want[r]}`);
+    }
+  }
+});
+
 test("f16 GEMV and GEMM equal the f32 products of the widened weights", () => {
   for (let trial = 0; trial < 40; trial++) {
     mem.reset();
