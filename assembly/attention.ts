@@ -57,66 +57,96 @@ function scoreTile(m: i32, k: usize, kvStride: i32, nKeys: i32, keyIds: usize, p
   if (anyPad) for (let i = 0; i < m; i++) mask(scores + <usize>i * rowBytes, nKeys, keyIds, padId);
 }
 
-/** out_i = Σ_j p_i[j] · v_j for the `m` query vectors of the tile (p = softmaxed scores rows). */
+/** Keys per block of the weighted sums: a block's value rows (64 × headDim floats) stay in L1 while
+ *  every dimension chunk of the head passes over them. */
+const KEY_BLOCK = 64;
+
+/** out_i = Σ_j p_i[j] · v_j for the `m` query vectors of the tile (p = softmaxed scores rows).
+ *  Keys go in blocks of KEY_BLOCK; a dimension chunk's sums are stored after each block and reloaded
+ *  for the next, so each lane still adds its terms in key order (the same bits as one pass). */
 function weightedSumTile(m: i32, v: usize, kvStride: i32, nKeys: i32, hd: i32, scores: usize): void {
   const row = <usize>kvStride << 2;
   const rowBytes = <usize>nKeys << 2;
   // Four vectors: 8 floats of each per pass over the keys; one or two: 16.
   const width = m > 2 ? 8 : 16;
   const main = hd - hd % width;
-  for (let e = 0; e < main; e += width) {
-    let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
-    let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
-    for (let j = 0; j < nKeys; j++) {
-      const vj = at(v + <usize>j * row, e);
-      const s = at(scores, j);
-      const x0 = v128.load(vj);
-      const x1 = v128.load(vj, 16);
-      const p0 = v128.load32_splat(s);
-      a00 = f32x4.add(a00, f32x4.mul(p0, x0));
-      a01 = f32x4.add(a01, f32x4.mul(p0, x1));
-      if (m > 2) {
-        const p1 = v128.load32_splat(s + rowBytes);
-        const p2 = v128.load32_splat(s + 2 * rowBytes);
-        const p3 = v128.load32_splat(s + 3 * rowBytes);
-        a10 = f32x4.add(a10, f32x4.mul(p1, x0));
-        a11 = f32x4.add(a11, f32x4.mul(p1, x1));
-        a20 = f32x4.add(a20, f32x4.mul(p2, x0));
-        a21 = f32x4.add(a21, f32x4.mul(p2, x1));
-        a30 = f32x4.add(a30, f32x4.mul(p3, x0));
-        a31 = f32x4.add(a31, f32x4.mul(p3, x1));
-      } else {
-        // Lanes 8..15 of vector 0 in a2x, of vector 1 in a1x / a3x.
-        const x2 = v128.load(vj, 32);
-        const x3 = v128.load(vj, 48);
-        a20 = f32x4.add(a20, f32x4.mul(p0, x2));
-        a21 = f32x4.add(a21, f32x4.mul(p0, x3));
-        if (m > 1) {
-          const p1 = v128.load32_splat(s + rowBytes);
-          a10 = f32x4.add(a10, f32x4.mul(p1, x0));
-          a11 = f32x4.add(a11, f32x4.mul(p1, x1));
-          a30 = f32x4.add(a30, f32x4.mul(p1, x2));
-          a31 = f32x4.add(a31, f32x4.mul(p1, x3));
+  for (let j0 = 0; j0 < nKeys; j0 += KEY_BLOCK) {
+    const j1 = j0 + KEY_BLOCK < nKeys ? j0 + KEY_BLOCK : nKeys;
+    for (let e = 0; e < main; e += width) {
+      let a00 = f32x4.splat(0), a01 = f32x4.splat(0), a10 = f32x4.splat(0), a11 = f32x4.splat(0);
+      let a20 = f32x4.splat(0), a21 = f32x4.splat(0), a30 = f32x4.splat(0), a31 = f32x4.splat(0);
+      if (j0 > 0) {
+        a00 = v128.load(at(o0, e));
+        a01 = v128.load(at(o0, e), 16);
+        if (m > 2) {
+          a10 = v128.load(at(o1, e));
+          a11 = v128.load(at(o1, e), 16);
+          a20 = v128.load(at(o2, e));
+          a21 = v128.load(at(o2, e), 16);
+          a30 = v128.load(at(o3, e));
+          a31 = v128.load(at(o3, e), 16);
+        } else {
+          a20 = v128.load(at(o0, e), 32);
+          a21 = v128.load(at(o0, e), 48);
+          if (m > 1) {
+            a10 = v128.load(at(o1, e));
+            a11 = v128.load(at(o1, e), 16);
+            a30 = v128.load(at(o1, e), 32);
+            a31 = v128.load(at(o1, e), 48);
+          }
         }
       }
-    }
-    v128.store(at(o0, e), a00);
-    v128.store(at(o0, e), a01, 16);
-    if (m > 2) {
-      v128.store(at(o1, e), a10);
-      v128.store(at(o1, e), a11, 16);
-      v128.store(at(o2, e), a20);
-      v128.store(at(o2, e), a21, 16);
-      v128.store(at(o3, e), a30);
-      v128.store(at(o3, e), a31, 16);
-    } else {
-      v128.store(at(o0, e), a20, 32);
-      v128.store(at(o0, e), a21, 48);
-      if (m > 1) {
+      for (let j = j0; j < j1; j++) {
+        const vj = at(v + <usize>j * row, e);
+        const s = at(scores, j);
+        const x0 = v128.load(vj);
+        const x1 = v128.load(vj, 16);
+        const p0 = v128.load32_splat(s);
+        a00 = f32x4.add(a00, f32x4.mul(p0, x0));
+        a01 = f32x4.add(a01, f32x4.mul(p0, x1));
+        if (m > 2) {
+          const p1 = v128.load32_splat(s + rowBytes);
+          const p2 = v128.load32_splat(s + 2 * rowBytes);
+          const p3 = v128.load32_splat(s + 3 * rowBytes);
+          a10 = f32x4.add(a10, f32x4.mul(p1, x0));
+          a11 = f32x4.add(a11, f32x4.mul(p1, x1));
+          a20 = f32x4.add(a20, f32x4.mul(p2, x0));
+          a21 = f32x4.add(a21, f32x4.mul(p2, x1));
+          a30 = f32x4.add(a30, f32x4.mul(p3, x0));
+          a31 = f32x4.add(a31, f32x4.mul(p3, x1));
+        } else {
+          // Lanes 8..15 of vector 0 in a2x, of vector 1 in a1x / a3x.
+          const x2 = v128.load(vj, 32);
+          const x3 = v128.load(vj, 48);
+          a20 = f32x4.add(a20, f32x4.mul(p0, x2));
+          a21 = f32x4.add(a21, f32x4.mul(p0, x3));
+          if (m > 1) {
+            const p1 = v128.load32_splat(s + rowBytes);
+            a10 = f32x4.add(a10, f32x4.mul(p1, x0));
+            a11 = f32x4.add(a11, f32x4.mul(p1, x1));
+            a30 = f32x4.add(a30, f32x4.mul(p1, x2));
+            a31 = f32x4.add(a31, f32x4.mul(p1, x3));
+          }
+        }
+      }
+      v128.store(at(o0, e), a00);
+      v128.store(at(o0, e), a01, 16);
+      if (m > 2) {
         v128.store(at(o1, e), a10);
         v128.store(at(o1, e), a11, 16);
-        v128.store(at(o1, e), a30, 32);
-        v128.store(at(o1, e), a31, 48);
+        v128.store(at(o2, e), a20);
+        v128.store(at(o2, e), a21, 16);
+        v128.store(at(o3, e), a30);
+        v128.store(at(o3, e), a31, 16);
+      } else {
+        v128.store(at(o0, e), a20, 32);
+        v128.store(at(o0, e), a21, 48);
+        if (m > 1) {
+          v128.store(at(o1, e), a10);
+          v128.store(at(o1, e), a11, 16);
+          v128.store(at(o1, e), a30, 32);
+          v128.store(at(o1, e), a31, 48);
+        }
       }
     }
   }
