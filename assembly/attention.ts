@@ -22,6 +22,10 @@ import { softmax_scaled_f32 } from "./softmax";
 
 const MASKED: f32 = -3.4028234663852886e38;
 
+/** Keys per block: a block's key or value rows (64 × headDim floats) stay in L1 while the scores
+ *  of a second query pair, or every dimension chunk of the weighted sums, pass over them. */
+const KEY_BLOCK = 64;
+
 @inline function at(base: usize, i: i32): usize {
   return base + (<usize>i << 2);
 }
@@ -49,17 +53,26 @@ function mask(s: usize, nKeys: i32, keyIds: usize, padId: i32): void {
   for (let j = 0; j < nKeys; j++) if (load<i32>(at(keyIds, j)) == padId) store<f32>(at(s, j), MASKED);
 }
 
-/** Raw, masked scores of `m` (1, 2 or 4) query vectors against every key, into rows of `scores`. */
+/** Raw, masked scores of `m` (1, 2 or 4) query vectors against every key, into rows of `scores`.
+ *  Four vectors go as two pairs over each block of KEY_BLOCK keys, so the second pair finds the
+ *  block's key rows in L1. */
 function scoreTile(m: i32, k: usize, kvStride: i32, nKeys: i32, keyIds: usize, padId: i32, anyPad: bool, hd: i32, scores: usize): void {
   const rowBytes = <usize>nKeys << 2;
-  scoreRows(m > 1, scores, scores + rowBytes, q0, q1, k, kvStride, nKeys, hd);
-  if (m > 2) scoreRows(true, scores + 2 * rowBytes, scores + 3 * rowBytes, q2, q3, k, kvStride, nKeys, hd);
+  if (m > 2) {
+    const keyBytes = <usize>kvStride << 2;
+    for (let j0 = 0; j0 < nKeys; j0 += KEY_BLOCK) {
+      const n = j0 + KEY_BLOCK < nKeys ? KEY_BLOCK : nKeys - j0;
+      const kb = k + <usize>j0 * keyBytes;
+      const s = at(scores, j0);
+      scoreRows(true, s, s + rowBytes, q0, q1, kb, kvStride, n, hd);
+      scoreRows(true, s + 2 * rowBytes, s + 3 * rowBytes, q2, q3, kb, kvStride, n, hd);
+    }
+  } else {
+    scoreRows(m > 1, scores, scores + rowBytes, q0, q1, k, kvStride, nKeys, hd);
+  }
   if (anyPad) for (let i = 0; i < m; i++) mask(scores + <usize>i * rowBytes, nKeys, keyIds, padId);
 }
 
-/** Keys per block of the weighted sums: a block's value rows (64 × headDim floats) stay in L1 while
- *  every dimension chunk of the head passes over them. */
-const KEY_BLOCK = 64;
 
 /** out_i = Σ_j p_i[j] · v_j for the `m` query vectors of the tile (p = softmaxed scores rows).
  *  Keys go in blocks of KEY_BLOCK; a dimension chunk's sums are stored after each block and reloaded
