@@ -73,7 +73,6 @@ function scoreTile(m: i32, k: usize, kvStride: i32, nKeys: i32, keyIds: usize, p
   if (anyPad) for (let i = 0; i < m; i++) mask(scores + <usize>i * rowBytes, nKeys, keyIds, padId);
 }
 
-
 /** out_i = Σ_j p_i[j] · v_j for the `m` query vectors of the tile (p = softmaxed scores rows).
  *  Keys go in blocks of KEY_BLOCK; a dimension chunk's sums are stored after each block and reloaded
  *  for the next, so each lane still adds its terms in key order (the same bits as one pass). */

@@ -177,14 +177,15 @@ export function formatModelResult(r: ModelBenchResult): string {
     const vs = (a: number, b: number | undefined) => (b && x !== f32 ? ` (×${(a / b).toFixed(2)})` : "");
     lines.push(`| ${x.dtype}${x.threads > 1 ? `, ${x.threads} threads` : ""} | ${lengths.map((n) => f0(x.prefill[n]!) + vs(x.prefill[n]!, f32?.prefill[n])).join(" | ")} | ${f0(x.decode)}${vs(x.decode, f32?.decode)} | ${x.callMs.toFixed(1)} | ${f0(x.loadCheckpointMs)} | ${f0(x.loadBundleMs)} | ${mb(x.bundleBytes)} | ${mb(x.wasmMemoryBytes)} |`);
   }
-  const gemv = r.formats.filter((x) => x.decodeGemv).map((x) => `${x.dtype}${x.threads > 1 ? ` (${x.threads} threads)` : ""} ${x.decodeGemv}`);
+  const label = (x: FormatResult) => `${x.dtype}${x.threads > 1 ? ` (${x.threads} threads)` : ""}`;
+  const gemv = r.formats.filter((x) => x.decodeGemv).map((x) => `${label(x)} ${x.decodeGemv}`);
   if (gemv.length) lines.push("", `decode GEMV form kept (lib/gemv-tuner.ts): ${gemv.join(", ")}`);
   if (r.baseline) {
     const b = r.baseline;
     lines.push("", `plain TypeScript baseline: prefill ${b.prefillTokens} ${b.prefill.toFixed(1)} tok/s, decode ${b.decode.toFixed(1)} tok/s`);
     for (const x of r.formats) {
       const p = x.prefill[b.prefillTokens];
-      lines.push(`  ${x.dtype}${x.threads > 1 ? ` (${x.threads} threads)` : ""}: prefill ×${p ? (p / b.prefill).toFixed(1) : "?"}, decode ×${(x.decode / b.decode).toFixed(1)} vs plain TS`);
+      lines.push(`  ${label(x)}: prefill ×${p ? (p / b.prefill).toFixed(1) : "?"}, decode ×${(x.decode / b.decode).toFixed(1)} vs plain TS`);
     }
   }
   return lines.join("\n");

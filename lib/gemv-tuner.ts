@@ -42,11 +42,6 @@ export class GemvTuner {
     return this.#choice;
   }
 
-  /** Whether the next decode step should be timed (then pass its time to `record`). */
-  get timing(): boolean {
-    return this.#choice === null;
-  }
-
   /** The duration of the decode step just run; sets the form of the next one. */
   record(ms: number): void {
     if (this.#choice !== null) return;

@@ -89,7 +89,7 @@ export class NeedleModel {
   #decoded = 0;
 
   #pool: WorkerPool | null;
-  /** int8 with decodeGemv "auto": picks the decode GEMV's form on the first decode steps. */
+  /** int8 with decodeGemv "auto", until it has picked the decode GEMV's form (then null). */
   #gemvTuner: GemvTuner | null = null;
 
   private constructor(config: NeedleConfig, engine: NewEngine, dtype: WeightDtype, pool: WorkerPool | null) {
@@ -104,8 +104,9 @@ export class NeedleModel {
     this.#encIds = new Int32Array(wasm.memory.buffer, wasm.enc_ids_ptr(), maxEnc);
     this.#logits = new Float32Array(wasm.memory.buffer, wasm.logits_ptr(), config.vocab_size);
     if (dtype === "int8") {
+      // configure() left the one-stream form set.
       if (engine.decodeGemv === "auto") this.#gemvTuner = new GemvTuner((wide) => wasm.set_gemv_wide(wide ? 1 : 0));
-      else wasm.set_gemv_wide(engine.decodeGemv === "wide" ? 1 : 0);
+      else if (engine.decodeGemv === "wide") wasm.set_gemv_wide(1);
     }
   }
 
@@ -282,10 +283,11 @@ export class NeedleModel {
     }
     this.#checkId(token, "decoder token");
     const tuner = this.#gemvTuner;
-    if (tuner?.timing) {
+    if (tuner) {
       const start = performance.now();
       wasm.decode_step(token, pos);
       tuner.record(performance.now() - start);
+      if (tuner.choice !== null) this.#gemvTuner = null; // decided: the engine keeps the form
     } else {
       wasm.decode_step(token, pos);
     }
@@ -296,7 +298,8 @@ export class NeedleModel {
   /** int8: the decode GEMV's form in use ("auto" while still timing both); null for other dtypes. */
   get decodeGemv(): DecodeGemv | null {
     if (this.dtype !== "int8") return null;
-    return this.#gemvTuner ? this.#gemvTuner.choice ?? "auto" : this.#engine().gemv_wide() ? "wide" : "stream";
+    if (this.#gemvTuner) return "auto";
+    return this.#engine().gemv_wide() ? "wide" : "stream";
   }
 
   /** Threads the engine runs on (1: no workers). */

@@ -14,7 +14,7 @@ function drive(msFor: (wide: boolean, step: number) => number, steps = 10000): {
   let wide = false;
   const tuner = new GemvTuner((w) => (wide = w));
   const forms: boolean[] = [];
-  for (let step = 0; step < steps && tuner.timing; step++) {
+  for (let step = 0; step < steps && tuner.choice === null; step++) {
     forms.push(wide);
     tuner.record(msFor(wide, step));
   }
