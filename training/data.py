@@ -20,7 +20,7 @@ import random
 import re
 
 from catalog import CLUSTER_OF, CLUSTERS, FAMILIES, all_tools
-from chitchat import chitchat
+from chitchat import FIXED, chitchat
 from prompt import compact_json, to_snake_case
 from values import KINDS, RELATIVE_DATES
 
@@ -77,7 +77,12 @@ ACT_CORES = [("{}", ""), ("please {}", "verb"), ("{} please", "verb"), ("can you
              ("time to {}", "verb"), ("I need to {}", "verb"), ("can u {}", "verb"), ("pls {}", "verb"),
              ("mind if I ask you to {}", "verb"), ("think you could {}", "verb"), ("you should {}", "verb"),
              ("I want to {}", "verb"), ("help me {}", "verb"), ("quickly {}", "verb"),
-             ("need you to {} for a sec", "verb"), ("{} real quick", "verb")]
+             ("need you to {} for a sec", "verb"), ("{} real quick", "verb"),
+             ("be an angel and {}", "verb"), ("help a guy out and {}", "verb"), ("go on and {}", "verb"),
+             ("make yourself useful and {}", "verb"), ("take a sec and {}", "verb"), ("try and {}", "verb"),
+             ("hurry up and {}", "verb"), ("do your thing and {}", "verb"), ("be a star and {}", "verb"),
+             ("come on, {}", "verb"), ("if you don't mind, {}", "verb"), ("when you're free, {}", "verb"),
+             ("I'd be grateful if you could {}", "verb"), ("it'd be great if you could {}", "verb")]
 ASK_CORES = [("what's {}?", "np"), ("what is {}", "np"), ("show me {}", "np"), ("{}?", "np"),
              ("give me {}", "np"), ("tell me {}", ""), ("can you tell me {}", ""), ("I want to know {}", ""),
              ("I need to know {}", ""), ("wanna know {}", ""), ("get me {}", "np"), ("fetch {}", "np"),
@@ -96,8 +101,17 @@ HELD_OUT_WORDS = {"hello", "cheers", "chance", "appreciate", "favor", "kindly", 
                   "curious", "any idea", "like to know", "could you show", "do you know"}
 
 
+def chatter_lines():
+    """Training small talk without a held-out word: the chatter mixed into requests."""
+    lines = set(FIXED["train"])
+    rng = random.Random(0)
+    for _ in range(400):
+        lines.add(chitchat("train", rng)[0])
+    return sorted(line for line in lines if not any(word in line.lower() for word in HELD_OUT_WORDS))
+
+
 def held_out_words_absent():
-    pieces = OPENERS + CLOSERS + [c for c, _ in ACT_CORES + ASK_CORES]
+    pieces = OPENERS + CLOSERS + [c for c, _ in ACT_CORES + ASK_CORES] + chatter_lines()
     for word in HELD_OUT_WORDS:
         for piece in pieces:
             assert word not in piece.lower(), (word, piece)
@@ -320,6 +334,7 @@ class Generator:
         frame_split = {"train": "train", "val": "val", "test_id": "test", "test_unseen": "train"}[split]
         self.frame_split = frame_split
         self.augment = augment and split == "train"
+        self.chatter_lines = chatter_lines() if self.augment else []
         phrase_split = "train" if split == "train" else "eval"
         self.phrase_split = phrase_split
         tools = all_tools()
@@ -334,6 +349,18 @@ class Generator:
         if self.augment and self.rng.random() < 0.5:
             return composed_frame(segments, kind, self.rng)
         return frame(segments, kind, self.frame_split, self.rng)
+
+    def chatter(self, segments):
+        """Training only: 15 % of requests get a line of small talk before or
+        after them, so that small talk alone is what means "no call"."""
+        rng = self.rng
+        if not self.augment or rng.random() >= 0.15:
+            return segments
+        line = rng.choice(self.chatter_lines)
+        line = line if line[-1] in ".?!" else line + rng.choice([".", "!", ""])
+        if rng.random() < 0.7:
+            return [(line + " ", False)] + segments
+        return segments + [(rng.choice([". ", "! ", " - ", ", "]) + line, False)]
 
     def tool_list(self, required, exclude_families=()):
         """required tools plus distractors (half from the same cluster, none from
@@ -391,6 +418,7 @@ class Generator:
         for extra in clauses[1:]:
             segments = segments + [(rng.choice(JOINERS), False)] + extra[0]
         segments, template = self.frame(segments, kind)
+        segments = self.chatter(segments)
         tools = self.tool_list([c[3]["tool"] for c in clauses])
         tools_json, names = self.render_tools(tools)
         answer = [{"name": names[c[3]["tool"]], "arguments": c[3]["arguments"]} for c in clauses]
@@ -407,6 +435,8 @@ class Generator:
             text, template = chitchat(self.frame_split, rng)
             if self.augment and rng.random() < 0.3:
                 text = rng.choice(OPENERS[3:]) + rng.choice(OPENER_MARKS) + text
+            if self.augment and rng.random() < 0.15:
+                text = rng.choice(self.chatter_lines) + rng.choice([". ", "! ", " "]) + text
             query = render([(text, False)], rng)
             tools = self.tool_list([], exclude_families={"web_search"})
         elif roll < 0.9:
@@ -415,7 +445,7 @@ class Generator:
             if clause is None:
                 return None
             segments, template = self.frame(clause[0], clause[1])
-            query = render(segments, rng)
+            query = render(self.chatter(segments), rng)
             tools = self.tool_list([], exclude_families=CLUSTERS[CLUSTER_OF[tool.family]])
             template = f"missing:{clause[1]}:{template}|{clause[2]}"
         else:
@@ -434,7 +464,7 @@ class Generator:
 
     def draw(self):
         while True:
-            ex = self.negative() if self.rng.random() < (0.18 if self.augment else 0.14) else self.positive()
+            ex = self.negative() if self.rng.random() < (0.22 if self.augment else 0.14) else self.positive()
             if ex is not None:
                 return ex
 

@@ -23,6 +23,7 @@ import sentencepiece as spm
 import torch
 import torch.nn.functional as F
 
+from bundle import read_bundle
 from dataset import bucketed_batches, collate, contrastive_pairs, load_split
 from needle_torch import Needle, NeedleConfig, PAD_ID
 from runtime import setup
@@ -50,6 +51,8 @@ def parse_args():
     ap.add_argument("--d-model", type=int, default=192)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", help="start a new run from this f16/f32 .needle bundle (its config and tokenizer) "
+                                   "instead of random weights")
     return ap.parse_args()
 
 
@@ -57,6 +60,20 @@ def model_config(args, vocab_size):
     enc, dec = (int(x) for x in args.layers.split(","))
     shape = dict(MODEL_SHAPE, d_model=args.d_model, num_encoder_layers=enc, num_decoder_layers=dec)
     return NeedleConfig(vocab_size=vocab_size, **shape)
+
+
+def init_from_bundle(model, path):
+    """Copy a bundle's weights into a new model; its config and tokenizer must be this run's."""
+    cfg, tokenizer, params = read_bundle(path)
+    with open(TOKENIZER, "rb") as f:
+        if f.read() != tokenizer:
+            raise SystemExit(f"{path}: its tokenizer is not {TOKENIZER}")
+    if NeedleConfig.from_dict(cfg).to_dict() != model.cfg.to_dict():
+        raise SystemExit(f"{path}: its config {cfg} is not this run's {model.cfg.to_dict()}")
+    with torch.no_grad():
+        for name, value in params.items():
+            model.params[name].copy_(torch.from_numpy(value))
+    print(f"initialised from {path}", flush=True)
 
 
 def learning_rate(args, step, progress):
@@ -131,6 +148,8 @@ def main():
 
     cfg = model_config(args, sp.get_piece_size())
     model = Needle(cfg, seed=args.seed)
+    if args.init and not os.path.exists(ckpt_path):
+        init_from_bundle(model, args.init)
     optimizer = make_optimizer(model, args)
     state = {"step": 0, "epoch": 0, "batch": 0, "elapsed": 0.0}
     if os.path.exists(ckpt_path):
