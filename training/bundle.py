@@ -135,7 +135,7 @@ def read_bundle(path):
         layer["cross_attn/out_proj/kernel"] = img.matrix(d, d).T
         dec.append(layer)
     for name, value in stack(dec).items():
-        p["decoder/layers/DecoderBlock_0/" + name] = np.asarray(value)
+        p["decoder/layers/DecoderBlock_0/" + name] = value
     if img.at < len(sections["weights"]):
         raise ValueError(f"{path}: weights section longer than the config needs")
     return cfg, sections["tokenizer"], p
