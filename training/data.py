@@ -89,7 +89,10 @@ ASK_CORES = [("what's {}?", "np"), ("what is {}", "np"), ("show me {}", "np"), (
              ("display {}", "np"), ("let me see {}", "np"), ("lemme see {}", "np"), ("how about {}?", "np"),
              ("what about {}?", "np"), ("could you tell me {}", ""), ("please tell me {}", ""),
              ("I wonder {}", ""), ("remind me what {} is", "np"), ("what's the deal with {}?", "np"),
-             ("got {}?", "np"), ("need {}", "np"), ("check on {}", "np"), ("tell me about {}", "np")]
+             ("got {}?", "np"), ("need {}", "np"), ("check on {}", "np"), ("tell me about {}", "np"),
+             ("what's {} like?", "np"), ("how's {} looking?", "np"), ("I'm interested in {}", "np"),
+             ("I'm wondering about {}", "np"), ("fill me in on {}", "np"), ("what do we have for {}?", "np"),
+             ("any word on {}?", "np"), ("what can you tell me about {}?", "np")]
 CLOSERS = ["", "", "", "thanks", "thank you", "thx", "ty", "please", "now", "asap", "right away", "if you can",
            "if possible", "when you can", "real quick", "quickly", "whenever", "no rush", "thanks a lot",
            "ok?", "alright?", "yeah", "please and thank you", "thanks in advance", "great", "cool", "k",
@@ -362,15 +365,17 @@ class Generator:
             return [(line + " ", False)] + segments
         return segments + [(rng.choice([". ", "! ", " - ", ", "]) + line, False)]
 
-    def tool_list(self, required, exclude_families=()):
-        """required tools plus distractors (half from the same cluster, none from
-        exclude_families), shuffled, with at most one tool per group."""
+    def tool_list(self, required, exclude_families=(), exclude_group=None, near=None):
+        """required tools plus distractors (half from near, by default the required
+        tools' clusters; none from exclude_families or exclude_group), shuffled,
+        with at most one tool per group."""
         rng = self.rng
         size = max(len(required), rng.choices(range(1, 9), N_TOOLS_WEIGHTS)[0])
         chosen = list(dict.fromkeys(required))
-        groups = {t.group for t in chosen if t.group}
+        groups = {t.group for t in chosen if t.group} | ({exclude_group} if exclude_group else set())
         clusters = {CLUSTER_OF[t.family] for t in required}
-        near = [t for t in self.pool if CLUSTER_OF[t.family] in clusters]
+        if near is None:
+            near = [t for t in self.pool if CLUSTER_OF[t.family] in clusters]
         for _ in range(200):
             if len(chosen) >= size:
                 break
@@ -383,6 +388,16 @@ class Generator:
                 groups.add(t.group)
         rng.shuffle(chosen)
         return chosen
+
+    def look_alikes(self, tool, cluster):
+        """Training only: tools outside the request's cluster that look like it
+        (the same leading verb, or a parameter of the same name), the hard
+        distractors of a "no tool fits" example."""
+        verb = tool.name.split("_")[0]
+        params = {p.name for p in tool.params}
+        alike = [t for t in self.pool if t.family not in cluster and (not tool.group or t.group != tool.group)
+                 and (t.name.split("_")[0] == verb or params & {p.name for p in t.params})]
+        return alike or None
 
     def render_tools(self, tools):
         """(tools JSON string, {tool: original name}) with one naming style mostly shared."""
@@ -427,11 +442,12 @@ class Generator:
 
     def negative(self):
         """A query no listed tool can serve: chit-chat (no web search offered),
-        a request for a missing tool (no tools of its cluster offered), or an
-        empty tool list."""
+        a request for a missing tool (no tools of its cluster or group offered;
+        in training, 60 % of these lists are drawn half from look-alikes), or
+        an empty tool list."""
         rng = self.rng
         roll = rng.random()
-        if roll < 0.4:
+        if roll < (0.3 if self.augment else 0.4):
             text, template = chitchat(self.frame_split, rng)
             if self.augment and rng.random() < 0.3:
                 text = rng.choice(OPENERS[3:]) + rng.choice(OPENER_MARKS) + text
@@ -446,7 +462,9 @@ class Generator:
                 return None
             segments, template = self.frame(clause[0], clause[1])
             query = render(self.chatter(segments), rng)
-            tools = self.tool_list([], exclude_families=CLUSTERS[CLUSTER_OF[tool.family]])
+            cluster = CLUSTERS[CLUSTER_OF[tool.family]]
+            near = self.look_alikes(tool, cluster) if self.augment and rng.random() < 0.6 else None
+            tools = self.tool_list([], exclude_families=cluster, exclude_group=tool.group, near=near)
             template = f"missing:{clause[1]}:{template}|{clause[2]}"
         else:
             clause = build_clause(rng.choice(self.targets), self.phrase_split, rng)
@@ -464,7 +482,7 @@ class Generator:
 
     def draw(self):
         while True:
-            ex = self.negative() if self.rng.random() < (0.22 if self.augment else 0.14) else self.positive()
+            ex = self.negative() if self.rng.random() < (0.28 if self.augment else 0.14) else self.positive()
             if ex is not None:
                 return ex
 
@@ -496,7 +514,8 @@ def main():
     ap.add_argument("--out", default=DATA_DIR)
     ap.add_argument("--augment", action="store_true",
                     help="training-only augmentation (composed frames, small talk mixed in, more no-call "
-                         "examples): the shipped model's stage 2, see training/README.md")
+                         "examples, look-alike distractors around missing tools): the data of the "
+                         "warm-started stages, see training/README.md")
     args = ap.parse_args()
     held_out_words_absent()
     os.makedirs(args.out, exist_ok=True)
