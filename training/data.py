@@ -514,8 +514,8 @@ def main():
     ap.add_argument("--out", default=DATA_DIR)
     ap.add_argument("--augment", action="store_true",
                     help="training-only augmentation (composed frames, small talk mixed in, more no-call "
-                         "examples, look-alike distractors around missing tools): the data of the "
-                         "warm-started stages, see training/README.md")
+                         "examples, look-alike distractors around missing tools): stage 3's training data "
+                         "(stage 2 used an earlier version), see training/README.md")
     args = ap.parse_args()
     held_out_words_absent()
     os.makedirs(args.out, exist_ok=True)
