@@ -392,7 +392,9 @@ class Generator:
     def look_alikes(self, tool, cluster):
         """Training only: tools outside the request's cluster that look like it
         (the same leading verb, or a parameter of the same name), the hard
-        distractors of a "no tool fits" example."""
+        distractors of a "no tool fits" example. tool_list() would also reject a
+        tool of the request's group; leaving them out here keeps its random draws,
+        and so stage 3's training data, as they were."""
         verb = tool.name.split("_")[0]
         params = {p.name for p in tool.params}
         alike = [t for t in self.pool if t.family not in cluster and (not tool.group or t.group != tool.group)
