@@ -9,9 +9,10 @@ import { convertCommand } from "./cli-convert.ts";
 import { packageVersion } from "./cli-inputs.ts";
 import { inspectCommand } from "./cli-inspect.ts";
 import { columns } from "./cli-output.ts";
+import { playgroundCommand } from "./cli-playground.ts";
 import { runCommand } from "./cli-run.ts";
 
-const COMMANDS: readonly Command[] = [runCommand, convertCommand, inspectCommand, conformanceCommand];
+const COMMANDS: readonly Command[] = [runCommand, convertCommand, inspectCommand, conformanceCommand, playgroundCommand];
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
