@@ -273,6 +273,8 @@ async function run() {
     }
     timing.end = performance.now();
     if (timing.first === 0) timing.first = timing.end;
+    // The deltas are the model's raw text (snake_case names); the final text carries the caller's names.
+    $("output").textContent = result.text;
     renderCalls($("calls"), $("calls-note"), result);
     $("raw-text").textContent = result.text;
     const replayed = replay(prompt.encoderIds, result);

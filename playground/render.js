@@ -44,7 +44,9 @@ export function renderTokens(box, tokens) {
   box.replaceChildren(...tokens.map((t) => {
     const classes = ["tok", t.part, t.forced ? "forced" : "", t.changed ? "changed" : ""].filter(Boolean).join(" ");
     const title = `id ${t.id}${t.part ? ` · ${t.part}` : ""}${t.forced ? " · forced" : ""}${t.changed ? ` · the model's own choice: ${JSON.stringify(t.changed.piece)} (id ${t.changed.id})` : ""}`;
-    return el("span", { className: classes, textContent: visiblePiece(t.piece), title });
+    const chip = el("span", { className: classes, textContent: visiblePiece(t.piece), title });
+    chip.dataset.id = String(t.id);
+    return chip;
   }));
 }
 

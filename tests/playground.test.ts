@@ -1,0 +1,480 @@
+// The browser playground (playground/) and `needle-wasm playground` (the
+// built dist/cli.js), end to end: the server's headers, MIME types and
+// refusal of every path outside its folders; --open with and without an
+// opener; then the page in Debian's Chromium (playwright-core, as
+// tests/runtimes.test.ts): a preset on the demo model against the Node API,
+// the fixture checkpoint and tokenizer chosen through the file input against
+// the goldens (text, tokens, forced and constraint-changed tokens), an
+// invalid tools JSON, a shared link, threads when isolated and not, a phone
+// -sized screen, and a screenshot that is not blank.
+// The suite runs after `npm run build`: dist/ and build/ must exist.
+
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { startPlaygroundServer, urlSegments } from "../lib/playground-server.ts";
+import { FIXTURES, readFixtureJson } from "./helpers.ts";
+
+type Api = typeof import("../lib/index.ts");
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const CLI = join(ROOT, "dist/cli.js");
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const WEIGHTS = `${FIXTURES}tiny/needle_tiny.p4_numpy1.pkl`;
+const TOKENIZER = `${FIXTURES}tokenizer/needle_test.model`;
+const goldens = readFixtureJson("tiny/model_goldens.json");
+const golden = (id: string) => goldens.cases.find((c: { id: string }) => c.id === id);
+const dist: Api = await import(join(ROOT, "dist/index.js"));
+const scratch = mkdtempSync(join(tmpdir(), "needle-playground-"));
+
+interface Served {
+  url: string;
+  child: ChildProcess;
+  stderr: () => string;
+}
+
+/** Start `node dist/cli.js playground …args`; resolves once it prints its address. */
+function startCli(args: string[], env: Record<string, string> = {}): Promise<Served> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, "playground", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      const url = /serving (http:\/\/\S+)/.exec(stdout)?.[1];
+      if (url) resolve({ url, child, stderr: () => stderr });
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`playground exited with ${code} before serving: ${stderr}`)));
+  });
+}
+
+/** Run the command to its end (for usage errors). */
+function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, "playground", ...args], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+function stop(served: Served): Promise<void> {
+  return new Promise((resolve) => {
+    if (served.child.exitCode !== null) return resolve();
+    served.child.once("exit", () => resolve());
+    served.child.kill("SIGTERM");
+  });
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** One request with `path` sent exactly as written (no URL normalisation, unlike fetch). */
+function raw(base: string, path: string, method = "GET"): Promise<Reply> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+// ---------------------------------------------------------------- the server
+
+test("playground server: the page, dist/ and the .wasm with COOP/COEP, their MIME types and lengths; / redirects to the page", async () => {
+  const served = await startCli(["--port", "0"]);
+  try {
+    assert.match(served.url, /^http:\/\/127\.0\.0\.1:\d+\/playground\/$/);
+    const page = await raw(served.url, "/playground/");
+    assert.is(page.status, 200);
+    assert.is(page.headers["content-type"], "text/html; charset=utf-8");
+    assert.is(page.headers["cross-origin-opener-policy"], "same-origin");
+    assert.is(page.headers["cross-origin-embedder-policy"], "require-corp");
+    assert.ok(page.body.equals(readFileSync(join(ROOT, "playground/index.html"))), "the page's bytes");
+    const types: Record<string, string> = {
+      "/build/needle.wasm": "application/wasm",
+      "/build/needle-mt.wasm": "application/wasm",
+      "/dist/index.js": "text/javascript; charset=utf-8",
+      "/playground/main.js": "text/javascript; charset=utf-8",
+      "/playground/style.css": "text/css; charset=utf-8",
+      "/weights/needle-demo.needle": "application/octet-stream",
+    };
+    for (const [path, type] of Object.entries(types)) {
+      const head = await raw(served.url, path, "HEAD");
+      assert.is(head.status, 200, path);
+      assert.is(head.headers["content-type"], type, path);
+      assert.is(head.headers["content-length"], String(statSync(join(ROOT, path)).size), `${path}: length`);
+      assert.is(head.headers["cross-origin-embedder-policy"], "require-corp", path);
+    }
+    const root = await raw(served.url, "/?x=1");
+    assert.is(root.status, 302);
+    assert.is(root.headers.location, "/playground/?x=1");
+    assert.is((await raw(served.url, "/playground/", "POST")).status, 405);
+  } finally {
+    await stop(served);
+  }
+});
+
+test("playground server: no path outside playground/, dist/, build/ and weights/ is served (traversal, encoded dots and slashes, backslashes, NUL, other folders)", async () => {
+  const served = await startCli(["--port", "0"]);
+  const secret = readFileSync(join(ROOT, "package.json"));
+  try {
+    const paths = [
+      "/package.json", "/lib/session.ts", "/tests/playground.test.ts", "/node_modules/uvu/package.json",
+      "/../package.json", "/playground/../package.json", "/playground/%2e%2e/package.json", "/playground/%2E%2E/package.json",
+      "/dist/..%2f..%2fpackage.json", "/dist/%2e%2e%2fpackage.json", "/playground/..%5cpackage.json", "/playground/..\\package.json",
+      "/weights/demo/../../package.json", "/build/./needle.wasm", "//package.json", "/playground//index.html",
+      "/playground/index.html%00", "/playground/%00", "/dist/%2e%2e/%2e%2e/etc/passwd", "/playground/%ZZ", "/dist/", "/dist",
+    ];
+    for (const path of paths) {
+      const reply = await raw(served.url, path);
+      assert.ok(reply.status === 404, `${path}: status ${reply.status}`);
+      assert.ok(!reply.body.includes(secret.subarray(0, 64)), `${path}: leaked package.json`);
+    }
+  } finally {
+    await stop(served);
+  }
+});
+
+test("playground server: a symlink inside a served folder that points outside it is not followed; urlSegments refuses unsafe segments", async () => {
+  const root = join(scratch, "root");
+  mkdirSync(join(root, "playground"), { recursive: true });
+  writeFileSync(join(root, "playground/index.html"), "<p>ok</p>");
+  writeFileSync(join(scratch, "secret.txt"), "secret");
+  symlinkSync(join(scratch, "secret.txt"), join(root, "playground/link.txt"));
+  const server = await startPlaygroundServer(root, "127.0.0.1", 0);
+  try {
+    assert.is((await raw(server.url, "/playground/")).body.toString(), "<p>ok</p>");
+    assert.is((await raw(server.url, "/playground/link.txt")).status, 404);
+  } finally {
+    await server.close();
+  }
+  assert.equal(urlSegments("/playground/a.js"), ["playground", "a.js"]);
+  assert.equal(urlSegments("/playground/"), ["playground", "index.html"]);
+  for (const bad of ["/a/../b", "/a/%2e%2e/b", "/a/%2fb", "/a/%5cb", "/a/b%00", "/a//b", "/a/%E0%A4%A", "a/b"]) assert.is(urlSegments(bad), null, bad);
+});
+
+test("playground: --open runs the platform opener with the page's address; without one it prints a note and keeps serving", async () => {
+  if (process.platform !== "linux") return; // the opener checked here is xdg-open
+  const bin = join(scratch, "bin");
+  mkdirSync(bin);
+  const opened = join(scratch, "opened.txt");
+  writeFileSync(join(bin, "xdg-open"), `#!/bin/sh\necho "$1" > ${JSON.stringify(opened)}\n`);
+  chmodSync(join(bin, "xdg-open"), 0o755);
+  const served = await startCli(["--port", "0", "--open"], { PATH: bin });
+  try {
+    for (let i = 0; i < 100 && !existsSync(opened); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.is(readFileSync(opened, "utf8").trim(), served.url);
+  } finally {
+    await stop(served);
+  }
+  const empty = join(scratch, "empty");
+  mkdirSync(empty);
+  const without = await startCli(["--port", "0", "--open"], { PATH: empty });
+  try {
+    for (let i = 0; i < 100 && !without.stderr().includes("could not open"); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(without.stderr(), `could not open a browser (xdg-open: ENOENT); open ${without.url} yourself`);
+    assert.is((await raw(without.url, "/playground/")).status, 200, "still serving");
+  } finally {
+    await stop(without);
+  }
+});
+
+test("playground: usage errors exit 2; a port in use exits 1 with PORT_IN_USE", async () => {
+  for (const args of [["--port", "x"], ["--port", "65536"], ["--port"], ["extra"], ["--open=1"]]) {
+    const { code, stderr } = await runCli(args);
+    assert.is(code, 2, `${args.join(" ")}: ${stderr}`);
+    assert.match(stderr, /^needle-wasm playground: .* \(see needle-wasm playground --help\)\n$/);
+  }
+  const served = await startCli(["--port", "0"]);
+  try {
+    const { code, stderr } = await runCli(["--port", new URL(served.url).port]);
+    assert.is(code, 1);
+    assert.match(stderr, /^needle-wasm playground: PORT_IN_USE: port \d+ on 127\.0\.0\.1 is in use/);
+  } finally {
+    await stop(served);
+  }
+});
+
+// ---------------------------------------------------------------- the page in Chromium
+
+let browser: Browser;
+let served: Served;
+
+async function openPage(url: string, viewport = { width: 1280, height: 1000 }): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport });
+  const errors: string[] = [];
+  page.on("pageerror", (err) => errors.push(err.message));
+  page.setDefaultTimeout(60_000);
+  await page.goto(url);
+  return { page, errors };
+}
+
+async function settled(page: Page, expect = "ready"): Promise<void> {
+  await page.waitForSelector("body:not([data-state=loading])");
+  const state = await page.getAttribute("body", "data-state");
+  assert.is(state, expect, `page state (${await page.textContent("#model-status")})`);
+}
+
+/** Click Run (or press Enter in the query) and wait for that run to complete. */
+async function runOnce(page: Page, how: "click" | "enter" = "click"): Promise<void> {
+  const before = Number(await page.getAttribute("body", "data-runs"));
+  if (how === "click") await page.click("#run");
+  else await page.press("#query", "Enter");
+  await page.waitForSelector(`body[data-runs='${before + 1}'][data-state=ready]`);
+}
+
+const chips = (page: Page, box: string) => page.$$eval(`#${box} .tok`, (els) => els.map((e) => ({ id: Number((e as HTMLElement).dataset.id), text: e.textContent, cls: e.className })));
+const stat = async (page: Page, key: string) => (await page.textContent(`#stats tr[data-stat=${key}] td`)) ?? "";
+
+test.before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
+  const { chromium } = await import("playwright-core");
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 });
+  served = await startCli(["--port", "0"]);
+});
+
+test.after(async () => {
+  await browser?.close();
+  if (served) await stop(served);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+test("chromium: a preset on the demo model, run with Enter: the calls, prompt and generated tokens and ranking are the Node API's, with every timing shown", async () => {
+  const { page, errors } = await openPage(served.url);
+  await settled(page);
+  await page.selectOption("#preset", "smart-home");
+  const query = await page.inputValue("#query");
+  const tools = await page.inputValue("#tools");
+  await runOnce(page, "enter");
+
+  const needle = await dist.Needle.load();
+  const expected = await needle.call(query, tools);
+  const prompt = needle.prompt(query, tools);
+  assert.ok(expected.calls.length > 0, "the preset makes the demo model call a tool");
+  const rows = await page.$$eval("#calls tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  assert.equal(rows, expected.calls.map((c, i) => [String(i + 1), c.name, JSON.stringify(c.arguments)]));
+  assert.is(await page.$$eval("#calls thead th", (ths) => ths.length), 3, "no confidence column: the result has none");
+  assert.is(await page.textContent("#raw-text"), expected.text);
+  assert.is(await page.textContent("#output"), expected.text, "the output ends as the final text");
+
+  const promptChips = await chips(page, "prompt-tokens");
+  assert.equal(promptChips.map((c) => c.id), prompt.encoderIds);
+  assert.equal(promptChips.map((c) => c.text), prompt.encoderIds.map((id) => needle.tokenizer.idToPiece(id)));
+  const queryLength = needle.tokenizer.encode(query).length;
+  assert.equal(promptChips.map((c) => c.cls.split(" ")[1]), prompt.encoderIds.map((_, i) => (i < queryLength ? "query" : i === queryLength ? "marker" : "tools")));
+  const generated = await chips(page, "generated-tokens");
+  assert.equal(generated.map((c) => c.id), [...expected.tokens, needle.tokenizer.eosId]);
+  assert.ok(generated.every((c) => !c.cls.includes("forced")), "nothing forced without a prefix");
+
+  assert.is(await stat(page, "prompt"), String(prompt.encoderIds.length));
+  assert.is(await stat(page, "truncated"), "no");
+  assert.is(await stat(page, "model"), "f16, d_model 192, 1 thread");
+  for (const key of ["load", "first-token", "total"]) assert.match(await stat(page, key), /^\d+(\.\d+)? ms$/, key);
+  assert.match(await stat(page, "prefill"), /^\d+(\.\d+)? ms · \d+ tokens\/s$/);
+  assert.match(await stat(page, "decode"), new RegExp(`^${expected.tokens.length} tokens · \\d+ tokens/s$`));
+  assert.is(await stat(page, "finish"), "stop (EOS)");
+
+  const ranked = await needle.rank(query, tools);
+  const names = dist.prepareTools(tools).names;
+  assert.equal(await page.$$eval("#ranking li .name", (els) => els.map((e) => e.textContent)), ranked.map((r) => names[r.index]));
+  assert.equal(await page.$$eval("#ranking li .score", (els) => els.map((e) => e.textContent)), ranked.map((r) => r.score.toFixed(3)));
+  assert.equal(errors, []);
+  needle.dispose();
+  await page.close();
+});
+
+test("chromium: the fixture checkpoint and tokenizer through the file input give the goldens' text and tokens, forced and constraint-changed tokens marked as the reference's trace says", async () => {
+  const { page, errors } = await openPage(served.url);
+  await settled(page);
+  await page.setInputFiles("#model-files", [WEIGHTS, TOKENIZER]);
+  await page.waitForFunction(() => document.getElementById("model-status")!.textContent!.includes("needle_tiny"));
+  await settled(page);
+  assert.ok(await page.isChecked("input[name=model][value=files]"));
+  assert.is(await page.isEnabled("#dtype"), true, "dtype applies to a checkpoint");
+
+  // A default (constrained) call that stops on EOS.
+  const email = golden("readme_email");
+  await page.fill("#tools", email.tools);
+  await page.fill("#query", email.query);
+  await runOnce(page);
+  assert.is(await page.textContent("#raw-text"), email.constrained.text);
+  assert.equal((await chips(page, "generated-tokens")).map((c) => c.id), [...email.constrained.ids, 1]);
+
+  // A forced prefix, where the constraints then choose the tool name.
+  const camel = golden("camel_multi");
+  const run = camel.forced[0];
+  await page.fill("#tools", camel.tools);
+  await page.fill("#query", camel.query);
+  await page.click("#options summary");
+  await page.fill("#prefix", run.forced_text);
+  await page.fill("#max-tokens", String(run.max_gen_len - 1));
+  await runOnce(page);
+  assert.is(await page.textContent("#raw-text"), run.text);
+  const generated = await chips(page, "generated-tokens");
+  assert.equal(generated.map((c) => c.id), [...run.ids, ...(run.stopped_on_eos ? [1] : [])]);
+  const marked = (cls: string) => generated.flatMap((c, i) => (c.cls.split(" ").includes(cls) ? [i] : []));
+  assert.equal(marked("forced"), run.forced_ids.map((_: number, i: number) => i));
+  const changed = run.constrained_steps.filter((s: { forced: boolean; raw_argmax: number; chosen: number }) => !s.forced && s.raw_argmax !== s.chosen).map((s: { step: number }) => s.step);
+  assert.ok(changed.length > 0, "the golden run has steps the constraints changed");
+  assert.equal(marked("changed"), changed);
+  assert.equal(errors, []);
+  await page.close();
+});
+
+test("chromium: an invalid tools JSON shows the package's error code and message inline and at Run; the page then runs again", async () => {
+  const { page, errors } = await openPage(served.url);
+  await settled(page);
+  const bad = '[{"name": "get_weather", "description": ';
+  let expected = "";
+  try {
+    dist.prepareTools(bad);
+  } catch (err) {
+    expected = `${(err as { code: string }).code}: ${(err as Error).message}`;
+  }
+  assert.match(expected, /^BAD_TOOLS_JSON: /);
+  await page.fill("#tools", bad);
+  assert.is(await page.textContent("#tools-error"), expected);
+  assert.is(await page.getAttribute("#tools", "aria-invalid"), "true");
+  await page.click("#run");
+  assert.is(await page.textContent("#run-error"), expected);
+  assert.is(await page.getAttribute("body", "data-runs"), "0");
+  await page.fill("#tools", "[]");
+  await page.fill("#query", " ");
+  await page.click("#run");
+  assert.is(await page.textContent("#run-error"), "EMPTY_QUERY: the query is empty");
+  await page.selectOption("#preset", "weather");
+  assert.is(await page.textContent("#tools-error"), "");
+  await runOnce(page);
+  assert.ok(((await page.textContent("#calls tbody")) ?? "").includes("get_current_weather"));
+  assert.equal(errors, []);
+  await page.close();
+});
+
+test("chromium: a shared link restores the tools, query, options and model choice", async () => {
+  const { page } = await openPage(served.url);
+  await settled(page);
+  const tools = JSON.stringify([{ name: "set_alarm", description: "Set an alarm.", parameters: { time: { type: "string", description: "Alarm time.", required: true } } }]);
+  await page.fill("#tools", tools);
+  await page.fill("#query", "wake me up at 7 am");
+  await page.click("#options summary");
+  await page.fill("#max-tokens", "40");
+  await runOnce(page);
+  const calls = await page.textContent("#calls tbody");
+  const link = page.url();
+  await page.close();
+
+  const { page: again } = await openPage(link);
+  await settled(again);
+  assert.is(await again.inputValue("#tools"), tools);
+  assert.is(await again.inputValue("#query"), "wake me up at 7 am");
+  assert.is(await again.inputValue("#max-tokens"), "40");
+  assert.is(await again.inputValue("#preset"), "");
+  await runOnce(again);
+  assert.is(await again.textContent("#calls tbody"), calls);
+  // A case on local files asks for them again rather than running another model.
+  await again.setInputFiles("#model-files", [WEIGHTS, TOKENIZER]);
+  await settled(again);
+  const filesLink = again.url();
+  await again.close();
+  const { page: third } = await openPage(filesLink);
+  await settled(third, "waiting");
+  assert.ok(await third.isChecked("input[name=model][value=files]"));
+  assert.match((await third.textContent("#model-status")) ?? "", "needle_tiny.p4_numpy1.pkl + needle_test.model");
+  await third.close();
+});
+
+test("chromium: threads when the page is cross-origin isolated (same tokens on 2 threads); 1 thread and the reason when it is not", async () => {
+  const { page, errors } = await openPage(served.url);
+  await settled(page);
+  assert.is(await page.evaluate(() => crossOriginIsolated), true, "needle-wasm playground makes the page isolated");
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const options = await page.$$eval("#threads option", (os) => os.map((o) => (o as HTMLOptionElement).value));
+  assert.equal(options, Array.from({ length: Math.min(16, cores) }, (_, i) => String(i + 1)));
+  await runOnce(page);
+  const single = await chips(page, "generated-tokens");
+  if (cores >= 2) {
+    await page.selectOption("#threads", "2");
+    await settled(page);
+    assert.match((await page.textContent("#model-status")) ?? "", "2 threads");
+    await runOnce(page);
+    assert.is(await stat(page, "model"), "f16, d_model 192, 2 threads");
+    assert.equal(await chips(page, "generated-tokens"), single);
+  }
+  assert.equal(errors, []);
+  await page.close();
+
+  // Any static host works; without COOP/COEP the page says why it has one thread.
+  const { startServer } = (await import(`${ROOT}examples/browser/serve.mjs`)) as { startServer: () => Promise<{ url: string; close(): Promise<void> }> };
+  const plain = await startServer();
+  try {
+    const { page: open } = await openPage(`${plain.url}playground/`);
+    await settled(open);
+    assert.is(await open.evaluate(() => crossOriginIsolated), false);
+    assert.is(await open.isDisabled("#threads"), true);
+    assert.match((await open.textContent("#threads-note")) ?? "", "this page is not isolated");
+    await runOnce(open);
+    assert.ok(((await open.textContent("#calls tbody")) ?? "").includes("get_current_weather"));
+    await open.close();
+  } finally {
+    await plain.close();
+  }
+});
+
+test("chromium: readable on a phone-sized screen (no sideways scrolling), and a screenshot that is not blank", async () => {
+  const { page } = await openPage(served.url, { width: 390, height: 844 });
+  await settled(page);
+  await runOnce(page);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.is(overflow, 0, "page wider than the screen");
+  const png = await page.screenshot({ fullPage: true });
+  await page.close();
+  const { page: blank } = await openPage("about:blank");
+  const pixels = await blank.evaluate(async (data) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${data}`;
+    await img.decode();
+    const canvas = Object.assign(document.createElement("canvas"), { width: img.width, height: img.height });
+    const ctx = canvas.getContext("2d")!;
+    ctx.drawImage(img, 0, 0);
+    const { data: px } = ctx.getImageData(0, 0, img.width, img.height);
+    let sum = 0;
+    let sumSq = 0;
+    const colours = new Set<number>();
+    for (let i = 0; i < px.length; i += 4) {
+      const luma = 0.299 * px[i]! + 0.587 * px[i + 1]! + 0.114 * px[i + 2]!;
+      sum += luma;
+      sumSq += luma * luma;
+      colours.add((px[i]! << 16) | (px[i + 1]! << 8) | px[i + 2]!);
+    }
+    const n = px.length / 4;
+    return { width: img.width, height: img.height, variance: sumSq / n - (sum / n) ** 2, colours: colours.size };
+  }, png.toString("base64"));
+  await blank.close();
+  assert.is(pixels.width, 390);
+  assert.ok(pixels.height > 844, `the full page is taller than the screen (${pixels.height})`);
+  assert.ok(pixels.variance > 100, `luma variance ${pixels.variance}`);
+  assert.ok(pixels.colours > 50, `${pixels.colours} colours`);
+});
+
+test.run();
