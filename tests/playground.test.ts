@@ -221,13 +221,15 @@ test("playground: usage errors exit 2; a port in use exits 1 with PORT_IN_USE", 
 let browser: Browser;
 let served: Served;
 
-async function openPage(url: string, viewport = { width: 1280, height: 1000 }): Promise<{ page: Page; errors: string[] }> {
+async function openPage(url: string, viewport = { width: 1280, height: 1000 }): Promise<{ page: Page; errors: string[]; requested: string[] }> {
   const page = await browser.newPage({ viewport });
   const errors: string[] = [];
+  const requested: string[] = [];
   page.on("pageerror", (err) => errors.push(err.message));
+  page.on("request", (r) => requested.push(new URL(r.url()).pathname));
   page.setDefaultTimeout(60_000);
   await page.goto(url);
-  return { page, errors };
+  return { page, errors, requested };
 }
 
 async function settled(page: Page, expect = "ready"): Promise<void> {
@@ -261,11 +263,16 @@ test.after(async () => {
 });
 
 test("chromium: a preset on the demo model, run with Enter: the calls, prompt and generated tokens and ranking are the Node API's, with every timing shown", async () => {
-  const { page, errors } = await openPage(served.url);
+  const { page, errors, requested } = await openPage(served.url);
   await settled(page);
   await page.selectOption("#preset", "smart-home");
   const query = await page.inputValue("#query");
   const tools = await page.inputValue("#tools");
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { outputs: string[] }).outputs = seen;
+    new MutationObserver(() => seen.push(document.getElementById("output")!.textContent!)).observe(document.getElementById("output")!, { childList: true, characterData: true, subtree: true });
+  });
   await runOnce(page, "enter");
 
   const needle = await dist.Needle.load();
@@ -277,6 +284,16 @@ test("chromium: a preset on the demo model, run with Enter: the calls, prompt an
   assert.is(await page.$$eval("#calls thead th", (ths) => ths.length), 3, "no confidence column: the result has none");
   assert.is(await page.textContent("#raw-text"), expected.text);
   assert.is(await page.textContent("#output"), expected.text, "the output ends as the final text");
+  const outputs = (await page.evaluate(() => (window as unknown as { outputs: string[] }).outputs)).filter((t) => t !== "");
+  assert.ok(outputs.length >= expected.tokens.length / 2, `the output grew as tokens came (${outputs.length} updates for ${expected.tokens.length} tokens)`);
+  for (let i = 1; i < outputs.length - 1; i++) assert.ok(outputs[i]!.startsWith(outputs[i - 1]!), `streamed output ${i} extends the one before`);
+
+  // Everything the page loaded ships in the npm package ("files" in package.json).
+  const files: string[] = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).files;
+  const shipped = (path: string) => files.some((f) => (f.endsWith("/") ? path.startsWith(`/${f}`) : path === `/${f}`));
+  const loaded = [...new Set(requested)].map((p) => (p.endsWith("/") ? `${p}index.html` : p));
+  assert.ok(loaded.includes("/build/needle.wasm") && loaded.includes("/weights/needle-demo.needle"), loaded.join(" "));
+  assert.equal(loaded.filter((p) => !shipped(p)), [], "loaded by the page but not in the package");
 
   const promptChips = await chips(page, "prompt-tokens");
   assert.equal(promptChips.map((c) => c.id), prompt.encoderIds);
