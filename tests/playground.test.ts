@@ -359,6 +359,48 @@ test("chromium: the fixture checkpoint and tokenizer through the file input give
   await page.close();
 });
 
+test("chromium: files dropped on the page are told apart by content and loaded; a checkpoint alone or a file of another kind is refused with the reason", async () => {
+  const { page, errors } = await openPage(served.url);
+  await settled(page);
+  const drop = (files: { name: string; base64: string }[]) => page.evaluate((list) => {
+    const transfer = new DataTransfer();
+    for (const f of list) transfer.items.add(new File([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))], f.name));
+    document.getElementById("tools")!.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, files);
+  // Names that say nothing: the kinds come from the bytes.
+  const checkpoint = { name: "a.bin", base64: readFileSync(WEIGHTS).toString("base64") };
+  const tokenizer = { name: "b.bin", base64: readFileSync(TOKENIZER).toString("base64") };
+  await drop([checkpoint]);
+  await page.waitForFunction(() => document.getElementById("model-files-status")!.textContent!.includes("checkpoint"));
+  assert.is(await page.textContent("#model-files-status"), "a.bin is a checkpoint: add its tokenizer (needle.model)");
+  await drop([{ name: "notes.txt", base64: Buffer.from("hello").toString("base64") }]);
+  await page.waitForFunction(() => document.getElementById("model-files-status")!.textContent!.startsWith("notes.txt"));
+  assert.is(await page.textContent("#model-files-status"), "notes.txt is not a .needle bundle, a Needle checkpoint (pickle) or a SentencePiece .model");
+  await drop([tokenizer, checkpoint]);
+  await page.waitForFunction(() => document.getElementById("model-status")!.textContent!.includes("a.bin + b.bin"));
+  await settled(page);
+  assert.match((await page.textContent("#model-status")) ?? "", "f32, d_model 64");
+  assert.equal(errors, []);
+  await page.close();
+});
+
+test("chromium: the calls table has a confidence column exactly when the calls carry a confidence", async () => {
+  const { page } = await openPage(served.url);
+  // A string, run as the page's own module code would (no transpiler helpers, no types).
+  const headers = await page.evaluate(`(async () => {
+    const { renderCalls } = await import("./render.js");
+    const table = document.getElementById("calls");
+    const note = document.getElementById("calls-note");
+    const seen = () => [[...table.tHead.querySelectorAll("th")].map((th) => th.textContent), [...table.tBodies[0].querySelectorAll("td")].map((td) => td.textContent)];
+    renderCalls(table, note, { calls: [{ name: "f", arguments: { a: 1 }, confidence: 0.87654 }] });
+    const withConfidence = seen();
+    renderCalls(table, note, { calls: [{ name: "f", arguments: { a: 1 } }] });
+    return [...withConfidence, ...seen()];
+  })()`);
+  assert.equal(headers, [["#", "name", "arguments", "confidence"], ["1", "f", '{"a":1}', "0.877"], ["#", "name", "arguments"], ["1", "f", '{"a":1}']]);
+  await page.close();
+});
+
 test("chromium: an invalid tools JSON shows the package's error code and message inline and at Run; the page then runs again", async () => {
   const { page, errors } = await openPage(served.url);
   await settled(page);
