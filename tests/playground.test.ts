@@ -355,6 +355,14 @@ test("chromium: the fixture checkpoint and tokenizer through the file input give
   const changed = run.constrained_steps.filter((s: { forced: boolean; raw_argmax: number; chosen: number }) => !s.forced && s.raw_argmax !== s.chosen).map((s: { step: number }) => s.step);
   assert.ok(changed.length > 0, "the golden run has steps the constraints changed");
   assert.equal(marked("changed"), changed);
+
+  // Another dtype reloads the checkpoint in that format, and the page still runs.
+  await page.selectOption("#dtype", "int8");
+  await settled(page);
+  assert.match((await page.textContent("#model-status")) ?? "", "needle_tiny.p4_numpy1.pkl + needle_test.model; int8, d_model 64");
+  await runOnce(page);
+  assert.is(await stat(page, "model"), "int8, d_model 64, 1 thread");
+  assert.match(page.url(), /[#&]dtype=int8(&|$)/);
   assert.equal(errors, []);
   await page.close();
 });
