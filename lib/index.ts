@@ -20,3 +20,6 @@ export type { NeedleLoadOptions, CallOptions, CallResult, CallItem, StreamEvent,
 export type { ToolCall } from "./prompt.ts";
 export type { ToolSpec, OpenAITool, OpenAIResponsesTool, ToolsInput, PreparedTools } from "./tools.ts";
 export { defaultModelUrl } from "./default-model.ts";
+export { createHandler } from "./server/handler.ts";
+export type { HandlerOptions, FetchHandler } from "./server/handler.ts";
+export type { ChatBackend } from "./server/backend.ts";
