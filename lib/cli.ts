@@ -11,8 +11,9 @@ import { inspectCommand } from "./cli-inspect.ts";
 import { columns } from "./cli-output.ts";
 import { playgroundCommand } from "./cli-playground.ts";
 import { runCommand } from "./cli-run.ts";
+import { serveCommand } from "./cli-serve.ts";
 
-const COMMANDS: readonly Command[] = [runCommand, convertCommand, inspectCommand, conformanceCommand, playgroundCommand];
+const COMMANDS: readonly Command[] = [runCommand, serveCommand, convertCommand, inspectCommand, conformanceCommand, playgroundCommand];
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
@@ -22,7 +23,7 @@ function globalHelp(): string {
   return [
     "usage: needle-wasm <command> [options]",
     "",
-    "Needle function calling from the command line (one SIMD WebAssembly engine, no server).",
+    "Needle function calling from the command line (one SIMD WebAssembly engine).",
     "",
     "commands:",
     ...columns(COMMANDS.map((c) => [c.name, c.summary]), "  "),
