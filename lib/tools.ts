@@ -130,7 +130,7 @@ export interface ToolSpec {
 /** OpenAI's Chat Completions tool: `{ type: "function", function: { name, description, parameters } }`. */
 export interface OpenAITool {
   type: "function";
-  function: ToolSpec & { strict?: boolean };
+  function: ToolSpec & { strict?: boolean | null };
 }
 
 /** OpenAI's Responses API tool: the function's fields beside `type`. */

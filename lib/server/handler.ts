@@ -93,7 +93,8 @@ export function createHandler(backend: ChatBackend, options: HandlerOptions = {}
       release = await turn.catch((err) => {
         throw call.timedOut ? busy("no engine was free before the timeout") : err;
       });
-      const prompt = await Promise.resolve(backend.prompt(body.query, body.tools)).catch((err) => {
+      const query = body.query;
+      const prompt = await (async () => backend.prompt(query, body.tools))().catch((err) => {
         throw toApiError(err, "messages");
       });
       const promptTokens = prompt.encoderIds.length;

@@ -5,21 +5,25 @@
 # same build/needle.wasm bytes every runtime runs. Two services run that
 # Worker: "golden" on the fixture checkpoint + tokenizer (the golden
 # end-to-end case), "bundle" on an int4 .needle bundle of it (the example's
-# default format). Their model files come from a disk service bound as
+# default format), and "demo" on the package's demo model (a .needle bundle
+# that makes real tool calls: its OpenAI-compatible routes are checked with
+# the openai SDK and the AI SDK). Their model files come from a disk service bound as
 # ASSETS (a folder the test fills, given with --directory-path models=…),
 # read by the Worker as static-asset Responses. Socket addresses are set
-# with --socket-addr golden=… and --socket-addr bundle=….
+# with --socket-addr golden=…, bundle=… and demo=….
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
     (name = "golden", worker = .goldenWorker),
     (name = "bundle", worker = .bundleWorker),
+    (name = "demo", worker = .demoWorker),
     (name = "models", disk = (path = "/nonexistent", writable = false)),
   ],
   sockets = [
     (name = "golden", address = "127.0.0.1:8787", http = (), service = "golden"),
     (name = "bundle", address = "127.0.0.1:8788", http = (), service = "bundle"),
+    (name = "demo", address = "127.0.0.1:8789", http = (), service = "demo"),
   ],
 );
 
@@ -43,6 +47,15 @@ const bundleWorker :Workerd.Worker = (
   bindings = [
     (name = "ASSETS", service = "models"),
     (name = "WEIGHTS_KEY", text = "needle_tiny-int4.needle"),
+  ],
+  compatibilityDate = "2026-10-01",
+);
+
+const demoWorker :Workerd.Worker = (
+  modules = .modules,
+  bindings = [
+    (name = "ASSETS", service = "models"),
+    (name = "WEIGHTS_KEY", text = "needle-demo.needle"),
   ],
   compatibilityDate = "2026-10-01",
 );

@@ -15,19 +15,35 @@
 //   env.ASSETS        a static-assets (or any fetcher) binding serving
 //                     /<key> as a Response
 //
-// POST / {"query": "...", "tools": [...], "options": {...}?}
-//   200 {"calls": [...], "text": "...", "tokens": [...], "finishReason": "stop", "error": null}
-//   400 {"error": {"code", "message"}} for bad input
+// Routes:
+//   POST /v1/chat/completions, GET /v1/models, GET /health: the
+//     OpenAI-compatible endpoint of createHandler (the same as
+//     `needle-wasm serve`), so any OpenAI client can use the Worker as its
+//     tool router. Set the API_KEY secret to require `Authorization: Bearer`.
+//   POST / {"query": "...", "tools": [...], "options": {...}?}
+//     200 {"calls": [...], "text": "...", "tokens": [...], "finishReason": "stop", "error": null}
+//     400 {"error": {"code", "message"}} for bad input
 
-import { Needle, InputError } from "needle-wasm";
+import { Needle, InputError, createHandler } from "needle-wasm";
 
 const CALL_OPTIONS = ["constrained", "maxTokens", "prefix", "toolChoice", "overflow"];
 
 /** @type {Promise<Needle> | undefined} */
 let loading;
 
+/** @type {((request: Request) => Promise<Response>) | undefined} */
+let handler;
+
 export default {
   async fetch(request, env) {
+    if (new URL(request.url).pathname !== "/") {
+      try {
+        handler ??= createHandler(await load(env), { model: modelId(env), ...(env.API_KEY ? { apiKey: env.API_KEY } : {}) });
+      } catch (err) {
+        return json({ error: { message: `the model could not be loaded: ${err?.message ?? err}`, type: "server_error", param: null, code: "model_unavailable" } }, 503);
+      }
+      return handler(request);
+    }
     if (request.method === "GET") {
       return new Response('POST {"query": "...", "tools": [...]} to get Needle\'s tool calls.\n', { headers: { "content-type": "text/plain" } });
     }
@@ -64,6 +80,11 @@ function load(env) {
     throw err;
   });
   return loading;
+}
+
+/** The model id /v1/models reports: the bundle's file name without its extension. */
+function modelId(env) {
+  return (env.WEIGHTS_KEY ?? "needle-int4.needle").replace(/\.(needle|pkl)$/, "");
 }
 
 /** A Source for `key`: an R2 object body ({ body, size }) or a static-asset Response. */
