@@ -84,12 +84,13 @@ function serve(handler: FetchHandler, pool: WorkerPool, listen: Listen, io: CliI
   const server = createServer((req, res) => void answer(req, res));
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
+    const client = req.socket.remoteAddress ?? "-";
     inFlight++;
-    let bytes = 0;
+    let sent = { bytes: 0, complete: false };
     try {
       if (stopping) res.setHeader("connection", "close");
       const response = stopping ? shuttingDown() : await handler(toRequest(req, res));
-      bytes = await sendResponse(response, res);
+      sent = await sendResponse(response, res);
     } catch (err) {
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end();
@@ -97,7 +98,7 @@ function serve(handler: FetchHandler, pool: WorkerPool, listen: Listen, io: CliI
     } finally {
       inFlight--;
       const ms = (performance.now() - started).toFixed(1);
-      io.err.write(`${new Date().toISOString()} ${req.socket.remoteAddress ?? "-"} ${req.method} ${req.url} ${res.statusCode} ${bytes} ${ms}ms${res.writableFinished ? "" : " (client gone)"}\n`);
+      io.err.write(`${new Date().toISOString()} ${client} ${req.method} ${req.url} ${res.statusCode} ${sent.bytes} ${ms}ms${sent.complete ? "" : " (client gone)"}\n`);
       if (stopping && inFlight === 0) server.closeIdleConnections();
     }
   }

@@ -26,23 +26,27 @@ export function toRequest(req: IncomingMessage, res: ServerResponse): Request {
   return new Request(new URL(req.url ?? "/", "http://localhost"), init);
 }
 
-/** Write `response` to `res`; resolves to the body bytes written. */
-export async function sendResponse(response: Response, res: ServerResponse): Promise<number> {
+/** Write `response` to `res`; resolves to the body bytes written and whether the whole body was. */
+export async function sendResponse(response: Response, res: ServerResponse): Promise<{ bytes: number; complete: boolean }> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
   res.writeHead(response.status, headers);
   if (response.body === null) {
     res.end();
-    return 0;
+    return { bytes: 0, complete: true };
   }
   const reader = response.body.getReader();
   const gone = () => void reader.cancel().catch(() => undefined);
   res.once("close", gone);
   let bytes = 0;
+  let complete = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
+      if (done) {
+        complete = !res.destroyed;
+        break;
+      }
       bytes += value.length;
       if (!res.write(value)) await new Promise<void>((resolve) => {
         res.once("drain", resolve);
@@ -56,5 +60,5 @@ export async function sendResponse(response: Response, res: ServerResponse): Pro
     res.off("close", gone);
   }
   res.end();
-  return bytes;
+  return { bytes, complete };
 }
