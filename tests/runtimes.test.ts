@@ -9,7 +9,9 @@
 //   workerd   workerd from npm serving the Worker example on 127.0.0.1
 //             (tests/runtimes/workerd.capnp), answering real HTTP POSTs, on
 //             the checkpoint (goldens) and on an int4 .needle bundle (the
-//             example's default; same answers as Node on that bundle)
+//             example's default; same answers as Node on that bundle), and
+//             its OpenAI-compatible routes on the demo model, driven by the
+//             openai client and the AI SDK
 // Every test name and failure message starts with the runtime's name. The
 // suite runs after `npm run build`: dist/ and build/ must exist.
 
@@ -21,8 +23,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
+import OpenAI from "openai";
 import { runtimeBinary } from "./runtimes/bins.ts";
 import { TOKENIZER, WEIGHTS, assertResults, e2eCases, type E2ECase, type E2EResult } from "./runtimes/cases.ts";
+import { checkAiSdk, checkOpenAIClient } from "./server-helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const RUNTIMES = `${ROOT}tests/runtimes/`;
@@ -248,7 +252,7 @@ function checkProgress(events: ProgressEvent[], what: string, size: number, cach
 
 // ---------------------------------------------------------------- workerd
 
-test("workerd: the Worker example, bundled with wrangler's conditions, answers POST {query, tools}: golden results on the checkpoint, Node's results on an int4 bundle", () =>
+test("workerd: the Worker example, bundled with wrangler's conditions, answers POST {query, tools}: golden results on the checkpoint, Node's results on an int4 bundle; /v1/chat/completions answers the openai client and the AI SDK", () =>
   timed("workerd", async () => {
     const workerd = runtimeBinary("workerd");
     const entry = await bundleWorker();
@@ -260,14 +264,16 @@ test("workerd: the Worker example, bundled with wrangler's conditions, answers P
     copyFileSync(TOKENIZER, `${models}/needle_test.model`);
     const int4 = await dist.convertToBundle(readFileSync(WEIGHTS), readFileSync(TOKENIZER), { dtype: "int4" });
     writeFileSync(`${models}/needle_tiny-int4.needle`, int4);
+    const demoWeights = fileURLToPath(dist.defaultModelUrl());
+    copyFileSync(demoWeights, `${models}/needle-demo.needle`);
     const viaNode = await dist.Needle.load({ weights: int4 });
     assert.is(viaNode.model.dtype, "int4");
     const int4Cases = CASES.filter((_, i) => i % 3 === 0);
     const int4Expected = await runCases(viaNode, int4Cases);
     viaNode.model.dispose();
 
-    const [goldenPort, bundlePort] = [await freePort(), await freePort()];
-    const args = ["serve", `${RUNTIMES}workerd.capnp`, "--socket-addr", `golden=127.0.0.1:${goldenPort}`, "--socket-addr", `bundle=127.0.0.1:${bundlePort}`, "--directory-path", `models=${models}`];
+    const [goldenPort, bundlePort, demoPort] = [await freePort(), await freePort(), await freePort()];
+    const args = ["serve", `${RUNTIMES}workerd.capnp`, "--socket-addr", `golden=127.0.0.1:${goldenPort}`, "--socket-addr", `bundle=127.0.0.1:${bundlePort}`, "--socket-addr", `demo=127.0.0.1:${demoPort}`, "--directory-path", `models=${models}`];
     const child = spawn(workerd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let log = "";
     child.stdout.on("data", (d) => (log += d));
@@ -293,6 +299,14 @@ test("workerd: the Worker example, bundled with wrangler's conditions, answers P
       const bad = await fetch(`http://127.0.0.1:${goldenPort}/`, { method: "POST", body: JSON.stringify({ query: "", tools: [] }) });
       assert.is(bad.status, 400, "workerd: an empty query is a 400");
       assert.is((await bad.json()).error.code, "EMPTY_QUERY", "workerd: the error names its code");
+
+      // The OpenAI-compatible routes (createHandler) on the demo model, against Needle's answers in Node.
+      const demo = `http://127.0.0.1:${demoPort}`;
+      await waitForServer(`${demo}/`, () => log, child);
+      const inNode = await dist.Needle.load({ weights: demoWeights });
+      await checkOpenAIClient(new OpenAI({ apiKey: "unused", baseURL: `${demo}/v1`, maxRetries: 0 }), inNode, "workerd");
+      await checkAiSdk({ baseURL: `${demo}/v1` }, inNode, "workerd");
+      inNode.model.dispose();
     } finally {
       child.kill("SIGTERM");
       const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
