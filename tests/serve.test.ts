@@ -94,6 +94,7 @@ test("curl: a completion, a streamed one (SSE ending in [DONE]), 401, 404, 405, 
   const huge = join(scratch, "huge.json");
   writeFileSync(huge, " ".repeat(3_000_000));
   assert.is(await status([...auth, "--data-binary", `@${huge}`, `${server.url}/v1/chat/completions`]), "413");
+  assert.is(await status([...auth, "-H", "transfer-encoding: chunked", "--data-binary", `@${huge}`, `${server.url}/v1/chat/completions`]), "413", "a chunked body is cut off at the limit");
   const after = JSON.parse(await curl([...auth, "-d", body(), `${server.url}/v1/chat/completions`]));
   assert.equal(callsOf(after.choices[0].message), await expectedCalls(needle, WEATHER), "the next request answers");
 });

@@ -1,7 +1,8 @@
 // node:http ↔ the fetch handler: an IncomingMessage as a WHATWG Request
 // (its signal aborts when the client goes away before the response is
 // done), and a Response written back with backpressure; a client that
-// disconnects mid-body cancels the body, which stops a streamed call.
+// disconnects mid-body cancels the body, which stops a streamed call. A
+// request whose body was not read to its end gets `Connection: close`.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
@@ -30,6 +31,8 @@ export function toRequest(req: IncomingMessage, res: ServerResponse): Request {
 export async function sendResponse(response: Response, res: ServerResponse): Promise<{ bytes: number; complete: boolean }> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => (headers[name] = value));
+  // A request body left unread (a 413, a 401 before the body) would stall the connection.
+  if (!res.req.complete) headers.connection = "close";
   res.writeHead(response.status, headers);
   if (response.body === null) {
     res.end();
@@ -48,11 +51,13 @@ export async function sendResponse(response: Response, res: ServerResponse): Pro
         break;
       }
       bytes += value.length;
-      if (!res.write(value)) await new Promise<void>((resolve) => {
-        res.once("drain", resolve);
-        res.once("close", resolve);
-      });
       if (res.destroyed) break;
+      if (!res.write(value) && !res.destroyed) {
+        await new Promise<void>((resolve) => {
+          res.once("drain", resolve);
+          res.once("close", resolve);
+        });
+      }
     }
   } catch {
     // the body failed or was cancelled: end what was sent
