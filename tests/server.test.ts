@@ -9,6 +9,7 @@ import * as assert from "uvu/assert";
 import OpenAI from "openai";
 import { Needle, createHandler, type CallOptions, type ChatBackend, type FetchHandler } from "../lib/index.ts";
 import { scanCalls } from "../lib/server/call-scan.ts";
+import { rng } from "./helpers.ts";
 import { TOOLS, WEATHER, callsOf, checkAiSdk, checkOpenAIClient, expectedCalls } from "./server-helpers.ts";
 
 const needle = await Needle.load();
@@ -97,6 +98,7 @@ test("errors: 401 without or with a wrong key (the openai client's Authenticatio
   assert.instance(denied, OpenAI.AuthenticationError);
   await expectError(await post(handler, weatherBody(), {}, "/v1/completions"), 404, "unknown_route");
   await expectError(await handler(new Request(`${BASE}/v1/models/gpt-4`, { headers: { authorization: `Bearer ${KEY}` } })), 404, "model_not_found", "model");
+  await expectError(await handler(new Request(`${BASE}/v1/models/%E0%A4%A`, { headers: { authorization: `Bearer ${KEY}` } })), 404, "model_not_found", "model");
   const wrongMethod = await handler(new Request(`${BASE}/v1/chat/completions`, { headers: { authorization: `Bearer ${KEY}` } }));
   assert.is(wrongMethod.headers.get("allow"), "POST");
   await expectError(wrongMethod, 405, "method_not_allowed");
@@ -198,6 +200,31 @@ test("a stream that fails after its headers ends with an error event and no [DON
     for await (const _ of stream);
   })().catch((e: unknown) => e);
   assert.instance(err, OpenAI.APIError);
+});
+
+test("random malformed requests are answered 200 or 400, never 500, and the engine keeps answering", async () => {
+  const handler = createHandler(needle, { maxBodyBytes: 1 << 16 });
+  const next = rng(23);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const atoms: unknown[] = [null, true, 0, -1, 1.5, 1e308, "", "x", "user", "function", [], {}, [1], { type: "function" }];
+  const value = (depth: number): unknown => {
+    if (depth > 3 || next() < 0.4) return pick(atoms);
+    if (next() < 0.5) return Array.from({ length: Math.floor(next() * 3) }, () => value(depth + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(next() * 3) }, () => [pick(["role", "content", "type", "function", "name", "parameters", "text", "properties"]), value(depth + 1)]));
+  };
+  const good = JSON.parse(weatherBody());
+  const fields = ["messages", "tools", "tool_choice", "stream", "stream_options", "n", "max_tokens", "max_completion_tokens", "parallel_tool_calls", "model", "user"];
+  for (let i = 0; i < 300; i++) {
+    const body = { ...good };
+    for (let k = 0; k < 1 + Math.floor(next() * 3); k++) body[pick(fields)] = value(0);
+    if (next() < 0.3) body.messages = [{ role: "user", content: value(1) }];
+    if (next() < 0.3) body.tools = [{ type: "function", function: { name: pick(["f", "", "a b", "x".repeat(300)]), parameters: value(1) } }];
+    const response = await post(handler, JSON.stringify(body));
+    const text = await response.text();
+    assert.ok(response.status === 200 || response.status === 400, `request ${i}: HTTP ${response.status} ${text.slice(0, 300)} for ${JSON.stringify(body).slice(0, 300)}`);
+  }
+  const after = await (await post(handler, weatherBody())).json();
+  assert.equal(callsOf(after.choices[0].message), await expectedCalls(needle, WEATHER));
 });
 
 test("scanCalls follows names and argument spans through partial text", () => {

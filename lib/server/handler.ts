@@ -66,7 +66,7 @@ export function createHandler(backend: ChatBackend, options: HandlerOptions = {}
     }
     if (path.startsWith("/v1/models/")) {
       allow(request, "GET");
-      const id = decodeURIComponent(path.slice("/v1/models/".length));
+      const id = decodedSegment(path.slice("/v1/models/".length));
       if (id !== config.model) throw new ApiError(404, "invalid_request_error", "model_not_found", `the model ${JSON.stringify(id)} does not exist; this server serves ${JSON.stringify(config.model)}`, { param: "model" });
       return json(modelObject);
     }
@@ -189,6 +189,15 @@ async function* finallyDo<T>(iterator: AsyncGenerator<T, void, undefined>, clean
     yield* iterator;
   } finally {
     cleanup();
+  }
+}
+
+/** A path segment's text; a malformed %-escape is kept as written (and matches no model). */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 
