@@ -160,6 +160,15 @@ test("a stream cancelled after its first tool-call chunk aborts the generation, 
   assert.equal(callsOf(next.choices[0].message), await expectedCalls(needle, WEATHER));
 });
 
+test("a stream nobody reads does not hold the engine: its answer is buffered and the next call runs", async () => {
+  const handler = createHandler(needle, { concurrency: 1, maxQueue: 1 });
+  const unread = await post(handler, weatherBody({ stream: true }));
+  const next = await (await post(handler, weatherBody())).json();
+  assert.equal(callsOf(next.choices[0].message), await expectedCalls(needle, WEATHER));
+  const text = await unread.text();
+  assert.ok(text.endsWith("data: [DONE]\n\n"), "the unread stream is whole");
+});
+
 test("a full queue is a 503 with Retry-After; a call past the timeout is a 504 and frees its slot", async () => {
   const { backend, open } = gated(needle);
   const handler = createHandler(backend, { concurrency: 1, maxQueue: 1 });

@@ -26,6 +26,12 @@ export interface StreamPlan {
 }
 
 const encoder = new TextEncoder();
+/**
+ * Chunks the body may hold ahead of its reader: more than one answer has
+ * (at most 511 tokens), so a slow reader never holds an engine; the
+ * generation runs to its end (or to a cancel) at the engine's pace.
+ */
+const MAX_BUFFERED_CHUNKS = 1024;
 
 /** A text/event-stream Response of `chunks`; `onCancel` runs when the reader goes away first. */
 export function sseResponse(chunks: AsyncIterator<object>, onCancel: () => void, headers: Record<string, string> = {}): Response {
@@ -52,7 +58,7 @@ export function sseResponse(chunks: AsyncIterator<object>, onCancel: () => void,
       onCancel();
       await chunks.return?.();
     },
-  });
+  }, { highWaterMark: MAX_BUFFERED_CHUNKS });
   return new Response(body, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers } });
 }
 
