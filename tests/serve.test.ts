@@ -8,12 +8,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { request } from "node:http";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
-import { Needle } from "../lib/index.ts";
+import { Needle, defaultModelUrl } from "../lib/index.ts";
 import { TOOLS, WEATHER, callsOf, checkAiSdk, checkOpenAIClient, expectedCalls } from "./server-helpers.ts";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -142,6 +142,21 @@ test("SIGTERM: requests in flight finish, then the server stops with exit code 0
   assert.match(one.log(), /stopped\n$/);
   const refused = await fetch(`${one.url}/health`).catch((e: unknown) => e);
   assert.instance(refused, Error, "nothing listens after the stop");
+});
+
+test("weights that do not load: serve exits with 1 and the error's code, listening on nothing", async () => {
+  const demo = readFileSync(fileURLToPath(defaultModelUrl()));
+  const truncated = join(scratch, "truncated.needle");
+  writeFileSync(truncated, demo.subarray(0, demo.length >> 1));
+  const outcome = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, "serve", "--port", "0", "--instances", "2", "--weights", truncated], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
+    child.on("exit", (code) => resolve({ code, stderr }));
+  });
+  assert.is(outcome.code, 1, outcome.stderr);
+  assert.match(outcome.stderr, /needle-wasm serve: [A-Z_]+: /);
+  assert.not.match(outcome.stderr, /listening/);
 });
 
 test("serve --help lists its options; bad option values are usage errors (exit 2)", async () => {

@@ -87,6 +87,7 @@ export function createHandler(backend: ChatBackend, options: HandlerOptions = {}
     }
     const call = new CallControl(request.signal, config.timeoutMs);
     let release: (() => void) | undefined;
+    let streaming = false;
     try {
       const turn = queue.enter(call.signal);
       if (turn === null) throw busy("the server's queue is full");
@@ -113,7 +114,7 @@ export function createHandler(backend: ChatBackend, options: HandlerOptions = {}
         failure: (err) => (call.timedOut ? timeoutError(config.timeoutMs) : toApiError(err)),
       });
       const done = release;
-      release = undefined; // the stream releases its turn when it ends
+      streaming = true; // the stream releases its turn and its timer when it ends
       return sseResponse(finallyDo(chunks, () => {
         done();
         call.dispose();
@@ -121,8 +122,8 @@ export function createHandler(backend: ChatBackend, options: HandlerOptions = {}
     } catch (err) {
       throw failure(err, call, config.timeoutMs);
     } finally {
-      if (release) {
-        release();
+      if (!streaming) {
+        release?.();
         call.dispose();
       }
     }

@@ -99,6 +99,7 @@ export class WorkerPool implements ChatBackend {
   }
 
   prompt(query: string, tools: ToolsInput): Promise<Prompt> {
+    if (this.#instances.length === 0) return Promise.reject(new NeedleError("NO_INSTANCE", "no engine instance is running"));
     const instance = this.#instances.reduce((a, b) => (b.busy < a.busy ? b : a));
     return new Promise((resolve, reject) => this.#post(instance, { type: "prompt", query, tools }, { result: resolve as (v: CallResult | Prompt) => void, fail: reject, exclusive: false }));
   }
