@@ -121,8 +121,9 @@ test("one access-log line per request on stderr", async () => {
   const mark = `?log=${Date.now().toString(36)}`;
   await curl([...auth, "-d", body(), `${server.url}/v1/chat/completions${mark}`]);
   await curl([`${server.url}/health${mark}`]);
-  await new Promise((resolve) => setTimeout(resolve, 100)); // the line is written after the response
-  const lines = server.log().split("\n").filter((l) => l.includes(mark));
+  const marked = () => server.log().split("\n").filter((l) => l.includes(mark));
+  for (let waited = 0; marked().length < 2 && waited < 10_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10)); // written after the response
+  const lines = marked();
   assert.is(lines.length, 2, lines.join("\n"));
   assert.match(lines[0]!, /^\d{4}-\d\d-\d\dT\S+Z 127\.0\.0\.1 POST \/v1\/chat\/completions\?log=\w+ 200 \d+ [\d.]+ms$/);
   assert.match(lines[1]!, / GET \/health\?log=\w+ 200 /);
