@@ -9,6 +9,7 @@ import * as assert from "uvu/assert";
 import OpenAI from "openai";
 import { Needle, createHandler, type CallOptions, type ChatBackend, type FetchHandler } from "../lib/index.ts";
 import { scanCalls } from "../lib/server/call-scan.ts";
+import { rawField } from "../lib/server/raw-field.ts";
 import { rng } from "./helpers.ts";
 import { TOOLS, WEATHER, callsOf, checkAiSdk, checkOpenAIClient, expectedCalls } from "./server-helpers.ts";
 
@@ -228,12 +229,30 @@ test("random malformed requests are answered 200 or 400, never 500, and the engi
     for (let k = 0; k < 1 + Math.floor(next() * 3); k++) body[pick(fields)] = value(0);
     if (next() < 0.3) body.messages = [{ role: "user", content: value(1) }];
     if (next() < 0.3) body.tools = [{ type: "function", function: { name: pick(["f", "", "a b", "x".repeat(300)]), parameters: value(1) } }];
-    const response = await post(handler, JSON.stringify(body));
+    const spaced = JSON.stringify(body, null, i % 3);
+    const raw = rawField(spaced, "tools");
+    assert.equal(raw === null ? undefined : JSON.parse(raw), body.tools, `request ${i}: rawField finds the tools`);
+    const response = await post(handler, spaced);
     const text = await response.text();
     assert.ok(response.status === 200 || response.status === 400, `request ${i}: HTTP ${response.status} ${text.slice(0, 300)} for ${JSON.stringify(body).slice(0, 300)}`);
   }
   const after = await (await post(handler, weatherBody())).json();
   assert.equal(callsOf(after.choices[0].message), await expectedCalls(needle, WEATHER));
+});
+
+test("the tools reach Needle as written: a Python client's 1.0 stays 1.0 in the prompt", async () => {
+  const handler = createHandler(needle);
+  const tools = '[{"type": "function", "function": {"name": "set_timer", "description": "Set a timer.", "parameters": {"type": "object", "properties": {"minutes": {"type": "number", "minimum": 1.0, "default": 5.0}}, "required": ["minutes"]}}}]';
+  const text = `{"messages": [{"role": "user", "content": "set a timer for 5 minutes"}], "tools": ${tools}, "tools_note": "x"}`;
+  const answer = await (await post(handler, text)).json();
+  const asWritten = needle.prompt("set a timer for 5 minutes", tools);
+  const reparsed = needle.prompt("set a timer for 5 minutes", JSON.parse(tools));
+  assert.ok(asWritten.toolsJson.includes('"minimum":1.0') && !reparsed.toolsJson.includes('"minimum":1.0'), "the two forms differ (the test's premise)");
+  assert.is(answer.usage.prompt_tokens, asWritten.encoderIds.length);
+  assert.equal(callsOf(answer.choices[0].message), (await needle.call("set a timer for 5 minutes", tools)).calls);
+  assert.is(rawField('{"tools": 1, "a": {"tools": [2]}, "tools" : [ "}", {"b": "]"} ] }', "tools"), '[ "}", {"b": "]"} ]', "the last top-level field, strings and nesting skipped");
+  assert.is(rawField('{"a": -1.5e3, "tools":true}', "tools"), "true");
+  assert.is(rawField('{"a": 1}', "tools"), null);
 });
 
 test("scanCalls follows names and argument spans through partial text", () => {

@@ -4,7 +4,8 @@
 
 import { ApiError, badRequest } from "./errors.ts";
 
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+/** The body's JSON value, and its text (for fields passed on as written). */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<{ value: unknown; text: string }> {
   const declared = request.headers.get("content-length");
   if (declared !== null) {
     if (!/^[0-9]{1,15}$/.test(declared.trim())) throw badRequest("invalid_content_length", "the Content-Length header is not a byte count");
@@ -19,7 +20,7 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     throw badRequest("invalid_body", "the request body is not UTF-8 text");
   }
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text), text };
   } catch (err) {
     throw badRequest("invalid_json", `the request body is not valid JSON: ${(err as Error).message}`);
   }

@@ -13,10 +13,11 @@
 // own failures.
 
 import { InputError } from "../errors.ts";
-import { prepareTools } from "../tools.ts";
+import { prepareTools, type ToolsInput } from "../tools.ts";
 import { callOptions, type ChatBackend } from "./backend.ts";
 import { readJsonBody } from "./body.ts";
 import { ApiError, errorResponse, timeoutError, toApiError } from "./errors.ts";
+import { rawField } from "./raw-field.ts";
 import { RequestQueue } from "./queue.ts";
 import { parseChatRequest } from "./request.ts";
 import { completion, completionMeta } from "./response.ts";
@@ -74,9 +75,12 @@ export function createHandler(backend: ChatBackend, options: HandlerOptions = {}
   }
 
   async function chat(request: Request): Promise<Response> {
-    const body = parseChatRequest(await readJsonBody(request, config.maxBodyBytes));
+    const { value, text } = await readJsonBody(request, config.maxBodyBytes);
+    const body = parseChatRequest(value);
+    // The tools as written, so that numbers keep their formatting (`1.0`) in Needle's prompt.
+    const tools: ToolsInput = body.tools.length > 0 ? rawField(text, "tools") ?? body.tools : body.tools;
     try {
-      prepareTools(body.tools); // bad tools are a 400 even when nothing is decoded
+      prepareTools(tools); // bad tools are a 400 even when nothing is decoded
     } catch (err) {
       throw toApiError(err, "tools");
     }
@@ -95,18 +99,18 @@ export function createHandler(backend: ChatBackend, options: HandlerOptions = {}
         throw call.timedOut ? busy("no engine was free before the timeout") : err;
       });
       const query = body.query;
-      const prompt = await (async () => backend.prompt(query, body.tools))().catch((err) => {
+      const prompt = await (async () => backend.prompt(query, tools))().catch((err) => {
         throw toApiError(err, "messages");
       });
       const promptTokens = prompt.encoderIds.length;
       const options = callOptions(body, call.signal);
       if (!body.stream) {
-        const result = await backend.call(body.query, body.tools, options);
+        const result = await backend.call(query, tools, options);
         return json(completion(meta, result, promptTokens, body.parallelToolCalls));
       }
       const chunks = completionChunks({
         meta,
-        events: backend.stream(body.query, body.tools, options),
+        events: backend.stream(query, tools, options),
         promptTokens,
         nameMap: prompt.nameMap,
         parallel: body.parallelToolCalls,
