@@ -7,7 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import OpenAI from "openai";
-import { Needle, createHandler, type CallOptions, type ChatBackend, type FetchHandler } from "../lib/index.ts";
+import { Needle, createHandler, type CallOptions, type CallResult, type ChatBackend, type FetchHandler } from "../lib/index.ts";
 import { scanCalls } from "../lib/server/call-scan.ts";
 import { rawField } from "../lib/server/raw-field.ts";
 import { rng } from "./helpers.ts";
@@ -253,6 +253,25 @@ test("the tools reach Needle as written: a Python client's 1.0 stays 1.0 in the 
   assert.is(rawField('{"tools": 1, "a": {"tools": [2]}, "tools" : [ "}", {"b": "]"} ] }', "tools"), '[ "}", {"b": "]"} ]', "the last top-level field, strings and nesting skipped");
   assert.is(rawField('{"a": -1.5e3, "tools":true}', "tools"), "true");
   assert.is(rawField('{"a": 1}', "tools"), null);
+});
+
+test("a call's confidence, when the engine reports one, is passed on as an extension field (plain and streamed)", async () => {
+  const withConfidence = (result: CallResult): CallResult => ({ ...result, calls: result.calls.map((c, i) => ({ ...c, confidence: 0.5 + i / 4 })) });
+  const backend: ChatBackend = {
+    prompt: (q, t) => needle.prompt(q, t),
+    call: async (q, t, o) => withConfidence(await needle.call(q, t, o)),
+    async *stream(q, t, o) {
+      for await (const event of needle.stream(q, t, o)) yield event.type === "result" ? { type: "result", result: withConfidence(event.result) } : event;
+    },
+  };
+  const handler = createHandler(backend);
+  const plain = await (await post(handler, weatherBody())).json();
+  assert.equal(plain.choices[0].message.tool_calls.map((c: { confidence: number }) => c.confidence), [0.5]);
+  const sse = await (await post(handler, weatherBody({ stream: true }))).text();
+  const deltas = sse.split("\n\n").filter((e) => e.startsWith("data: {")).flatMap((e) => JSON.parse(e.slice(6)).choices[0]?.delta.tool_calls ?? []);
+  assert.equal(deltas.filter((d: { confidence?: number }) => d.confidence !== undefined), [{ index: 0, confidence: 0.5 }]);
+  const bare = await (await post(createHandler(needle), weatherBody())).json();
+  assert.not.ok("confidence" in bare.choices[0].message.tool_calls[0], "no field when the engine reports none");
 });
 
 test("scanCalls follows names and argument spans through partial text", () => {
