@@ -5,12 +5,14 @@
 import { ConstrainedDecoder } from "./constrain.ts";
 import { InputError, NeedleError, SourceError } from "./errors.ts";
 import { DEFAULT_MODEL_DESCRIPTION, defaultModelUrl } from "./default-model.ts";
+import { EmbeddingCache } from "./embedding-cache.ts";
 import { requireWasmSimd } from "./features.ts";
 import { NeedleModel, type ModelLoadOptions } from "./model.ts";
 import { MAX_ENCODER_LEN, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
 import { dumps, dumpsPlain, loads, type PyValue } from "./pyjson.ts";
 import type { Source } from "./source.ts";
 import { prepareTools, type PreparedTools, type ToolsInput } from "./tools.ts";
+import { MAX_PREFIX_CHARS, MAX_QUERY_CHARS } from "./limits.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 
 export interface NeedleLoadOptions extends ModelLoadOptions {
@@ -93,11 +95,10 @@ export interface RankedTool {
   score: number;
 }
 
-const MAX_QUERY_CHARS = 1 << 16;
-const MAX_TOOLS_CHARS = 1 << 22;
 /** Tokens of a text the contrastive head sees (the reference's retrieval max_len). */
 const RETRIEVAL_MAX_TOKENS = 256;
-const EMBEDDING_CACHE_SIZE = 4096;
+/** Internal, for tests: a session's rank() cache (set in Needle's static block). */
+export let embeddingCacheOf: (needle: Needle) => EmbeddingCache;
 
 /** Everything one generation needs, prepared before the engine runs. */
 interface Plan {
@@ -127,7 +128,8 @@ export class Needle {
   readonly #toolCallId: number;
   readonly #toolsId: number;
   readonly #tokenStrings: readonly string[];
-  readonly #embeddings = new Map<string, Float32Array>();
+  /** rank()'s embeddings by text: bounded, least recently used out first (lib/embedding-cache.ts). */
+  readonly #embeddings = new EmbeddingCache();
   /** Calls run one at a time on the engine: each waits for the previous. */
   #queue: Promise<void> = Promise.resolve();
 
@@ -276,6 +278,10 @@ export class Needle {
     });
   }
 
+  static {
+    embeddingCacheOf = (needle) => needle.#embeddings;
+  }
+
   /** Release the engine. */
   dispose(): void {
     this.model.dispose();
@@ -286,7 +292,6 @@ export class Needle {
     let e = this.#embeddings.get(text);
     if (!e) {
       e = this.model.embed(this.tokenizer.encode(text).slice(0, RETRIEVAL_MAX_TOKENS));
-      if (this.#embeddings.size >= EMBEDDING_CACHE_SIZE) this.#embeddings.delete(this.#embeddings.keys().next().value!);
       this.#embeddings.set(text, e);
     }
     return e;
@@ -303,9 +308,6 @@ export class Needle {
   #plan(query: string, tools: ToolsInput, options: CallOptions): Plan {
     if (options === null || typeof options !== "object") throw new InputError("BAD_OPTION", "options must be an object");
     checkQuery(query);
-    if (typeof tools === "string" && tools.length > MAX_TOOLS_CHARS) {
-      throw new InputError("TOOLS_TOO_LONG", `the tools JSON has ${tools.length} characters; the limit is ${MAX_TOOLS_CHARS}`);
-    }
     const prepared = prepareTools(tools);
     const maxDecoder = this.model.maxDecoderLength - 1;
     const maxTokens = options.maxTokens ?? Math.min(511, maxDecoder);
@@ -376,6 +378,9 @@ function checkQuery(query: unknown): asserts query is string {
 function forcedPrefix(options: CallOptions, prepared: PreparedTools): string | undefined {
   const choice = options.toolChoice ?? "auto";
   if (options.prefix !== undefined && typeof options.prefix !== "string") throw new InputError("BAD_OPTION", "prefix must be a string");
+  if (options.prefix !== undefined && options.prefix.length > MAX_PREFIX_CHARS) {
+    throw new InputError("PREFIX_TOO_LONG", `the prefix has ${options.prefix.length} characters; the limit is ${MAX_PREFIX_CHARS}`);
+  }
   if (choice === "auto") return options.prefix;
   if (typeof choice !== "object" || choice === null || typeof choice.name !== "string") {
     throw new InputError("BAD_TOOL_CHOICE", 'toolChoice must be "auto" or { name: "<tool name>" }');
