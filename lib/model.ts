@@ -10,6 +10,7 @@ import { instantiateEngine, type EngineExports } from "./engine.ts";
 import { DECODE_GEMV_FORMS, type DecodeGemv, GemvTuner } from "./gemv-tuner.ts";
 import { CheckpointError, InputError, NeedleError } from "./errors.ts";
 import { requireWasmSimd } from "./features.ts";
+import { engineSize, MAX_ENGINE_BYTES, MAX_THREADED_ENGINE_BYTES } from "./engine-size.ts";
 import { openSource, type Source, type SourceOptions } from "./source.ts";
 import { tensorSlot } from "./weights.ts";
 import { availableThreads, instantiateThreaded, startWorkers, threadedEngineModule, type WorkerPool } from "./threads.ts";
@@ -157,13 +158,15 @@ export class NeedleModel {
     if (options.dtype !== undefined && options.dtype !== dtype) {
       throw new InputError("DTYPE_MISMATCH", `the bundle holds ${dtype} weights; convert it again to load ${options.dtype}`);
     }
+    // Checked in safe integers before any memory is reserved (the engine counts in 32 bits).
+    const { weightsBytes } = engineSize({ config, format: WEIGHT_FORMATS[dtype], maxEnc: 1, maxDec: 1, threads: 1 });
+    if (header.weights.length !== weightsBytes) {
+      throw new BundleError("SIZE_MISMATCH", `bundle: the weights section has ${header.weights.length} bytes; this config and dtype need ${weightsBytes}`);
+    }
     const engine = await NeedleModel.#engineFor(config, dtype, options);
     const { wasm } = engine;
     if (header.layout !== wasm.layout_version()) {
       throw new BundleError("LAYOUT_MISMATCH", `bundle: written for engine layout ${header.layout}, this engine has layout ${wasm.layout_version()}; convert the checkpoint again`);
-    }
-    if (header.weights.length !== wasm.weights_bytes()) {
-      throw new BundleError("SIZE_MISMATCH", `bundle: the weights section has ${header.weights.length} bytes; this config and dtype need ${wasm.weights_bytes()}`);
     }
     return engine;
   }
@@ -196,8 +199,15 @@ export class NeedleModel {
     } else {
       engine = { wasm: await instantiateEngine(options.wasmModule), maxEnc, maxDec, decodeGemv };
     }
-    if (engine.wasm.configure(...layout, c.rope_theta, ...tail) === 0) {
-      throw new NeedleError("OUT_OF_MEMORY", "weights: the engine could not reserve memory for this model");
+    const size = engineSize({ config: c, format: WEIGHT_FORMATS[dtype], maxEnc, maxDec, threads }, engine.wasm.heap_base());
+    const limit = threads > 1 ? MAX_THREADED_ENGINE_BYTES : MAX_ENGINE_BYTES;
+    if (size.memoryEnd > limit) {
+      throw new NeedleError("MODEL_TOO_LARGE", `weights: this config, dtype and maxEncoderLength/maxDecoderLength need ${size.memoryEnd} bytes of engine memory (${size.weightsBytes} of weights); the ${threads > 1 ? "threaded " : ""}engine can hold at most ${limit}`);
+    }
+    const end = engine.wasm.configure(...layout, c.rope_theta, ...tail);
+    if (end === 0) throw new NeedleError("OUT_OF_MEMORY", `weights: the engine could not reserve ${size.memoryEnd} bytes for this model`);
+    if (end !== size.memoryEnd || engine.wasm.weights_bytes() !== size.weightsBytes) {
+      throw new NeedleError("LAYOUT_MISMATCH", `weights: the engine laid out ${end} bytes (${engine.wasm.weights_bytes()} of weights) where lib/engine-size.ts counts ${size.memoryEnd} (${size.weightsBytes}); the two layouts disagree`);
     }
     return engine;
   }
