@@ -8,7 +8,7 @@ export const MAX_QUERY_CHARS = 1 << 16;
 /**
  * Size of a tool list (TOOLS_TOO_LONG): a JSON string's characters, or for
  * tools given as JS values the characters of every string and key plus one
- * per value, counted while walking, before anything is copied.
+ * per value and per key, counted while walking, before anything is copied.
  */
 export const MAX_TOOLS_CHARS = 1 << 22;
 
@@ -36,8 +36,13 @@ export const MAX_SCHEMA_DEPTH = 64;
 /** Characters of a forced `prefix`, checked before it is tokenised (PREFIX_TOO_LONG). */
 export const MAX_PREFIX_CHARS = 1 << 14;
 
-/** Engine threads a model may ask for (BAD_OPTION); "auto" takes the cores there are, up to this. */
+/**
+ * Engine threads a model may ask for (BAD_OPTION): the runtime's cores, or
+ * MIN_THREAD_CAP where it has fewer, and never more than MAX_THREADS;
+ * "auto" takes the cores there are, up to MAX_THREADS.
+ */
 export const MAX_THREADS = 64;
+export const MIN_THREAD_CAP = 4;
 
 /** Longest `maxEncoderLength` (BAD_OPTION): 4 × Needle's 1024-token prompt. */
 export const MAX_ENCODER_LENGTH = 4096;

@@ -8,11 +8,13 @@ import { DEFAULT_MODEL_DESCRIPTION, defaultModelUrl } from "./default-model.ts";
 import { EmbeddingCache } from "./embedding-cache.ts";
 import { requireWasmSimd } from "./features.ts";
 import { NeedleModel, type ModelLoadOptions } from "./model.ts";
-import { MAX_ENCODER_LEN, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
+import { MAX_ENCODER_LEN, MAX_NEW_TOKENS, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
 import { dumps, dumpsPlain, loads, type PyValue } from "./pyjson.ts";
 import type { Source } from "./source.ts";
 import { prepareTools, type PreparedTools, type ToolsInput } from "./tools.ts";
-import { MAX_PREFIX_CHARS, MAX_QUERY_CHARS } from "./limits.ts";
+import { MAX_QUERY_CHARS } from "./limits.ts";
+import { checkCallOptions, checkModelOptions, optionError } from "./options.ts";
+import { availableThreads } from "./threads.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 
 export interface NeedleLoadOptions extends ModelLoadOptions {
@@ -155,6 +157,7 @@ export class Needle {
   static async load(options: NeedleLoadOptions = {}): Promise<Needle> {
     if (options === null || typeof options !== "object") throw new InputError("BAD_OPTION", "Needle.load takes { weights, tokenizer, … } (or nothing, for the bundled demo model)");
     requireWasmSimd();
+    checkModelOptions(options as Record<string, unknown>, options.threads === undefined ? 1 : await availableThreads());
     if (options.weights == null) return Needle.#loadDefault(options);
     const tokenizerLoad = options.tokenizer == null ? null : Tokenizer.load(options.tokenizer, options);
     tokenizerLoad?.catch(() => undefined); // awaited below; do not report it unhandled meanwhile
@@ -250,7 +253,10 @@ export class Needle {
   async callMany(items: readonly CallItem[]): Promise<CallResult[]> {
     if (!Array.isArray(items)) throw new InputError("BAD_ITEMS", "callMany takes an array of { query, tools, options }");
     const results: CallResult[] = [];
-    for (const item of items) results.push(await this.call(item.query, item.tools, item.options));
+    for (const [i, item] of items.entries()) {
+      if (item === null || typeof item !== "object") throw new InputError("BAD_ITEMS", `callMany: items[${i}] must be { query, tools, options? }, got ${item === null ? "null" : typeof item}`);
+      results.push(await this.call(item.query, item.tools, item.options));
+    }
     return results;
   }
 
@@ -263,7 +269,7 @@ export class Needle {
     const prepared = prepareTools(tools);
     const texts = toolTexts(prepared);
     const limit = k ?? texts.length;
-    if (!Number.isInteger(limit) || limit < 0) throw new InputError("BAD_K", `k must be a non-negative integer, got ${k}`);
+    if (!Number.isInteger(limit) || limit < 0) throw optionError("k", k, "a non-negative integer", "BAD_K");
     // The encoder is shared with generation: wait for calls in flight.
     return this.#exclusive(async () => {
       const q = this.#embed(query);
@@ -306,14 +312,11 @@ export class Needle {
 
   /** Check the input and build the prompt, forced prefix and constraints. */
   #plan(query: string, tools: ToolsInput, options: CallOptions): Plan {
-    if (options === null || typeof options !== "object") throw new InputError("BAD_OPTION", "options must be an object");
+    const maxDecoder = this.model.maxDecoderLength - 1;
+    checkCallOptions(options, maxDecoder);
     checkQuery(query);
     const prepared = prepareTools(tools);
-    const maxDecoder = this.model.maxDecoderLength - 1;
-    const maxTokens = options.maxTokens ?? Math.min(511, maxDecoder);
-    if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > maxDecoder) {
-      throw new InputError("BAD_MAX_TOKENS", `maxTokens must be an integer from 1 to ${maxDecoder}, got ${options.maxTokens}`);
-    }
+    const maxTokens = options.maxTokens ?? Math.min(MAX_NEW_TOKENS, maxDecoder);
     const queryIds = this.tokenizer.encode(query);
     const toolsIds = this.tokenizer.encode(prepared.json);
     const maxLen = Math.min(MAX_ENCODER_LEN, this.model.maxEncoderLength);
@@ -326,9 +329,6 @@ export class Needle {
       }
       const queryKept = Math.min(queryIds.length, maxLen - 2);
       truncated = { queryTokens: queryIds.length - queryKept, toolsTokens: toolsIds.length - (encoderIds.length - queryKept - 1) };
-    }
-    if (options.overflow !== undefined && options.overflow !== "truncate" && options.overflow !== "error") {
-      throw new InputError("BAD_OPTION", `overflow must be "truncate" or "error", got ${JSON.stringify(options.overflow)}`);
     }
     const prefix = forcedPrefix(options, prepared);
     const forced = prefix === undefined ? [] : [this.#toolCallId, ...this.tokenizer.encode(prefix)];
@@ -376,15 +376,8 @@ function checkQuery(query: unknown): asserts query is string {
 
 /** The forced answer prefix from `prefix` or `toolChoice`, if any. */
 function forcedPrefix(options: CallOptions, prepared: PreparedTools): string | undefined {
-  const choice = options.toolChoice ?? "auto";
-  if (options.prefix !== undefined && typeof options.prefix !== "string") throw new InputError("BAD_OPTION", "prefix must be a string");
-  if (options.prefix !== undefined && options.prefix.length > MAX_PREFIX_CHARS) {
-    throw new InputError("PREFIX_TOO_LONG", `the prefix has ${options.prefix.length} characters; the limit is ${MAX_PREFIX_CHARS}`);
-  }
+  const choice = options.toolChoice ?? "auto"; // checked by checkCallOptions
   if (choice === "auto") return options.prefix;
-  if (typeof choice !== "object" || choice === null || typeof choice.name !== "string") {
-    throw new InputError("BAD_TOOL_CHOICE", 'toolChoice must be "auto" or { name: "<tool name>" }');
-  }
   if (options.prefix !== undefined) throw new InputError("BAD_OPTION", "give either prefix or toolChoice, not both");
   const snake = Object.keys(prepared.nameMap).find((s) => s === choice.name || prepared.nameMap[s] === choice.name);
   if (snake === undefined) throw new InputError("UNKNOWN_TOOL", `toolChoice names ${JSON.stringify(choice.name)}, which is not among the tools`);

@@ -48,7 +48,7 @@ test("issue 20's probe: a bundle whose config needs 4.3 GB of weights and whose 
   assert.is(weightsBytes, 4_294_997_312);
   assert.is(wrapped, weightsBytes % 2 ** 32); // what the size check used to compare with
   const bundle = writeBundle(hostile, "f32", wasm.layout_version(), new Uint8Array(wrapped), new Uint8Array(64));
-  for (const source of [bundle, new Blob([bundle])]) {
+  for (const source of [bundle, new Blob([bundle as Uint8Array<ArrayBuffer>])]) {
     const err = await NeedleModel.load(source).then(() => null, (e: unknown) => e as { code?: string; message: string });
     assert.is(err?.code, "SIZE_MISMATCH", err?.message);
     assert.match(err!.message, "4294997312");
