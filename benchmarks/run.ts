@@ -11,6 +11,7 @@ console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 
 const runs: [string, string[]][] = [
   ["model.bench.ts", process.argv.slice(2)],
   ["tokenizer.bench.ts", []],
+  ["checkpoint.bench.ts", []],
   ["constrain.bench.ts", []],
   ["simd-peak.bench.ts", []],
   ["gemv-stream.bench.ts", []],

@@ -4,7 +4,7 @@
 // the output is either absent or whole.
 
 import { createHash, randomBytes } from "node:crypto";
-import { constants } from "node:fs";
+import { constants, unlinkSync } from "node:fs";
 import { access, link, lstat, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { NeedleError, convertToBundle, isBundle, readBundle, type WeightDtype } from "./index.ts";
@@ -90,26 +90,34 @@ function describeInput(path: string, bytes: Uint8Array): InputFile {
   return { file: basename(path), bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
-/** Before any work: refuse an existing output (without --force) and a directory that cannot be written. */
+/**
+ * Before any work: refuse an existing output (without --force), anything
+ * there that is not a regular file (even with --force: a symlink, FIFO,
+ * device or directory is never replaced), and a directory that cannot be written.
+ */
 async function checkOutput(output: string, force: boolean): Promise<void> {
-  let present: boolean;
+  let present: string | null;
   try {
-    present = await exists(output);
+    present = await kindOf(output);
     await access(dirname(output), constants.W_OK);
   } catch (err) {
     throw writeFailed(`cannot write to the directory of ${output}`, err);
   }
-  if (present && !force) throw outputExists(output);
+  if (present !== null && present !== "file") throw notAFile(output, present);
+  if (present !== null && !force) throw outputExists(output);
 }
 
 /**
  * Write `bytes` to a temporary file in the output's directory, flush it, and
  * move it into place: rename (--force), or link, which fails rather than
  * replace a file that appeared meanwhile. A crash leaves at worst the
- * temporary `.NAME.*.tmp`, never a partial output.
+ * temporary `.NAME.*.tmp`, never a partial output; a failure, SIGINT or
+ * SIGTERM removes that too. `hooks.beforeMove` (tests) runs once the
+ * temporary file is whole.
  */
-async function writeAtomically(output: string, bytes: Uint8Array, force: boolean): Promise<void> {
+export async function writeAtomically(output: string, bytes: Uint8Array, force: boolean, hooks: { beforeMove?: (temp: string) => Promise<void> } = {}): Promise<void> {
   const temp = join(dirname(output), `.${basename(output)}.${randomBytes(6).toString("hex")}.tmp`);
+  const release = removeOnSignal(temp);
   try {
     const file = await open(temp, "wx");
     try {
@@ -118,13 +126,40 @@ async function writeAtomically(output: string, bytes: Uint8Array, force: boolean
     } finally {
       await file.close();
     }
-    if (force) await rename(temp, output);
-    else await linkNoReplace(temp, output);
+    await hooks.beforeMove?.(temp);
+    if (force) {
+      const now = await kindOf(output); // it may have changed since checkOutput
+      if (now !== null && now !== "file") throw notAFile(output, now);
+      await rename(temp, output);
+    } else {
+      await linkNoReplace(temp, output);
+    }
   } catch (err) {
     throw err instanceof NeedleError ? err : writeFailed(`cannot write ${output}`, err);
   } finally {
     await unlink(temp).catch(() => undefined); // gone already after a rename
+    release();
   }
+}
+
+const CLEANUP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** Until the returned function is called, SIGINT, SIGTERM and SIGHUP remove `temp` and then end the process by that signal. */
+function removeOnSignal(temp: string): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // not created yet, or already moved into place
+    }
+    release();
+    process.kill(process.pid, signal); // default action now: die of the signal, as if never caught
+  };
+  const release = () => {
+    for (const signal of CLEANUP_SIGNALS) process.removeListener(signal, handler);
+  };
+  for (const signal of CLEANUP_SIGNALS) process.on(signal, handler);
+  return release;
 }
 
 async function linkNoReplace(temp: string, output: string): Promise<void> {
@@ -141,13 +176,27 @@ async function linkNoReplace(temp: string, output: string): Promise<void> {
 }
 
 async function exists(path: string): Promise<boolean> {
+  return (await kindOf(path)) !== null;
+}
+
+/** What is at `path` without following a symlink: "file" for a regular file, null for nothing. */
+async function kindOf(path: string): Promise<string | null> {
   try {
-    await lstat(path);
-    return true;
+    const stat = await lstat(path);
+    if (stat.isFile()) return "file";
+    if (stat.isSymbolicLink()) return "a symbolic link";
+    if (stat.isFIFO()) return "a FIFO";
+    if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+    if (stat.isDirectory()) return "a directory";
+    return stat.isSocket() ? "a socket" : "not a regular file";
   } catch (err) {
-    if ((err as { code?: string }).code === "ENOENT") return false;
+    if ((err as { code?: string }).code === "ENOENT") return null;
     throw err;
   }
+}
+
+function notAFile(output: string, kind: string): NeedleError {
+  return new NeedleError("OUTPUT_NOT_A_FILE", `${output} is ${kind}; convert only ever replaces a regular file`);
 }
 
 function outputExists(output: string): NeedleError {

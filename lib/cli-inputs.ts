@@ -93,16 +93,36 @@ export async function readTextFile(path: string, what: string): Promise<string> 
  * The --tools value as JSON text: a value starting with `[` or `{` (after
  * leading whitespace) is the JSON itself, `-` reads standard input, anything
  * else is the path of a JSON file. The text goes to the model as written, so
- * numbers keep Python's formatting.
+ * numbers keep Python's formatting. Standard input must end within
+ * `stdinTimeoutSeconds` (0: wait for ever).
  */
-export async function readTools(value: string): Promise<string> {
+export async function readTools(value: string, stdinTimeoutSeconds = STDIN_TIMEOUT_SECONDS): Promise<string> {
   if (/^\s*[[{]/.test(value)) return value;
-  if (value === "-") return readStandardInput();
+  if (value === "-") return readStandardInput(stdinTimeoutSeconds, "tools");
   return readTextFile(value, "tools");
 }
 
-async function readStandardInput(): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
-  return Buffer.concat(chunks).toString("utf8");
+/** How long `--tools -` waits for standard input to end, by default. */
+export const STDIN_TIMEOUT_SECONDS = 60;
+
+/** All of standard input, or a SourceError STDIN_TIMEOUT when it has not ended after `seconds` (0: no limit). */
+function readStandardInput(seconds: number, what: string): Promise<string> {
+  const stdin = process.stdin;
+  if (stdin.isTTY) process.stderr.write(`reading the ${what} from standard input: end it with Ctrl-D\n`);
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    const timer = seconds > 0 ? setTimeout(() => {
+      stdin.destroy(); // so the open stream does not keep the process alive
+      reject(new SourceError("STDIN_TIMEOUT", `${what}: standard input did not end within ${seconds} s (--tools - reads until end of input; --stdin-timeout SECONDS sets the wait, 0 for none)`));
+    }, seconds * 1000) : undefined;
+    stdin.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+    stdin.once("error", (err) => {
+      clearTimeout(timer);
+      reject(new SourceError("READ_FAILED", `${what}: cannot read standard input (${err.message})`, { cause: err }));
+    });
+    stdin.once("end", () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+  });
 }

@@ -3,7 +3,7 @@
 import { MAX_NEW_TOKENS, prepareTools, type CallOptions, type CallResult, type Needle } from "./index.ts";
 import { UsageError, countOption, flag, requiredString, stringOption, type ParsedArgs } from "./cli-args.ts";
 import type { CliIO, Command } from "./cli-command.ts";
-import { MODEL_OPTIONS, checkModelFiles, loadNeedle, modelFiles, readTools } from "./cli-inputs.ts";
+import { MODEL_OPTIONS, STDIN_TIMEOUT_SECONDS, checkModelFiles, loadNeedle, modelFiles, readTools } from "./cli-inputs.ts";
 import { formatResult, resultJson, toJson, truncationNote } from "./cli-output.ts";
 
 export const runCommand: Command = {
@@ -20,6 +20,7 @@ export const runCommand: Command = {
     "max-tokens": { type: "string", value: "N", help: `most tokens to generate (1 to ${MAX_NEW_TOKENS}, default ${MAX_NEW_TOKENS})` },
     prefix: { type: "string", value: "TEXT", help: "force the answer to begin with TEXT" },
     "tool-choice": { type: "string", value: "NAME", help: "force a call of the tool NAME" },
+    "stdin-timeout": { type: "string", value: "SECONDS", help: `with --tools -: how long to wait for stdin to end (default ${STDIN_TIMEOUT_SECONDS}, 0 for no limit)` },
   },
   positionals: { min: 0, max: 0 },
   notes: [
@@ -48,7 +49,7 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const toolsValue = requiredString(args, "tools", " (a JSON list of tools, or the path of a JSON file)");
   const options = callOptions(args);
   await checkModelFiles(files);
-  const tools = await readTools(toolsValue);
+  const tools = await readTools(toolsValue, stdinTimeout(args));
   prepareTools(tools); // bad tools fail here, before the weights load
   const needle = await loadNeedle(files, io.err);
   const printer = flag(args, "json") ? jsonPrinter : textPrinter;
@@ -61,6 +62,15 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 }
 
 /** The CallOptions the flags ask for; contradictory flags are usage errors. */
+/** --stdin-timeout: seconds (a decimal number, at most a day), 0 for no limit. */
+function stdinTimeout(args: ParsedArgs): number {
+  const text = stringOption(args, "stdin-timeout");
+  if (text === undefined) return STDIN_TIMEOUT_SECONDS;
+  const seconds = /^[0-9]{1,5}(\.[0-9]{1,3})?$/.test(text) ? Number(text) : NaN;
+  if (!(seconds <= 86400)) throw new UsageError(`--stdin-timeout must be a number of seconds from 0 to 86400, got ${JSON.stringify(text)}`);
+  return seconds;
+}
+
 function callOptions(args: ParsedArgs): CallOptions {
   const prefix = stringOption(args, "prefix");
   const toolChoice = stringOption(args, "tool-choice");

@@ -1,4 +1,5 @@
 import { InputError } from "./errors.ts";
+import { MAX_SCHEMA_DEPTH, MAX_SCHEMA_KEYWORDS, MAX_SCHEMA_NODES } from "./limits.ts";
 import { jsonTypeName, type PyObject, type PyValue } from "./pyjson.ts";
 
 /**
@@ -32,6 +33,10 @@ import { jsonTypeName, type PyObject, type PyValue } from "./pyjson.ts";
  *   (turned into the flags above). Everything else (enum, const, default,
  *   format, minimum, maximum, pattern, examples, …) is kept as written.
  * - Only "properties" and "required" are read from the top-level object.
+ * - Expansion is bounded (lib/limits.ts): schema nodes and copied keywords
+ *   over a whole tool list (a `$ref` inlined twice counts twice), and
+ *   nesting depth per parameter; beyond them, InputError SCHEMA_TOO_LARGE
+ *   or SCHEMA_TOO_DEEP, before the copies are made.
  */
 
 /** Keys a JSON-Schema object may have at the top of a tool's `parameters`. */
@@ -39,8 +44,12 @@ const OBJECT_SCHEMA_KEYS = new Set([
   "type", "properties", "required", "additionalProperties", "$schema", "$id", "$comment", "$defs", "definitions", "title", "description",
 ]);
 const DROPPED_KEYS = new Set(["title", "$schema", "$id", "$comment", "$defs", "definitions"]);
-/** Most schema nodes one tool may expand to (guards against $ref fan-out). */
-const MAX_NODES = 10_000;
+
+/** What the schemas of one tool list have expanded to so far: shared by every tool's flattening. */
+export class SchemaBudget {
+  nodes = 0;
+  keywords = 0;
+}
 
 /**
  * Whether a tool's `parameters` is a JSON-Schema object rather than flat
@@ -58,22 +67,22 @@ export function isJsonSchemaParameters(params: PyObject): boolean {
 }
 
 /** The flat parameters for a JSON-Schema `parameters` object; `where` names it in errors. */
-export function flattenParameters(schema: PyObject, where: string): PyObject {
+export function flattenParameters(schema: PyObject, where: string, budget = new SchemaBudget()): PyObject {
   const type = schema.get("type");
   if (type !== undefined && type !== "object") {
     throw new InputError("BAD_PARAMETERS", `${where} must be a schema of type "object", got type ${JSON.stringify(type)}`);
   }
-  const flattener = new Flattener(schema, where);
+  const flattener = new Flattener(schema, where, budget);
   const properties = schema.get("properties") ?? new Map();
   if (!(properties instanceof Map)) throw new InputError("BAD_PARAMETERS", `${where}.properties must be an object`);
   return flattener.properties(properties, schema.get("required"), where);
 }
 
 class Flattener {
-  private nodes = 0;
   private readonly expanding: string[] = [];
+  private depth = 0;
 
-  constructor(private readonly root: PyObject, private readonly where: string) {}
+  constructor(private readonly root: PyObject, private readonly where: string, private readonly budget: SchemaBudget) {}
 
   private fail(code: string, message: string): never {
     throw new InputError(code, message);
@@ -94,7 +103,20 @@ class Flattener {
 
   /** One schema node, flattened; the caller adds the "required" flag where one belongs. */
   private schema(node: PyObject, where: string): PyObject {
-    if (++this.nodes > MAX_NODES) this.fail("BAD_PARAMETERS", `${this.where} expands to more than ${MAX_NODES} schema nodes`);
+    const budget = this.budget;
+    if (++budget.nodes > MAX_SCHEMA_NODES) this.fail("SCHEMA_TOO_LARGE", `${this.where}: the tools' JSON Schemas expand to more than ${MAX_SCHEMA_NODES} schema nodes ($refs inlined)`);
+    budget.keywords += node.size;
+    if (budget.keywords > MAX_SCHEMA_KEYWORDS) this.fail("SCHEMA_TOO_LARGE", `${this.where}: the tools' JSON Schemas expand to more than ${MAX_SCHEMA_KEYWORDS} keywords ($refs inlined)`);
+    if (this.depth >= MAX_SCHEMA_DEPTH) this.fail("SCHEMA_TOO_DEEP", `${where}: the schema nests deeper than ${MAX_SCHEMA_DEPTH} levels ($refs followed)`);
+    this.depth++;
+    try {
+      return this.expand(node, where);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private expand(node: PyObject, where: string): PyObject {
     const ref = node.get("$ref");
     if (ref !== undefined) {
       const target = this.resolve(ref, where);

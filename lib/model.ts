@@ -7,11 +7,14 @@ import { parseCheckpoint, type Checkpoint } from "./checkpoint.ts";
 import { BundleError, isBundle, readBundle, type Bundle, type BundleHeader } from "./bundle.ts";
 import { readStreamed } from "./bundle-stream.ts";
 import { instantiateEngine, type EngineExports } from "./engine.ts";
-import { DECODE_GEMV_FORMS, type DecodeGemv, GemvTuner } from "./gemv-tuner.ts";
+import { type DecodeGemv, GemvTuner } from "./gemv-tuner.ts";
 import { CheckpointError, InputError, NeedleError } from "./errors.ts";
 import { requireWasmSimd } from "./features.ts";
+import { engineSize, MAX_ENGINE_BYTES, MAX_THREADED_ENGINE_BYTES } from "./engine-size.ts";
 import { openSource, type Source, type SourceOptions } from "./source.ts";
 import { tensorSlot } from "./weights.ts";
+import { MAX_THREADS } from "./limits.ts";
+import { checkModelOptions } from "./options.ts";
 import { availableThreads, instantiateThreaded, startWorkers, threadedEngineModule, type WorkerPool } from "./threads.ts";
 
 /** A freshly configured engine, before its weights are in. */
@@ -71,7 +74,6 @@ export interface GreedyOptions {
 }
 
 const FFN_KIND = { drelu: 1, swiglu: 2, geglu: 3 } as const;
-const MAX_LENGTH_LIMIT = 1 << 16;
 
 export class NeedleModel {
   /** The checkpoint's config with the reference's defaults filled in. */
@@ -122,6 +124,7 @@ export class NeedleModel {
   /** Advanced: load() that also hands back a bundle's tokenizer bytes (null for a checkpoint). */
   static async loadWithTokenizer(source: Source, options: ModelLoadOptions = {}): Promise<{ model: NeedleModel; bundledTokenizer: Uint8Array | null }> {
     requireWasmSimd();
+    await checkLoadOptions(options);
     const opened = await openSource(source, "weights", options);
     let bytes: Uint8Array;
     if (opened.kind === "stream") {
@@ -146,6 +149,7 @@ export class NeedleModel {
 
   /** Build a model from a verified bundle: one copy of its weight image into engine memory. */
   static async fromBundle(bundle: Bundle, options: ModelLoadOptions = {}): Promise<NeedleModel> {
+    await checkLoadOptions(options);
     const engine = await NeedleModel.#engineForBundle(bundle.header, options);
     new Uint8Array(engine.wasm.memory.buffer, engine.wasm.weights_ptr(), bundle.weights.length).set(bundle.weights);
     return NeedleModel.#start(bundle.header.config, engine, bundle.header.dtype);
@@ -157,19 +161,22 @@ export class NeedleModel {
     if (options.dtype !== undefined && options.dtype !== dtype) {
       throw new InputError("DTYPE_MISMATCH", `the bundle holds ${dtype} weights; convert it again to load ${options.dtype}`);
     }
+    // Checked in safe integers before any memory is reserved (the engine counts in 32 bits).
+    const { weightsBytes } = engineSize({ config, format: WEIGHT_FORMATS[dtype], maxEnc: 1, maxDec: 1, threads: 1 });
+    if (header.weights.length !== weightsBytes) {
+      throw new BundleError("SIZE_MISMATCH", `bundle: the weights section has ${header.weights.length} bytes; this config and dtype need ${weightsBytes}`);
+    }
     const engine = await NeedleModel.#engineFor(config, dtype, options);
     const { wasm } = engine;
     if (header.layout !== wasm.layout_version()) {
       throw new BundleError("LAYOUT_MISMATCH", `bundle: written for engine layout ${header.layout}, this engine has layout ${wasm.layout_version()}; convert the checkpoint again`);
-    }
-    if (header.weights.length !== wasm.weights_bytes()) {
-      throw new BundleError("SIZE_MISMATCH", `bundle: the weights section has ${header.weights.length} bytes; this config and dtype need ${wasm.weights_bytes()}`);
     }
     return engine;
   }
 
   /** Build a model from an already parsed checkpoint. */
   static async fromCheckpoint(checkpoint: Checkpoint, options: ModelLoadOptions = {}): Promise<NeedleModel> {
+    await checkLoadOptions(options);
     const dtype = options.dtype ?? "f32";
     const engine = await NeedleModel.#engineFor(checkpoint.config, dtype, options);
     importTensors(engine.wasm, checkpoint);
@@ -178,11 +185,10 @@ export class NeedleModel {
 
   /** A fresh engine laid out for a config and weight format (threaded when asked and possible). */
   static async #engineFor(c: NeedleConfig, dtype: WeightDtype, options: ModelLoadOptions): Promise<NewEngine> {
-    const maxEnc = lengthOption(options.maxEncoderLength, 1024, "maxEncoderLength");
-    const maxDec = lengthOption(options.maxDecoderLength, 512, "maxDecoderLength");
-    if (!Object.hasOwn(WEIGHT_FORMATS, dtype)) throw new InputError("BAD_OPTION", `dtype must be one of ${Object.keys(WEIGHT_FORMATS).join(", ")}, got ${JSON.stringify(dtype)}`);
+    // Options were checked by checkLoadOptions.
+    const maxEnc = options.maxEncoderLength ?? 1024;
+    const maxDec = options.maxDecoderLength ?? 512;
     const decodeGemv = options.decodeGemv ?? "auto";
-    if (!DECODE_GEMV_FORMS.includes(decodeGemv)) throw new InputError("BAD_OPTION", `decodeGemv must be one of ${DECODE_GEMV_FORMS.join(", ")}, got ${JSON.stringify(decodeGemv)}`);
     const threads = await threadCount(options.threads);
     const ffnKind = c.no_feedforward ? 0 : FFN_KIND[c.activation];
     const layout = [c.vocab_size, c.d_model, c.num_heads, c.num_kv_heads, c.num_encoder_layers, c.num_decoder_layers,
@@ -196,8 +202,15 @@ export class NeedleModel {
     } else {
       engine = { wasm: await instantiateEngine(options.wasmModule), maxEnc, maxDec, decodeGemv };
     }
-    if (engine.wasm.configure(...layout, c.rope_theta, ...tail) === 0) {
-      throw new NeedleError("OUT_OF_MEMORY", "weights: the engine could not reserve memory for this model");
+    const size = engineSize({ config: c, format: WEIGHT_FORMATS[dtype], maxEnc, maxDec, threads }, engine.wasm.heap_base());
+    const limit = threads > 1 ? MAX_THREADED_ENGINE_BYTES : MAX_ENGINE_BYTES;
+    if (size.memoryEnd > limit) {
+      throw new NeedleError("MODEL_TOO_LARGE", `weights: this config, dtype and maxEncoderLength/maxDecoderLength need ${size.memoryEnd} bytes of engine memory (${size.weightsBytes} of weights); the ${threads > 1 ? "threaded " : ""}engine can hold at most ${limit}`);
+    }
+    const end = engine.wasm.configure(...layout, c.rope_theta, ...tail);
+    if (end === 0) throw new NeedleError("OUT_OF_MEMORY", `weights: the engine could not reserve ${size.memoryEnd} bytes for this model`);
+    if (end !== size.memoryEnd || engine.wasm.weights_bytes() !== size.weightsBytes) {
+      throw new NeedleError("LAYOUT_MISMATCH", `weights: the engine laid out ${end} bytes (${engine.wasm.weights_bytes()} of weights) where lib/engine-size.ts counts ${size.memoryEnd} (${size.weightsBytes}); the two layouts disagree`);
     }
     return engine;
   }
@@ -361,25 +374,19 @@ export class NeedleModel {
   }
 }
 
-const MAX_THREADS = 64;
+/** Every load option checked by type and value (lib/options.ts), before anything is read. */
+async function checkLoadOptions(options: ModelLoadOptions): Promise<void> {
+  checkModelOptions(options as Record<string, unknown>, options?.threads === undefined ? 1 : await availableThreads());
+}
 
 /** The thread count an option asks for: "auto" is every core where threads work. */
 async function threadCount(option: number | "auto" | undefined): Promise<number> {
   if (option === undefined) return 1;
   if (option === "auto") return Math.min(await availableThreads(), MAX_THREADS);
-  if (!Number.isInteger(option) || option < 1 || option > MAX_THREADS) {
-    throw new InputError("BAD_OPTION", `threads must be "auto" or an integer from 1 to ${MAX_THREADS}, got ${JSON.stringify(option)}`);
-  }
   if (option > 1 && (await availableThreads()) === 1) {
     throw new InputError("NO_THREADS", "threads > 1 needs SharedArrayBuffer and workers (Node, Deno, Bun, or a cross-origin-isolated page); use threads: \"auto\" to fall back to 1");
   }
   return option;
-}
-
-function lengthOption(value: number | undefined, fallback: number, name: string): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < 1 || v > MAX_LENGTH_LIMIT) throw new InputError("BAD_OPTION", `${name} must be an integer from 1 to ${MAX_LENGTH_LIMIT}, got ${value}`);
-  return v;
 }
 
 /** Copy every tensor into its slot, one layer slice at a time through the staging area. */

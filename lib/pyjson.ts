@@ -212,40 +212,55 @@ class Reader {
 
 /**
  * json.dumps(value, separators=(",", ":")) with ensure_ascii=True. Accepts
- * PyValues; use dumpsPlain for ordinary JS values.
+ * PyValues; use dumpsPlain for ordinary JS values. Output longer than
+ * `maxChars` is refused as it grows (InputError JSON_TOO_LONG), so a value
+ * that shares one large part many times cannot exhaust memory.
  */
-export function dumps(value: PyValue): string {
-  const parts: string[] = [];
-  write(value, parts, 0);
-  return parts.join("");
+export function dumps(value: PyValue, maxChars = Infinity): string {
+  const writer = new Writer(maxChars);
+  writer.write(value, 0);
+  return writer.parts.join("");
 }
 
-function write(v: PyValue, out: string[], depth: number): void {
-  if (v === null) out.push("null");
-  else if (v === true) out.push("true");
-  else if (v === false) out.push("false");
-  else if (typeof v === "string") out.push(quoteString(v));
-  else if (v instanceof PyInt) out.push(v.digits);
-  else if (v instanceof PyFloat) out.push(formatFloat(v.value));
-  else {
-    if (depth >= MAX_DEPTH) throw new InputError("JSON_TOO_DEEP", `value nested deeper than ${MAX_DEPTH} levels (Python: RecursionError)`);
-    if (Array.isArray(v)) {
-      out.push("[");
-      for (let i = 0; i < v.length; i++) {
-        if (i > 0) out.push(",");
-        write(v[i]!, out, depth + 1);
+class Writer {
+  readonly parts: string[] = [];
+  private length = 0;
+  constructor(private readonly maxChars: number) {}
+
+  private push(s: string): void {
+    this.length += s.length;
+    if (this.length > this.maxChars) throw new InputError("JSON_TOO_LONG", `the JSON is longer than ${this.maxChars} characters`);
+    this.parts.push(s);
+  }
+
+  write(v: PyValue, depth: number): void {
+    if (v === null) this.push("null");
+    else if (v === true) this.push("true");
+    else if (v === false) this.push("false");
+    else if (typeof v === "string") this.push(quoteString(v));
+    else if (v instanceof PyInt) this.push(v.digits);
+    else if (v instanceof PyFloat) this.push(formatFloat(v.value));
+    else {
+      if (depth >= MAX_DEPTH) throw new InputError("JSON_TOO_DEEP", `value nested deeper than ${MAX_DEPTH} levels (Python: RecursionError)`);
+      if (Array.isArray(v)) {
+        this.push("[");
+        for (let i = 0; i < v.length; i++) {
+          if (i > 0) this.push(",");
+          this.write(v[i]!, depth + 1);
+        }
+        this.push("]");
+      } else {
+        this.push("{");
+        let first = true;
+        for (const [key, item] of v) {
+          if (!first) this.push(",");
+          first = false;
+          this.push(quoteString(key));
+          this.push(":");
+          this.write(item, depth + 1);
+        }
+        this.push("}");
       }
-      out.push("]");
-    } else {
-      out.push("{");
-      let first = true;
-      for (const [key, item] of v) {
-        if (!first) out.push(",");
-        first = false;
-        out.push(quoteString(key), ":");
-        write(item, out, depth + 1);
-      }
-      out.push("}");
     }
   }
 }
@@ -308,16 +323,37 @@ export function formatFloat(x: number): string {
  * keep Python's float formatting exactly. Like JSON.stringify: `toJSON` is
  * honoured, undefined/function/symbol properties are skipped (and are null in
  * arrays). A bigint is an int; Maps with string keys are dicts.
+ *
+ * `limits` bounds the walk as it goes (InputError JSON_TOO_LONG): the
+ * characters of every string and key plus one per value, and the number of
+ * values. An object reached twice (not a cycle) is converted, and counted,
+ * twice.
  */
-export function fromPlain(value: unknown): PyValue {
-  return convertPlain(value, new Set(), 0);
+export function fromPlain(value: unknown, limits?: { maxChars: number; maxValues: number }): PyValue {
+  return convertPlain(value, new Set(), 0, new PlainBudget(limits?.maxChars ?? Infinity, limits?.maxValues ?? Infinity));
 }
 
-function convertPlain(value: unknown, open: Set<object>, depth: number): PyValue {
-  if (value instanceof PyInt || value instanceof PyFloat) return value;
+class PlainBudget {
+  private chars = 0;
+  private values = 0;
+  constructor(private readonly maxChars: number, private readonly maxValues: number) {}
+
+  count(chars: number): void {
+    this.chars += chars + 1;
+    if (++this.values > this.maxValues) throw new InputError("JSON_TOO_LONG", `the value holds more than ${this.maxValues} values`);
+    if (this.chars > this.maxChars) throw new InputError("JSON_TOO_LONG", `the value holds more than ${this.maxChars} characters`);
+  }
+}
+
+function convertPlain(value: unknown, open: Set<object>, depth: number, budget: PlainBudget): PyValue {
+  if (value instanceof PyInt || value instanceof PyFloat) {
+    budget.count(0);
+    return value;
+  }
   if (value !== null && typeof value === "object" && typeof (value as { toJSON?: unknown }).toJSON === "function") {
     value = (value as { toJSON(): unknown }).toJSON();
   }
+  budget.count(typeof value === "string" ? value.length : 0);
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -337,13 +373,14 @@ function convertPlain(value: unknown, open: Set<object>, depth: number): PyValue
   open.add(value);
   let result: PyValue;
   if (Array.isArray(value)) {
-    result = value.map((item) => (isSkipped(item) ? null : convertPlain(item, open, depth + 1)));
+    result = value.map((item) => (isSkipped(item) ? null : convertPlain(item, open, depth + 1, budget)));
   } else {
     const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
     const obj: PyObject = new Map();
     for (const [key, item] of entries) {
       if (typeof key !== "string") throw new InputError("NOT_JSON", `cannot serialise a Map key of type ${typeof key}`);
-      if (!isSkipped(item)) obj.set(key, convertPlain(item, open, depth + 1));
+      budget.count(key.length);
+      if (!isSkipped(item)) obj.set(key, convertPlain(item, open, depth + 1, budget));
     }
     result = obj;
   }

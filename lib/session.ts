@@ -5,12 +5,16 @@
 import { ConstrainedDecoder } from "./constrain.ts";
 import { InputError, NeedleError, SourceError } from "./errors.ts";
 import { DEFAULT_MODEL_DESCRIPTION, defaultModelUrl } from "./default-model.ts";
+import { EmbeddingCache } from "./embedding-cache.ts";
 import { requireWasmSimd } from "./features.ts";
 import { NeedleModel, type ModelLoadOptions } from "./model.ts";
-import { MAX_ENCODER_LEN, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
+import { MAX_ENCODER_LEN, MAX_NEW_TOKENS, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
 import { dumps, dumpsPlain, loads, type PyValue } from "./pyjson.ts";
 import type { Source } from "./source.ts";
 import { prepareTools, type PreparedTools, type ToolsInput } from "./tools.ts";
+import { MAX_QUERY_CHARS } from "./limits.ts";
+import { checkCallOptions, checkModelOptions, optionError } from "./options.ts";
+import { availableThreads } from "./threads.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 
 export interface NeedleLoadOptions extends ModelLoadOptions {
@@ -93,11 +97,10 @@ export interface RankedTool {
   score: number;
 }
 
-const MAX_QUERY_CHARS = 1 << 16;
-const MAX_TOOLS_CHARS = 1 << 22;
 /** Tokens of a text the contrastive head sees (the reference's retrieval max_len). */
 const RETRIEVAL_MAX_TOKENS = 256;
-const EMBEDDING_CACHE_SIZE = 4096;
+/** Internal, for tests: a session's rank() cache (set in Needle's static block). */
+export let embeddingCacheOf: (needle: Needle) => EmbeddingCache;
 
 /** Everything one generation needs, prepared before the engine runs. */
 interface Plan {
@@ -127,7 +130,8 @@ export class Needle {
   readonly #toolCallId: number;
   readonly #toolsId: number;
   readonly #tokenStrings: readonly string[];
-  readonly #embeddings = new Map<string, Float32Array>();
+  /** rank()'s embeddings by text: bounded, least recently used out first (lib/embedding-cache.ts). */
+  readonly #embeddings = new EmbeddingCache();
   /** Calls run one at a time on the engine: each waits for the previous. */
   #queue: Promise<void> = Promise.resolve();
 
@@ -153,6 +157,7 @@ export class Needle {
   static async load(options: NeedleLoadOptions = {}): Promise<Needle> {
     if (options === null || typeof options !== "object") throw new InputError("BAD_OPTION", "Needle.load takes { weights, tokenizer, … } (or nothing, for the bundled demo model)");
     requireWasmSimd();
+    checkModelOptions(options as Record<string, unknown>, options.threads === undefined ? 1 : await availableThreads());
     if (options.weights == null) return Needle.#loadDefault(options);
     const tokenizerLoad = options.tokenizer == null ? null : Tokenizer.load(options.tokenizer, options);
     tokenizerLoad?.catch(() => undefined); // awaited below; do not report it unhandled meanwhile
@@ -248,7 +253,10 @@ export class Needle {
   async callMany(items: readonly CallItem[]): Promise<CallResult[]> {
     if (!Array.isArray(items)) throw new InputError("BAD_ITEMS", "callMany takes an array of { query, tools, options }");
     const results: CallResult[] = [];
-    for (const item of items) results.push(await this.call(item.query, item.tools, item.options));
+    for (const [i, item] of items.entries()) {
+      if (item === null || typeof item !== "object") throw new InputError("BAD_ITEMS", `callMany: items[${i}] must be { query, tools, options? }, got ${item === null ? "null" : typeof item}`);
+      results.push(await this.call(item.query, item.tools, item.options));
+    }
     return results;
   }
 
@@ -261,7 +269,7 @@ export class Needle {
     const prepared = prepareTools(tools);
     const texts = toolTexts(prepared);
     const limit = k ?? texts.length;
-    if (!Number.isInteger(limit) || limit < 0) throw new InputError("BAD_K", `k must be a non-negative integer, got ${k}`);
+    if (!Number.isInteger(limit) || limit < 0) throw optionError("k", k, "a non-negative integer", "BAD_K");
     // The encoder is shared with generation: wait for calls in flight.
     return this.#exclusive(async () => {
       const q = this.#embed(query);
@@ -276,6 +284,10 @@ export class Needle {
     });
   }
 
+  static {
+    embeddingCacheOf = (needle) => needle.#embeddings;
+  }
+
   /** Release the engine. */
   dispose(): void {
     this.model.dispose();
@@ -286,7 +298,6 @@ export class Needle {
     let e = this.#embeddings.get(text);
     if (!e) {
       e = this.model.embed(this.tokenizer.encode(text).slice(0, RETRIEVAL_MAX_TOKENS));
-      if (this.#embeddings.size >= EMBEDDING_CACHE_SIZE) this.#embeddings.delete(this.#embeddings.keys().next().value!);
       this.#embeddings.set(text, e);
     }
     return e;
@@ -301,17 +312,11 @@ export class Needle {
 
   /** Check the input and build the prompt, forced prefix and constraints. */
   #plan(query: string, tools: ToolsInput, options: CallOptions): Plan {
-    if (options === null || typeof options !== "object") throw new InputError("BAD_OPTION", "options must be an object");
-    checkQuery(query);
-    if (typeof tools === "string" && tools.length > MAX_TOOLS_CHARS) {
-      throw new InputError("TOOLS_TOO_LONG", `the tools JSON has ${tools.length} characters; the limit is ${MAX_TOOLS_CHARS}`);
-    }
-    const prepared = prepareTools(tools);
     const maxDecoder = this.model.maxDecoderLength - 1;
-    const maxTokens = options.maxTokens ?? Math.min(511, maxDecoder);
-    if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > maxDecoder) {
-      throw new InputError("BAD_MAX_TOKENS", `maxTokens must be an integer from 1 to ${maxDecoder}, got ${options.maxTokens}`);
-    }
+    checkCallOptions(options, maxDecoder);
+    checkQuery(query);
+    const prepared = prepareTools(tools);
+    const maxTokens = options.maxTokens ?? Math.min(MAX_NEW_TOKENS, maxDecoder);
     const queryIds = this.tokenizer.encode(query);
     const toolsIds = this.tokenizer.encode(prepared.json);
     const maxLen = Math.min(MAX_ENCODER_LEN, this.model.maxEncoderLength);
@@ -324,9 +329,6 @@ export class Needle {
       }
       const queryKept = Math.min(queryIds.length, maxLen - 2);
       truncated = { queryTokens: queryIds.length - queryKept, toolsTokens: toolsIds.length - (encoderIds.length - queryKept - 1) };
-    }
-    if (options.overflow !== undefined && options.overflow !== "truncate" && options.overflow !== "error") {
-      throw new InputError("BAD_OPTION", `overflow must be "truncate" or "error", got ${JSON.stringify(options.overflow)}`);
     }
     const prefix = forcedPrefix(options, prepared);
     const forced = prefix === undefined ? [] : [this.#toolCallId, ...this.tokenizer.encode(prefix)];
@@ -374,12 +376,8 @@ function checkQuery(query: unknown): asserts query is string {
 
 /** The forced answer prefix from `prefix` or `toolChoice`, if any. */
 function forcedPrefix(options: CallOptions, prepared: PreparedTools): string | undefined {
-  const choice = options.toolChoice ?? "auto";
-  if (options.prefix !== undefined && typeof options.prefix !== "string") throw new InputError("BAD_OPTION", "prefix must be a string");
+  const choice = options.toolChoice ?? "auto"; // checked by checkCallOptions
   if (choice === "auto") return options.prefix;
-  if (typeof choice !== "object" || choice === null || typeof choice.name !== "string") {
-    throw new InputError("BAD_TOOL_CHOICE", 'toolChoice must be "auto" or { name: "<tool name>" }');
-  }
   if (options.prefix !== undefined) throw new InputError("BAD_OPTION", "give either prefix or toolChoice, not both");
   const snake = Object.keys(prepared.nameMap).find((s) => s === choice.name || prepared.nameMap[s] === choice.name);
   if (snake === undefined) throw new InputError("UNKNOWN_TOOL", `toolChoice names ${JSON.stringify(choice.name)}, which is not among the tools`);

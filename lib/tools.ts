@@ -1,6 +1,7 @@
 import { InputError } from "./errors.ts";
 import { dumps, fromPlain, JsonDecodeError, jsonTypeName, loads, pyTypeName, toPlain, type PyObject, type PyValue } from "./pyjson.ts";
-import { flattenParameters, isJsonSchemaParameters } from "./jsonschema.ts";
+import { flattenParameters, isJsonSchemaParameters, SchemaBudget } from "./jsonschema.ts";
+import { MAX_PREPARED_TOOLS_CHARS, MAX_TOOLS, MAX_TOOLS_CHARS, MAX_TOOLS_VALUES } from "./limits.ts";
 
 /**
  * Tool names and tool lists as Needle's reference prepares them
@@ -167,23 +168,16 @@ export interface PreparedTools extends NormalizedTools {
  * Throws InputError: BAD_TOOLS_JSON (not JSON), TOOLS_NOT_LIST,
  * TOOL_NOT_OBJECT, BAD_TOOL_NAME (missing, not a string, or nothing left
  * after snake_case), DUPLICATE_TOOL_NAME (two tools with one snake_case
- * name), BAD_TOOL_DESCRIPTION, BAD_PARAMETERS, BAD_PARAMETER.
+ * name), BAD_TOOL_DESCRIPTION, BAD_PARAMETERS, BAD_PARAMETER; and for the
+ * limits of lib/limits.ts, checked before the work they bound:
+ * TOOLS_TOO_LONG, TOO_MANY_TOOLS, SCHEMA_TOO_LARGE, SCHEMA_TOO_DEEP.
  */
 export function prepareTools(tools: ToolsInput): PreparedTools {
-  let list: PyValue;
-  if (typeof tools === "string") {
-    try {
-      list = loads(tools);
-    } catch (err) {
-      if (err instanceof JsonDecodeError) throw new InputError("BAD_TOOLS_JSON", `tools are not valid JSON: ${err.message}`, { cause: err });
-      throw err;
-    }
-  } else {
-    list = fromPlain(tools);
-  }
-  if (!Array.isArray(list)) throw new InputError("TOOLS_NOT_LIST", `tools must be a list, got ${jsonTypeName(list)}`);
+  const list = readToolList(tools);
+  if (list.length > MAX_TOOLS) throw new InputError("TOO_MANY_TOOLS", `the list has ${list.length} tools; the limit is ${MAX_TOOLS}`);
   const original = typeof tools === "string" ? list.map(toPlain) : [...tools];
-  const prepared = list.map((tool, i) => prepareTool(tool, i));
+  const budget = new SchemaBudget();
+  const prepared = list.map((tool, i) => prepareTool(tool, i, budget));
   const names = prepared.map((tool) => tool.get("name") as string);
   const owner = new Map<string, string>();
   for (const name of names) {
@@ -195,10 +189,48 @@ export function prepareTools(tools: ToolsInput): PreparedTools {
     owner.set(snake, name);
   }
   const nameMap = snakeCaseNames(prepared);
-  return { json: dumps(prepared), nameMap, original, names };
+  return { json: preparedJson(prepared), nameMap, original, names };
 }
 
-function prepareTool(tool: PyValue, index: number): PyObject {
+/** The tool list as a PyValue list, its size checked before it is parsed or walked. */
+function readToolList(tools: ToolsInput): PyValue[] {
+  let list: PyValue;
+  if (typeof tools === "string") {
+    if (tools.length > MAX_TOOLS_CHARS) throw new InputError("TOOLS_TOO_LONG", `the tools JSON has ${tools.length} characters; the limit is ${MAX_TOOLS_CHARS}`);
+    try {
+      list = loads(tools);
+    } catch (err) {
+      if (err instanceof JsonDecodeError) throw new InputError("BAD_TOOLS_JSON", `tools are not valid JSON: ${err.message}`, { cause: err });
+      throw err;
+    }
+  } else {
+    if (Array.isArray(tools) && tools.length > MAX_TOOLS) throw new InputError("TOO_MANY_TOOLS", `the list has ${tools.length} tools; the limit is ${MAX_TOOLS}`);
+    try {
+      list = fromPlain(tools, { maxChars: MAX_TOOLS_CHARS, maxValues: MAX_TOOLS_VALUES });
+    } catch (err) {
+      if (err instanceof InputError && err.code === "JSON_TOO_LONG") {
+        throw new InputError("TOOLS_TOO_LONG", `the tools are too large: ${err.message.replace(/^the value/, "they")} (the limits are ${MAX_TOOLS_CHARS} characters and ${MAX_TOOLS_VALUES} values)`, { cause: err });
+      }
+      throw err;
+    }
+  }
+  if (!Array.isArray(list)) throw new InputError("TOOLS_NOT_LIST", `tools must be a list, got ${jsonTypeName(list)}`);
+  return list;
+}
+
+/** Python's compact JSON of the prepared list, refused as it grows past MAX_PREPARED_TOOLS_CHARS. */
+function preparedJson(prepared: PyObject[]): string {
+  try {
+    return dumps(prepared, MAX_PREPARED_TOOLS_CHARS);
+  } catch (err) {
+    if (err instanceof InputError && err.code === "JSON_TOO_LONG") {
+      throw new InputError("TOOLS_TOO_LONG", `the tools, converted and serialised as the model sees them, are longer than ${MAX_PREPARED_TOOLS_CHARS} characters`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+function prepareTool(tool: PyValue, index: number, budget: SchemaBudget): PyObject {
   const where = `tools[${index}]`;
   if (!(tool instanceof Map)) throw new InputError("TOOL_NOT_OBJECT", `${where} must be an object, got ${jsonTypeName(tool)}`);
   const wrapped = tool.get("type") === "function";
@@ -226,6 +258,6 @@ function prepareTool(tool: PyValue, index: number): PyObject {
   }
   const out: PyObject = new Map([["name", name]]);
   if (typeof description === "string") out.set("description", description);
-  out.set("parameters", schema ? flattenParameters(parameters, `${where} (${name}) parameters`) : parameters);
+  out.set("parameters", schema ? flattenParameters(parameters, `${where} (${name}) parameters`, budget) : parameters);
   return out;
 }

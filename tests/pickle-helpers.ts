@@ -168,3 +168,19 @@ export function halfToFloat(h: number): number {
   if (exponent === 0x1f) return fraction ? NaN : sign * Infinity;
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
+
+/** Python: pickle a random float16 checkpoint (stdin: { tensors: [name, shape][], config, dir }) to dir/needle.p{2,4,5}.pkl. */
+export const CHECKPOINT_SCRIPT = String.raw`
+spec = json.load(sys.stdin)
+rng = np.random.default_rng(0)
+params = {}
+for name, shape in spec["tensors"]:
+    node = params
+    *parents, leaf = name.split("/")
+    for p in parents: node = node.setdefault(p, {})
+    node[leaf] = rng.standard_normal(int(np.prod(shape)), dtype=np.float32).astype(np.float16).reshape(shape)
+ck = {"params": params, "config": spec["config"]}
+for p in (2, 4, 5):
+    with open(f"{spec['dir']}/needle.p{p}.pkl", "wb") as f:
+        pickle.dump(ck, f, p)
+`;

@@ -123,15 +123,13 @@ function mutate(rng: Rng, bytes: Uint8Array, onFixture = true): [string, Uint8Ar
 
 const PROBES = ["", "Hello world", "  <tool_call>[{\"name\":\"f\"}]  ", "café 東京 😀 \ud800", "\u2581a\tb\n"];
 
-test(`${VARIANTS} mutated fixture models each load or throw a TokenizerError, quickly`, () => {
+test(`${VARIANTS} mutated fixture models each load or throw a TokenizerError, and what loads stays within the file's size`, () => {
   const rng = new Rng(0x5eed);
   const outcomes = new Map<string, number>();
   const count = (key: string) => outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-  let slowest = 0;
   let loaded = 0;
   for (let v = 0; v < VARIANTS; v++) {
     const [kind, bytes] = mutate(rng, base);
-    const started = performance.now();
     let tok: Tokenizer | null = null;
     try {
       tok = Tokenizer.fromBytes(bytes);
@@ -144,10 +142,14 @@ test(`${VARIANTS} mutated fixture models each load or throw a TokenizerError, qu
     if (tok !== null) {
       loaded++;
       count("loaded");
+      // Deterministic bounds instead of a clock: a model has no more pieces than its file has bytes, and
+      // encoding a probe yields at most one id per UTF-8 byte plus the dummy prefix.
+      assert.ok(tok.vocabSize <= bytes.length, `variant ${v} (${kind}): ${tok.vocabSize} pieces from ${bytes.length} bytes`);
       try {
         for (const probe of PROBES) {
           try {
             const ids = tok.encode(probe);
+            assert.ok(ids.length <= new TextEncoder().encode(probe).length + 1, `variant ${v} (${kind}): ${ids.length} ids for ${JSON.stringify(probe)}`);
             tok.decode(ids);
           } catch (err) {
             if (!(err instanceof NeedleError)) throw err;
@@ -159,13 +161,10 @@ test(`${VARIANTS} mutated fixture models each load or throw a TokenizerError, qu
         assert.unreachable(`variant ${v} (${kind}) loaded but then threw ${String(err)}${err instanceof Error ? `\n${err.stack}` : ""}`);
       }
     }
-    const elapsed = performance.now() - started;
-    slowest = Math.max(slowest, elapsed);
-    assert.ok(elapsed < 1000, `variant ${v} (${kind}) took ${elapsed.toFixed(0)} ms`);
   }
   assert.ok(loaded > 100, "a fair share of variants still load, so the post-load path is exercised");
   const summary = [...outcomes].sort((a, b) => b[1] - a[1]).map(([k, c]) => `${k} ${c}`).join(", ");
-  console.log(`  ${VARIANTS} variants: ${summary}; slowest ${slowest.toFixed(1)} ms`);
+  console.log(`  ${VARIANTS} variants: ${summary}`);
 });
 
 test.run();

@@ -35,6 +35,9 @@ export class Decoder {
   ) {}
 
   decode(ids: ArrayLike<number>): string {
+    if (ids === null || typeof ids !== "object" || typeof ids.length !== "number") {
+      throw new InputError("BAD_IDS", `decode takes an array of token ids, got ${ids === null ? "null" : typeof ids}`);
+    }
     const { vocab } = this;
     // SentencePiece classifies a piece by PieceToId(IdToPiece(id)).
     const classId = vocab.outId;
