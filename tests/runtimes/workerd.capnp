@@ -4,22 +4,27 @@
 # `import … from "./needle.wasm"` is the wasm module embedded below: the
 # same build/needle.wasm bytes every runtime runs. Two services run that
 # Worker: "golden" on the fixture checkpoint + tokenizer (the golden
-# end-to-end case), "bundle" on an int4 .needle bundle of it (the example's
-# default format). Their model files come from a disk service bound as
-# ASSETS (a folder the test fills, given with --directory-path models=…),
+# end-to-end case), "bundle" on an int4 .needle bundle of it (the format
+# the example converts Needle to), "demo" with no WEIGHTS_KEY (the
+# example's default: the demo model its build step copies into model/).
+# Their model files come from disk services bound as ASSETS (folders the
+# test fills, given with --directory-path models=… and demo-models=…),
 # read by the Worker as static-asset Responses. Socket addresses are set
-# with --socket-addr golden=… and --socket-addr bundle=….
+# with --socket-addr golden=…, bundle=… and demo=….
 using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
   services = [
     (name = "golden", worker = .goldenWorker),
     (name = "bundle", worker = .bundleWorker),
+    (name = "demo", worker = .demoWorker),
     (name = "models", disk = (path = "/nonexistent", writable = false)),
+    (name = "demo-models", disk = (path = "/nonexistent", writable = false)),
   ],
   sockets = [
     (name = "golden", address = "127.0.0.1:8787", http = (), service = "golden"),
     (name = "bundle", address = "127.0.0.1:8788", http = (), service = "bundle"),
+    (name = "demo", address = "127.0.0.1:8789", http = (), service = "demo"),
   ],
 );
 
@@ -43,6 +48,14 @@ const bundleWorker :Workerd.Worker = (
   bindings = [
     (name = "ASSETS", service = "models"),
     (name = "WEIGHTS_KEY", text = "needle_tiny-int4.needle"),
+  ],
+  compatibilityDate = "2026-10-01",
+);
+
+const demoWorker :Workerd.Worker = (
+  modules = .modules,
+  bindings = [
+    (name = "ASSETS", service = "demo-models"),
   ],
   compatibilityDate = "2026-10-01",
 );
