@@ -119,7 +119,7 @@ test("node: the package resolves to dist/index.js, and it runs the end-to-end ca
     needle.model.dispose();
   }));
 
-test("node: each export condition picks its entry (workerd/worker → the Wasm-module entry, browser → the default)", async () => {
+test("node: each export condition picks its entry (workerd/worker → the Wasm-module entry, browser → the browser entry)", async () => {
   const resolved = async (conditions: string[], specifier = SPECIFIER) => {
     const args = [...conditions.map((c) => `--conditions=${c}`), "--input-type=module", "-e", `console.log(import.meta.resolve(${JSON.stringify(specifier)}))`];
     return (await run("node", process.execPath, args)).trim().slice(ROOT.length + "file://".length);
@@ -128,8 +128,9 @@ test("node: each export condition picks its entry (workerd/worker → the Wasm-m
   assert.is(await resolved(["workerd"]), "dist/index.workerd.js", "node: workerd");
   assert.is(await resolved(["worker"]), "dist/index.workerd.js", "node: worker");
   assert.is(await resolved(["workerd", "worker", "browser"]), "dist/index.workerd.js", "node: wrangler's conditions");
-  assert.is(await resolved(["worker", "browser"]), "dist/index.js", "node: webpack's web-worker conditions");
-  assert.is(await resolved(["browser"]), "dist/index.js", "node: browser");
+  assert.is(await resolved(["worker", "browser"]), "dist/index.browser.js", "node: webpack's web-worker conditions");
+  assert.is(await resolved(["browser"]), "dist/index.browser.js", "node: browser");
+  assert.is(await resolved(["browser"], "needle-wasm/inline"), "dist/index.browser.js", "node: inline, browser");
   assert.is(await resolved([], "needle-wasm/inline"), "dist/index.inline.js", "node: inline");
   assert.is(await resolved([], "needle-wasm/needle.wasm"), "build/needle.wasm", "node: the .wasm");
 });
