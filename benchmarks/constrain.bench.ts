@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { Bench } from "tinybench";
 import { ConstrainedDecoder } from "../lib/constrain.ts";
 
-const fixtures = new URL("../../shared/fixtures/", import.meta.url);
+const fixtures = new URL("../tests/fixtures/", import.meta.url);
 const tokenStrings: string[] = JSON.parse(readFileSync(new URL("constrained_goldens.json", fixtures), "utf8")).token_strings;
 const modelCases: { id: string; normalized_tools: string }[] = JSON.parse(readFileSync(new URL("tiny/model_goldens.json", fixtures), "utf8")).cases;
 const tools = modelCases.find((c) => c.id === "camel_multi")!.normalized_tools; // 4 tools

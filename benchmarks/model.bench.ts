@@ -29,7 +29,7 @@ const SMOKE: Partial<NeedleConfig> = {
   vocab_size: 8192, d_model: 64, num_heads: 4, num_kv_heads: 2, num_encoder_layers: 2, num_decoder_layers: 2, contrastive_dim: 16,
 };
 
-const FIXTURE_TOKENIZER = new URL("../../shared/fixtures/tokenizer/needle_test.model", import.meta.url);
+const FIXTURE_TOKENIZER = new URL("../tests/fixtures/tokenizer/needle_test.model", import.meta.url);
 const WASM = new URL("../build/needle.wasm", import.meta.url);
 
 const QUERY = "What's the weather like in San Francisco today, in celsius?";

@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { Bench } from "tinybench";
 import { Tokenizer } from "../tokenizer/index.ts";
 
-const fixtures = new URL("../../shared/fixtures/", import.meta.url);
+const fixtures = new URL("../tests/fixtures/", import.meta.url);
 
 export interface TokenizerBenchRow {
   task: string;

@@ -7,7 +7,8 @@ import * as assert from "uvu/assert";
 import { type Checkpoint, expectedTensors, parseCheckpoint } from "../lib/checkpoint.ts";
 import { resolveConfig } from "../lib/config.ts";
 import { CheckpointError, PickleError } from "../lib/errors.ts";
-import { CHECKPOINT_SCRIPT, FIXTURES, TINY_VARIANTS, ffnFixture, halfToFloat, plain, runPython, throwsCode, tinyFixture } from "./pickle-helpers.ts";
+import { FIXTURES } from "./helpers.ts";
+import { CHECKPOINT_SCRIPT, TINY_VARIANTS, ffnFixture, halfToFloat, plain, runPython, throwsCode, tinyFixture } from "./pickle-helpers.ts";
 
 interface ModelGoldens {
   stored_config: Record<string, unknown>;
@@ -15,7 +16,7 @@ interface ModelGoldens {
   param_tree: Record<string, [number[], string]>;
 }
 
-const goldens = (name: "tiny" | "ffn") => JSON.parse(readFileSync(`${FIXTURES}/${name}/model_goldens.json`, "utf8")) as ModelGoldens;
+const goldens = (name: "tiny" | "ffn") => JSON.parse(readFileSync(`${FIXTURES}${name}/model_goldens.json`, "utf8")) as ModelGoldens;
 const TINY = goldens("tiny");
 const FFN = goldens("ffn");
 

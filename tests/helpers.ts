@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { instantiateEngine, type EngineExports } from "../lib/engine.ts";
 
-export const FIXTURES = fileURLToPath(new URL("../../shared/fixtures/", import.meta.url));
+/** tests/fixtures/ (with the trailing slash): the reference fixtures, byte for byte as generated; see its README.md and MANIFEST.json. */
+export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
 export function readFixture(path: string): Uint8Array {
   return readFileSync(FIXTURES + path);

@@ -1,6 +1,6 @@
 // The engine against the fixtures' float64 reference goldens: encoder rows,
 // first-step logits, greedy ids and contrastive embeddings, for every
-// fixture checkpoint, within the tolerances of ../shared/fixtures/README.md.
+// fixture checkpoint, within the tolerances of tests/fixtures/README.md.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";

@@ -7,16 +7,16 @@ import { readFileSync } from "node:fs";
 import * as assert from "uvu/assert";
 import { NeedleError } from "../lib/errors.ts";
 import { NdArray } from "../lib/pickle.ts";
+import { FIXTURES } from "./helpers.ts";
 
-export const FIXTURES = "/work/shared/fixtures";
 export const TINY_VARIANTS = ["p2_numpy1", "p4_numpy1", "p4_numpy2", "p5_numpy1", "p5_numpy2"] as const;
 
 export function tinyFixture(variant: (typeof TINY_VARIANTS)[number]): Uint8Array {
-  return new Uint8Array(readFileSync(`${FIXTURES}/tiny/needle_tiny.${variant}.pkl`));
+  return new Uint8Array(readFileSync(`${FIXTURES}tiny/needle_tiny.${variant}.pkl`));
 }
 
 export function ffnFixture(): Uint8Array {
-  return new Uint8Array(readFileSync(`${FIXTURES}/ffn/needle_ffn.p4_numpy2.pkl`));
+  return new Uint8Array(readFileSync(`${FIXTURES}ffn/needle_ffn.p4_numpy2.pkl`));
 }
 
 /** `python3` on PATH may be a pyenv without numpy; Debian's has it. */
@@ -26,7 +26,7 @@ const PRELUDE = String.raw`
 import base64, collections, io, json, pickle, pickletools, sys, types
 import numpy as np
 
-FIXTURES = "/work/shared/fixtures"
+FIXTURES = ${JSON.stringify(FIXTURES)}
 
 # numpy 1.x cannot load numpy 2 pickles on its own: alias numpy._core to numpy.core.
 sys.modules.setdefault("numpy._core", np.core)
@@ -34,7 +34,7 @@ sys.modules.setdefault("numpy._core.multiarray", np.core.multiarray)
 sys.modules.setdefault("numpy._core.numeric", np.core.numeric)
 
 def load_fixture(path):
-    with open(f"{FIXTURES}/{path}", "rb") as f:
+    with open(FIXTURES + path, "rb") as f:
         return pickle.load(f)
 
 _NUMPY2 = {

@@ -8,16 +8,19 @@
 //             Cache API store checked too)
 //   workerd   workerd from npm serving the Worker example on 127.0.0.1
 //             (tests/runtimes/workerd.capnp), answering real HTTP POSTs, on
-//             the checkpoint (goldens) and on an int4 .needle bundle (the
-//             example's default; same answers as Node on that bundle), and
-//             its OpenAI-compatible routes on the demo model, driven by the
-//             openai client and the AI SDK
+//             the checkpoint (goldens), on an int4 .needle bundle (same
+//             answers as Node on that bundle) and, with no model configured,
+//             on the demo model the example's build step copies
+//             — its OpenAI-compatible routes driven by the openai client
+//             and the AI SDK.
+// Each example also runs with no arguments, on the bundled demo model. The
+// versions of the runtimes used are printed at the end.
 // Every test name and failure message starts with the runtime's name. The
 // suite runs after `npm run build`: dist/ and build/ must exist.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -40,6 +43,8 @@ const dist: Api = await import(SPECIFIER);
 const tokenizer = await dist.Tokenizer.load(TOKENIZER);
 const CASES = e2eCases((text) => tokenizer.encode(text));
 const durations: Record<string, number> = {};
+/** The version of each runtime the suite actually ran, printed at the end. */
+const versions: Record<string, string> = { node: process.versions.node };
 
 async function runCases(needle: InstanceType<Api["Needle"]>, cases: E2ECase[]): Promise<E2EResult[]> {
   const results: E2EResult[] = [];
@@ -118,7 +123,7 @@ test("node: the package resolves to dist/index.js, and it runs the end-to-end ca
     needle.model.dispose();
   }));
 
-test("node: each export condition picks its entry (workerd/worker → the Wasm-module entry, browser → the default)", async () => {
+test("node: each export condition picks its entry (workerd/worker → the Wasm-module entry, browser → the browser entry)", async () => {
   const resolved = async (conditions: string[], specifier = SPECIFIER) => {
     const args = [...conditions.map((c) => `--conditions=${c}`), "--input-type=module", "-e", `console.log(import.meta.resolve(${JSON.stringify(specifier)}))`];
     return (await run("node", process.execPath, args)).trim().slice(ROOT.length + "file://".length);
@@ -127,8 +132,9 @@ test("node: each export condition picks its entry (workerd/worker → the Wasm-m
   assert.is(await resolved(["workerd"]), "dist/index.workerd.js", "node: workerd");
   assert.is(await resolved(["worker"]), "dist/index.workerd.js", "node: worker");
   assert.is(await resolved(["workerd", "worker", "browser"]), "dist/index.workerd.js", "node: wrangler's conditions");
-  assert.is(await resolved(["worker", "browser"]), "dist/index.js", "node: webpack's web-worker conditions");
-  assert.is(await resolved(["browser"]), "dist/index.js", "node: browser");
+  assert.is(await resolved(["worker", "browser"]), "dist/index.browser.js", "node: webpack's web-worker conditions");
+  assert.is(await resolved(["browser"]), "dist/index.browser.js", "node: browser");
+  assert.is(await resolved(["browser"], "needle-wasm/inline"), "dist/index.browser.js", "node: inline, browser");
   assert.is(await resolved([], "needle-wasm/inline"), "dist/index.inline.js", "node: inline");
   assert.is(await resolved([], "needle-wasm/needle.wasm"), "build/needle.wasm", "node: the .wasm");
 });
@@ -153,6 +159,7 @@ test("deno: tests/runtimes/e2e.mjs runs the end-to-end case on dist/", () =>
     const stdout = await run("deno", deno, ["run", "--allow-read", "--no-lock", `${RUNTIMES}e2e.mjs`, writeCasesFile()], { env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" } });
     const report = parseReport("deno", stdout);
     assert.is(report.runtime, "deno", "deno: the script says it ran in deno");
+    versions.deno = report.version;
     assert.ok(report.simd, "deno: SIMD detected");
     assertResults("deno", CASES, report.results);
   }));
@@ -163,6 +170,7 @@ test("bun: tests/runtimes/e2e.mjs runs the end-to-end case on dist/", () =>
     const stdout = await run("bun", bun, [`${RUNTIMES}e2e.mjs`, writeCasesFile()], { env: { NO_COLOR: "1" } });
     const report = parseReport("bun", stdout);
     assert.is(report.runtime, "bun", "bun: the script says it ran in bun");
+    versions.bun = report.version;
     assert.ok(report.simd, "bun: SIMD detected");
     assertResults("bun", CASES, report.results);
   }));
@@ -178,6 +186,7 @@ test("chromium: the browser example loads with progress events, calls from the p
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 }).catch((err: Error) => {
       throw new Error(`chromium: cannot launch ${CHROMIUM}: ${err.message}`);
     });
+    versions.chromium = browser.version();
     try {
       const page = await browser.newPage();
       const pageErrors: string[] = [];
@@ -190,7 +199,7 @@ test("chromium: the browser example loads with progress events, calls from the p
       };
 
       // First visit: downloads with progress, then a call from the page's own controls.
-      await page.goto(`${server.url}examples/browser/?cache=1`);
+      await page.goto(`${server.url}examples/browser/?weights=/model/weights&tokenizer=/model/tokenizer&cache=1`);
       await ready();
       const first = await page.evaluate(() => (window as unknown as { needleProgress: unknown[] }).needleProgress) as ProgressEvent[];
       checkProgress(first, "weights", statSync(WEIGHTS).size, false);
@@ -234,6 +243,40 @@ test("chromium: the browser example loads with progress events, calls from the p
     }
   }));
 
+test("chromium: the browser example with no parameters loads the bundled demo model, shows its tokenizer as in the bundle, and answers as Node does", async () => {
+  const { chromium } = await import("playwright-core");
+  const { startServer } = (await import(`${ROOT}examples/browser/serve.mjs`)) as { startServer: StartServer };
+  const server = await startServer({ mounts: {} });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 });
+  try {
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    page.setDefaultTimeout(60_000);
+    await page.goto(`${server.url}examples/browser/`);
+    await page.waitForSelector("body[data-state=ready], body[data-state=error]");
+    assert.is(await page.getAttribute("body", "data-state"), "ready", `chromium (demo): ${await page.textContent("#status")} ${pageErrors.join("; ")}`);
+    assert.is(server.requests.get("/weights/needle-demo.needle"), 1, "chromium (demo): the page fetched the demo bundle next to dist/");
+    assert.is(await page.textContent("#tokenizer-status"), "in the weights bundle", "chromium (demo): the tokenizer row after a bundle loads");
+    assert.ok(await page.$eval("#tokenizer-progress", (bar) => (bar as HTMLProgressElement).position === 1), "chromium (demo): the tokenizer bar is full, not indeterminate");
+
+    const query = await page.inputValue("#query");
+    const tools = await page.inputValue("#tools");
+    await page.click("#run");
+    await page.waitForSelector("body[data-calls='1']");
+    const shown = JSON.parse((await page.textContent("#result")) ?? "{}");
+    const demo = await dist.Needle.load();
+    const expected = await demo.call(query, tools);
+    demo.dispose();
+    assert.equal({ tokens: shown.tokens, text: shown.text }, { tokens: expected.tokens, text: expected.text }, "chromium (demo): the page's call answers as Node's Needle.load()");
+    assert.equal(JSON.parse((await page.textContent("#calls")) ?? "null"), expected.calls, "chromium (demo): the calls shown");
+    assert.equal(pageErrors, [], "chromium (demo): page errors");
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
+
 type StartServer = (options: { mounts: Record<string, string> }) => Promise<{ url: string; requests: Map<string, number>; close(): Promise<void> }>;
 
 interface ProgressEvent { what: string; source: string; loaded: number; total?: number; cached: boolean }
@@ -255,6 +298,7 @@ function checkProgress(events: ProgressEvent[], what: string, size: number, cach
 test("workerd: the Worker example, bundled with wrangler's conditions, answers POST {query, tools}: golden results on the checkpoint, Node's results on an int4 bundle; /v1/chat/completions answers the openai client and the AI SDK", () =>
   timed("workerd", async () => {
     const workerd = runtimeBinary("workerd");
+    versions.workerd = (await run("workerd", workerd, ["--version"])).trim().replace(/^workerd /, "");
     const entry = await bundleWorker();
     assert.ok(entry.endsWith("dist/index.workerd.js"), `workerd: the bundle used ${entry}, not the workerd entry`);
 
@@ -272,8 +316,18 @@ test("workerd: the Worker example, bundled with wrangler's conditions, answers P
     const int4Expected = await runCases(viaNode, int4Cases);
     viaNode.model.dispose();
 
+    // The demo service's folder: what the example's build step (demo-model.mjs) writes, run as wrangler runs it.
+    const example = prepareDemoModel();
+    const demoExpected = await (async () => {
+      const demo = await dist.Needle.load();
+      const r = await demo.call(DEMO_QUERY, DEMO_TOOLS);
+      demo.dispose();
+      return { calls: r.calls, text: r.text, tokens: r.tokens, finishReason: r.finishReason, error: r.error?.code ?? null };
+    })();
+
     const [goldenPort, bundlePort, demoPort] = [await freePort(), await freePort(), await freePort()];
-    const args = ["serve", `${RUNTIMES}workerd.capnp`, "--socket-addr", `golden=127.0.0.1:${goldenPort}`, "--socket-addr", `bundle=127.0.0.1:${bundlePort}`, "--socket-addr", `demo=127.0.0.1:${demoPort}`, "--directory-path", `models=${models}`];
+    const args = ["serve", `${RUNTIMES}workerd.capnp`, "--socket-addr", `golden=127.0.0.1:${goldenPort}`, "--socket-addr", `bundle=127.0.0.1:${bundlePort}`, "--socket-addr", `demo=127.0.0.1:${demoPort}`,
+      "--directory-path", `models=${models}`, "--directory-path", `demo-models=${example}/model`];
     const child = spawn(workerd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let log = "";
     child.stdout.on("data", (d) => (log += d));
@@ -296,6 +350,9 @@ test("workerd: the Worker example, bundled with wrangler's conditions, answers P
       const int4Results = await post(bundlePort, int4Cases);
       for (const [i, c] of int4Cases.entries()) assert.equal(int4Results[i], int4Expected[i], `workerd: ${c.name}: the int4 bundle answers as in Node`);
 
+      const [demoResult] = await post(demoPort, [{ name: "demo", query: DEMO_QUERY, tools: DEMO_TOOLS, options: {}, expect: { finishReason: "stop", calls: [], error: false } }]);
+      assert.equal(demoResult, demoExpected, "workerd: with no WEIGHTS_KEY the Worker runs the demo model demo-model.mjs put in model/, answering as Node's Needle.load()");
+
       const bad = await fetch(`http://127.0.0.1:${goldenPort}/`, { method: "POST", body: JSON.stringify({ query: "", tools: [] }) });
       assert.is(bad.status, 400, "workerd: an empty query is a 400");
       assert.is((await bad.json()).error.code, "EMPTY_QUERY", "workerd: the error names its code");
@@ -313,8 +370,30 @@ test("workerd: the Worker example, bundled with wrangler's conditions, answers P
       await exited;
       clearTimeout(killer);
       rmSync(models, { recursive: true, force: true });
+      rmSync(example, { recursive: true, force: true });
     }
   }));
+
+const DEMO_QUERY = "What's the weather in Paris?";
+const DEMO_TOOLS = [{ name: "get_weather", description: "Get current weather for a city.", parameters: { location: { type: "string", description: "City name.", required: true } } }];
+
+/**
+ * The Worker example's build step as wrangler runs it: demo-model.mjs in a
+ * copy of the example folder whose node_modules/needle-wasm is this
+ * checkout. Returns that folder; its model/ then holds the demo bundle.
+ */
+function prepareDemoModel(): string {
+  const example = mkdtempSync(`${tmpdir()}/needle-worker-example-`);
+  copyFileSync(`${ROOT}examples/cloudflare-worker/demo-model.mjs`, `${example}/demo-model.mjs`);
+  mkdirSync(`${example}/node_modules`);
+  symlinkSync(ROOT, `${example}/node_modules/needle-wasm`, "dir");
+  const ran = spawnSync(process.execPath, ["demo-model.mjs"], { cwd: example, encoding: "utf8" });
+  assert.is(ran.status, 0, `workerd: demo-model.mjs failed: ${ran.stderr}`);
+  assert.ok(readFileSync(`${example}/model/needle-demo.needle`).equals(readFileSync(`${ROOT}weights/needle-demo.needle`)), "workerd: demo-model.mjs copied the demo bundle");
+  const again = spawnSync(process.execPath, ["demo-model.mjs"], { cwd: example, encoding: "utf8" });
+  assert.is(again.stdout, "", "workerd: a second run of demo-model.mjs leaves the copy alone");
+  return example;
+}
 
 /**
  * Bundle examples/cloudflare-worker/src/worker.js as wrangler does: the
@@ -379,6 +458,21 @@ test("examples: node, deno and bun examples run as their READMEs say and print t
   }
 });
 
+test("examples: node, deno and bun examples with no arguments run the bundled demo model, and a .needle bundle needs no --tokenizer", async () => {
+  const demo = await dist.Needle.load();
+  const expected = (await demo.call(DEMO_QUERY, DEMO_TOOLS)).calls;
+  demo.dispose();
+  const examples = {
+    node: (args: string[]) => run("node example", process.execPath, [`${ROOT}examples/node/index.mjs`, ...args]),
+    deno: (args: string[]) => run("deno example", runtimeBinary("deno"), ["run", "--allow-read", "--no-lock", `${ROOT}examples/deno/main.ts`, ...args], { env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" } }),
+    bun: (args: string[]) => run("bun example", runtimeBinary("bun"), [`${ROOT}examples/bun/index.ts`, ...args], { env: { NO_COLOR: "1" } }),
+  };
+  for (const [runtime, example] of Object.entries(examples)) {
+    assert.equal(JSON.parse(await example([])), expected, `${runtime} example: no arguments`);
+    assert.equal(JSON.parse(await example(["--weights", `${ROOT}weights/needle-demo.needle`, DEMO_QUERY])), expected, `${runtime} example: a bundle without --tokenizer`);
+  }
+});
+
 function writeToolsFile(tools: unknown): string {
   const file = `${mkdtempSync(`${tmpdir()}/needle-tools-`)}/tools.json`;
   writeFileSync(file, typeof tools === "string" ? tools : JSON.stringify(tools));
@@ -395,6 +489,7 @@ function exists(path: string): boolean {
 
 test.after(() => {
   console.log(`\n  runtimes (ms): ${Object.entries(durations).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  console.log(`  versions used: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(", ")}`);
 });
 
 test.run();

@@ -7,9 +7,8 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { FIXTURES } from "./helpers.ts";
 
-export const FIXTURES = fileURLToPath(new URL("../../shared/fixtures/", import.meta.url));
 export const FIXTURE_MODEL_PATH = `${FIXTURES}tokenizer/needle_test.model`;
 export const fixtureModel = (): Uint8Array => new Uint8Array(readFileSync(FIXTURE_MODEL_PATH));
 export const readJson = <T>(name: string): T => JSON.parse(readFileSync(`${FIXTURES}${name}`, "utf8")) as T;

@@ -2,9 +2,10 @@
 // the Cache API so the next visit does not download again), then call it
 // with the query and tools on the page.
 //
-// Page address parameters: ?weights=URL&tokenizer=URL (default: the files
-// serve.mjs mounts at /model/; an empty tokenizer= for a .needle bundle,
-// which carries its own), &cache=0|1 (default 1).
+// Page address parameters: ?weights=URL (default: the package's bundled
+// demo model), &tokenizer=URL (a needle.pkl needs one; a .needle bundle
+// carries its own), &cache=0|1 (default 1). serve.mjs prints the address
+// for the files it mounts.
 // For scripts and the console: window.needle (the session once loaded),
 // window.needleProgress (every progress event), body[data-state]
 // ("loading" | "ready" | "error").
@@ -13,8 +14,8 @@ import { Needle, hasWasmSimd } from "needle-wasm";
 
 const CACHE_NAME = "needle-wasm";
 const params = new URLSearchParams(location.search);
-const weights = params.get("weights") ?? "/model/weights";
-const tokenizer = params.has("tokenizer") ? params.get("tokenizer") || undefined : "/model/tokenizer";
+const weights = params.get("weights") || undefined;
+const tokenizer = params.get("tokenizer") || undefined;
 const $ = (id) => document.getElementById(id);
 
 $("tools").value = JSON.stringify([
@@ -51,9 +52,16 @@ function showProgress(event) {
 
 async function load() {
   if (!hasWasmSimd()) throw new Error("This browser has no WebAssembly SIMD: use Chrome/Edge ≥ 91, Firefox ≥ 89 or Safari ≥ 16.4.");
+  if (!tokenizer) {
+    // A .needle bundle (the demo model is one) carries its tokenizer: nothing to download.
+    $("tokenizer-progress").max = 1;
+    $("tokenizer-progress").value = 1;
+    $("tokenizer-status").textContent = "in the weights bundle";
+  }
   const started = performance.now();
-  const needle = await Needle.load({ weights, ...(tokenizer ? { tokenizer } : {}), onProgress: showProgress, cache: $("cache").checked ? CACHE_NAME : false });
-  $("status").textContent = `Ready: ${needle.model.config.d_model}-wide model loaded in ${Math.round(performance.now() - started)} ms.`;
+  const needle = await Needle.load({ ...(weights ? { weights } : {}), ...(tokenizer ? { tokenizer } : {}), onProgress: showProgress, cache: $("cache").checked ? CACHE_NAME : false });
+  const model = weights ? "model" : "demo model";
+  $("status").textContent = `Ready: ${needle.model.config.d_model}-wide ${model} loaded in ${Math.round(performance.now() - started)} ms.`;
   return needle;
 }
 

@@ -5,6 +5,7 @@
 // 127.0.0.1 only. Plain node:http, no dependencies, no compression, every
 // file with its Content-Length (so the page can show download progress).
 //
+//   node examples/browser/serve.mjs                                       (the bundled demo model)
 //   node examples/browser/serve.mjs --weights needle.pkl --tokenizer needle.model [--port 8080]
 //   node examples/browser/serve.mjs --weights needle-int4.needle          (a bundle: no tokenizer)
 
@@ -86,7 +87,7 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
     const value = argv[i + 1];
-    if (!key.startsWith("--") || value === undefined) throw new Error(`usage: serve.mjs --weights FILE --tokenizer FILE [--port 8080] (at ${key})`);
+    if (!key.startsWith("--") || value === undefined) throw new Error(`usage: serve.mjs [--weights FILE [--tokenizer FILE]] [--port 8080] (at ${key})`);
     args[key.slice(2)] = value;
     i++;
   }
@@ -100,6 +101,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   if (args.tokenizer) mounts["/model/tokenizer"] = args.tokenizer;
   const server = await startServer({ mounts, port: Number(args.port) });
   console.log(`Serving ${ROOT} on ${server.url}`);
-  console.log(`Open ${server.url}examples/browser/${args.weights && !args.tokenizer ? "?tokenizer=" : ""}`);
-  if (!args.weights) console.log("(no --weights given: pass ?weights=URL&tokenizer=URL in the page address)");
+  const page = new URLSearchParams();
+  if (args.weights) page.set("weights", "/model/weights");
+  if (args.tokenizer) page.set("tokenizer", "/model/tokenizer");
+  console.log(`Open ${server.url}examples/browser/${page.size ? `?${page}` : ""}`);
+  if (!args.weights) console.log("(no --weights: the page loads the bundled demo model, weights/needle-demo.needle)");
 }

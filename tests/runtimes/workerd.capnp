@@ -4,11 +4,13 @@
 # `import … from "./needle.wasm"` is the wasm module embedded below: the
 # same build/needle.wasm bytes every runtime runs. Two services run that
 # Worker: "golden" on the fixture checkpoint + tokenizer (the golden
-# end-to-end case), "bundle" on an int4 .needle bundle of it (the example's
-# default format), and "demo" on the package's demo model (a .needle bundle
-# that makes real tool calls: its OpenAI-compatible routes are checked with
-# the openai SDK and the AI SDK). Their model files come from a disk service bound as
-# ASSETS (a folder the test fills, given with --directory-path models=…),
+# end-to-end case), "bundle" on an int4 .needle bundle of it (the format
+# the example converts Needle to), "demo" with no WEIGHTS_KEY (the
+# example's default: the demo model its build step copies into model/;
+# its OpenAI-compatible routes are checked with the openai SDK and the AI
+# SDK).
+# Their model files come from disk services bound as ASSETS (folders the
+# test fills, given with --directory-path models=… and demo-models=…),
 # read by the Worker as static-asset Responses. Socket addresses are set
 # with --socket-addr golden=…, bundle=… and demo=….
 using Workerd = import "/workerd/workerd.capnp";
@@ -19,6 +21,7 @@ const config :Workerd.Config = (
     (name = "bundle", worker = .bundleWorker),
     (name = "demo", worker = .demoWorker),
     (name = "models", disk = (path = "/nonexistent", writable = false)),
+    (name = "demo-models", disk = (path = "/nonexistent", writable = false)),
   ],
   sockets = [
     (name = "golden", address = "127.0.0.1:8787", http = (), service = "golden"),
@@ -54,8 +57,7 @@ const bundleWorker :Workerd.Worker = (
 const demoWorker :Workerd.Worker = (
   modules = .modules,
   bindings = [
-    (name = "ASSETS", service = "models"),
-    (name = "WEIGHTS_KEY", text = "needle-demo.needle"),
+    (name = "ASSETS", service = "demo-models"),
   ],
   compatibilityDate = "2026-10-01",
 );

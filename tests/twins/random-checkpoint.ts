@@ -1,5 +1,5 @@
 // Random Needle checkpoints generated in-process, shaped by a config, with
-// the fixtures' weight distributions (see ../shared/fixtures/README.md) so
+// the fixtures' weight distributions (see tests/fixtures/README.md) so
 // that greedy decoding is decisive. Used by tests on configs the fixtures do
 // not cover and by the benchmarks at the real Needle size.
 

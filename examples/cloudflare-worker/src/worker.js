@@ -4,11 +4,14 @@
 // build/needle.wasm as a Wasm module (Workers cannot compile Wasm from
 // bytes). The model is loaded once per isolate, on the first request.
 //
-// The model: WEIGHTS_KEY (default "needle-int4.needle"), a .needle bundle
-// (weights in the engine's layout plus the tokenizer, one file, one copy
-// into Wasm memory). int4 is the format that fits an isolate's 128 MB; see
-// README.md. A needle.pkl checkpoint also works where memory allows: set
-// WEIGHTS_KEY to it and TOKENIZER_KEY to its needle.model.
+// The model: WEIGHTS_KEY, a .needle bundle (weights in the engine's layout
+// plus the tokenizer, one file, one copy into Wasm memory); by default
+// "needle-demo.needle", the package's bundled demo model, which
+// demo-model.mjs (wrangler's build step) puts beside the converted models.
+// For Needle itself, convert it to int4 (convert.mjs: the format that fits
+// an isolate's 128 MB, see README.md) and set WEIGHTS_KEY to
+// "needle-int4.needle". A needle.pkl checkpoint also works where memory
+// allows: set WEIGHTS_KEY to it and TOKENIZER_KEY to its needle.model.
 //
 // Where the files come from (first match):
 //   env.MODEL_BUCKET  an R2 bucket (R2 objects stream in as { body, size })
@@ -26,6 +29,8 @@
 
 import { Needle, InputError, createHandler } from "needle-wasm";
 
+/** The package's bundled demo model, as demo-model.mjs names it in ./model. */
+const DEMO_MODEL = "needle-demo.needle";
 const CALL_OPTIONS = ["constrained", "maxTokens", "prefix", "toolChoice", "overflow"];
 
 /** @type {Promise<Needle> | undefined} */
@@ -72,7 +77,7 @@ export default {
 
 function load(env) {
   loading ??= (async () => {
-    const weights = await modelFile(env, env.WEIGHTS_KEY ?? "needle-int4.needle");
+    const weights = await modelFile(env, env.WEIGHTS_KEY ?? DEMO_MODEL);
     const tokenizer = env.TOKENIZER_KEY ? await modelFile(env, env.TOKENIZER_KEY) : undefined;
     return Needle.load(tokenizer ? { weights, tokenizer } : { weights });
   })().catch((err) => {
