@@ -20,3 +20,7 @@ export type { NeedleLoadOptions, CallOptions, CallResult, CallItem, StreamEvent,
 export type { ToolCall } from "./prompt.ts";
 export type { ToolSpec, OpenAITool, OpenAIResponsesTool, ToolsInput, PreparedTools } from "./tools.ts";
 export { defaultModelUrl } from "./default-model.ts";
+export { HubError } from "./hub/errors.ts";
+export type { HubErrorCode } from "./hub/errors.ts";
+export type { HubLoadOptions, DownloadLimits } from "./hub/options.ts";
+export type { ModelOrigin, OriginFile } from "./hub/load.ts";
