@@ -9,7 +9,7 @@ import { requireWasmSimd } from "./features.ts";
 import { NeedleModel, type ModelLoadOptions } from "./model.ts";
 import { MAX_ENCODER_LEN, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
 import { dumps, dumpsPlain, loads, type PyValue } from "./pyjson.ts";
-import type { Source } from "./source.ts";
+import type { LoadProgress, Source } from "./source.ts";
 import { prepareTools, type PreparedTools, type ToolsInput } from "./tools.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 import { resolveHubModel, type ModelOrigin } from "./hub/load.ts";
@@ -178,7 +178,9 @@ export class Needle {
     const { model, ...rest } = options;
     const dtype = options.dtype ?? HUB_DEFAULT_DTYPE;
     const found = await resolveHubModel(model!, { ...options, dtype });
-    const needle = await Needle.load({ ...rest, dtype, weights: found.weights, ...(found.tokenizer ? { tokenizer: found.tokenizer } : {}) });
+    // The bundle (or the bytes) now come from the cache: their progress events say so.
+    const onProgress = options.onProgress && ((event: LoadProgress) => options.onProgress!({ ...event, cached: true }));
+    const needle = await Needle.load({ ...rest, dtype, onProgress, weights: found.weights, ...(found.tokenizer ? { tokenizer: found.tokenizer } : {}) });
     needle.origin = found.origin;
     return needle;
   }

@@ -34,6 +34,8 @@ export interface Faults {
   badSha: Set<string>;
   /** The storage ignores Range (answers 200 with the whole file). */
   noRange: boolean;
+  /** Storage bodies of these paths come in 10 pieces this many ms apart. */
+  slow: Map<string, number>;
 }
 
 export interface LoggedRequest {
@@ -68,7 +70,7 @@ export async function startHub(repos: Record<string, RepoSpec>, mounts: Record<s
   const commits = new Map(Object.keys(repos).map((id) => [id, createHash("sha1").update(`commit of ${id}`).digest("hex")]));
   const blobs = new Map<string, Uint8Array>();
   for (const spec of Object.values(repos)) for (const path of spec.lfs) blobs.set(sha256(spec.files[path]!), spec.files[path]!);
-  const faults: Faults = { statuses: new Map(), cutOnce: new Set(), cutAlways: new Set(), stall: new Set(), badSha: new Set(), noRange: false };
+  const faults: Faults = { statuses: new Map(), cutOnce: new Set(), cutAlways: new Set(), stall: new Set(), badSha: new Set(), noRange: false, slow: new Map() };
   const requests: LoggedRequest[] = [];
   const stalled = new Set<ServerResponse>();
   const shaOf = (path: string, bytes: Uint8Array) => (faults.badSha.has(path) ? "0".repeat(64) : sha256(bytes));
@@ -168,6 +170,8 @@ export async function startHub(repos: Record<string, RepoSpec>, mounts: Record<s
       else stalled.add(res);
       return;
     }
+    const delay = faults.slow.get(file);
+    if (delay !== undefined) return void trickle(res, body, delay);
     res.end(body);
   }
 
@@ -187,6 +191,15 @@ export async function startHub(repos: Record<string, RepoSpec>, mounts: Record<s
       await Promise.all([close(hub), close(storage)]);
     },
   };
+}
+
+async function trickle(res: ServerResponse, body: Uint8Array, delay: number): Promise<void> {
+  const piece = Math.ceil(body.length / 10);
+  for (let at = 0; at < body.length && !res.destroyed; at += piece) {
+    res.write(body.subarray(at, at + piece));
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+  res.end();
 }
 
 function serveStatic(res: ServerResponse, dir: string, rel: string): void {
