@@ -15,7 +15,7 @@ import { Tokenizer } from "../lib/index.ts";
 import { runtimeBinary } from "./runtimes/bins.ts";
 import { TOKENIZER, assertResults, e2eCases, type E2EResult } from "./runtimes/cases.ts";
 import { startHub, type HubServer } from "./hub/server.ts";
-import { CHECKPOINT_BYTES, PUBLIC_REPO, TOKENIZER_BYTES, testRepos } from "./hub/repos.ts";
+import { CHECKPOINT_BYTES, GATED_REPO, GATED_TOKEN, PUBLIC_REPO, TOKENIZER_BYTES, testRepos } from "./hub/repos.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const CHROMIUM = "/usr/bin/chromium";
@@ -117,6 +117,27 @@ test("chromium: loads by id with progress, verified into the Cache API; a second
     const cachedSizes = second.events.filter((e) => e.cached).map((e) => [e.what, e.loaded]);
     assert.equal(cachedSizes, [["weights", CHECKPOINT_BYTES.length], ["tokenizer", TOKENIZER_BYTES.length]]);
     assertResults("chromium (cached)", CASES, second.results as E2EResult[]);
+
+    // A gated repo: a bad SHA-256 fails and stores nothing; then the token reaches the hub, not storage.
+    const gated = (token: string) =>
+      page.evaluate(`(async () => {
+        const { Needle } = await import("/dist/index.js");
+        try {
+          const needle = await Needle.load({ model: ${JSON.stringify(GATED_REPO)}, endpoint: location.origin, token: ${JSON.stringify(token)}, dtype: "f32", download: { retries: 0 } });
+          return { ok: true, cached: needle.origin.cached };
+        } catch (err) {
+          return { ok: false, code: err.code, message: err.message };
+        }
+      })()`) as Promise<{ ok: boolean; cached?: boolean; code?: string; message?: string }>;
+    hub.faults.badSha.add("needle.pkl");
+    const bad = await gated(GATED_TOKEN);
+    assert.equal([bad.ok, bad.code], [false, "SHA_MISMATCH"], `chromium: ${bad.message}`);
+    hub.faults.badSha.clear();
+    hub.requests.length = 0;
+    assert.equal(await gated(GATED_TOKEN), { ok: true, cached: false }, "chromium: nothing was cached after the bad hash");
+    const storage = hub.requests.filter((r) => r.host === "storage");
+    assert.ok(storage.length >= 2 && storage.every((r) => !r.auth), "chromium: no Authorization header to the storage host");
+    assert.ok(hub.requests.filter((r) => r.path.includes("/resolve/")).every((r) => r.auth), "chromium: the token went to the hub");
   } finally {
     await browser.close();
   }
