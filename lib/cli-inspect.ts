@@ -40,7 +40,7 @@ const FILE_KINDS: readonly FileKind[] = [
 export const inspectCommand: Command = {
   name: "inspect",
   summary: "Describe a .needle bundle, a checkpoint (needle.pkl) or a tokenizer (.model), recognised by content.",
-  usage: "inspect FILE [--json] | inspect --model ID [--revision REV] [--json]",
+  usage: "inspect FILE [--json]",
   options: {
     json: { type: "boolean", help: "print the description as one JSON document" },
     model: { type: "string", value: "ID", help: "the cached bundle of a Hugging Face model id (needle-wasm pull): its meta.source says where it came from" },
@@ -52,6 +52,8 @@ export const inspectCommand: Command = {
     "CRC-32, all verified), config, meta and tokenizer. A checkpoint: its config (stored and effective, defaults marked), parameter count and",
     "every tensor (name, shape, dtype, bytes). A tokenizer: vocabulary size, special ids,",
     "user-defined pieces and normalizer settings.",
+    "",
+    "With --model ID (no FILE): the cached bundle of that Hugging Face model id.",
     "",
     "examples:",
     "  needle-wasm inspect needle.pkl",
@@ -73,7 +75,8 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
 /** FILE, or with --model the cached bundle of that model id. */
 async function fileToInspect(args: ParsedArgs): Promise<string> {
   const model = stringOption(args, "model");
-  if ((model === undefined) === (args.positionals.length === 0)) throw new UsageError("give FILE or --model ID");
+  if (model === undefined && args.positionals.length === 0) throw new UsageError("missing argument (usage: needle-wasm inspect FILE [--json])");
+  if (model !== undefined && args.positionals.length > 0) throw new UsageError("give FILE or --model ID, not both");
   if (model === undefined) return args.positionals[0]!;
   const api = (await nodeApi())!;
   return (await findCachedBundle(api, cacheRoot(api, undefined), model, stringOption(args, "revision") ?? "main")).path;
