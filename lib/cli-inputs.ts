@@ -7,17 +7,24 @@ import { fileURLToPath } from "node:url";
 import { Needle, SourceError, defaultModelUrl, isBundle, type WeightDtype } from "./index.ts";
 import { UsageError, choiceOption, stringOption, type OptionTable, type ParsedArgs } from "./cli-args.ts";
 import { withProgress, type ProgressSink } from "./cli-progress.ts";
+import { withDownloadProgress } from "./cli-hub-progress.ts";
+import { HUB_DEFAULT_DTYPE } from "./hub/options.ts";
 
 export const DTYPES: readonly WeightDtype[] = ["f32", "f16", "int8", "int4"];
 
 /** The options every command that runs the model takes. */
 export const MODEL_OPTIONS: OptionTable = {
+  model: { type: "string", value: "ID", help: "a Hugging Face model id (Cactus-Compute/needle): downloaded once, verified, cached, converted" },
+  revision: { type: "string", value: "REV", help: "with --model: the branch, tag or commit (default main)" },
   weights: { type: "string", value: "FILE", help: "a .needle bundle, or a checkpoint (needle.pkl) with --tokenizer (default: the bundled demo model)" },
   tokenizer: { type: "string", value: "FILE", help: "the SentencePiece model (needle.model): needed with a .pkl, replaces a bundle's own" },
-  dtype: { type: "string", value: "f32|f16|int8|int4", help: "weight format in memory for a .pkl (default f32); a bundle's is fixed" },
+  dtype: { type: "string", value: "f32|f16|int8|int4", help: `weight format in memory for a .pkl (default f32; with --model ${HUB_DEFAULT_DTYPE}); a bundle's is fixed` },
 };
 
 export interface ModelFiles {
+  /** A Hugging Face model id: the hub cache supplies the files (then `weights` is unused). */
+  model?: string;
+  revision?: string;
   weights: string;
   /** Absent: the weights are a bundle, which carries its own. */
   tokenizer?: string;
@@ -29,6 +36,14 @@ export interface ModelFiles {
  * without --weights, the demo model bundled with the package.
  */
 export function modelFiles(args: ParsedArgs): ModelFiles {
+  const model = stringOption(args, "model");
+  const revision = stringOption(args, "revision");
+  if (model !== undefined && (args.options.has("weights") || args.options.has("tokenizer"))) throw new UsageError("give either --model or --weights/--tokenizer, not both");
+  if (revision !== undefined && model === undefined) throw new UsageError("--revision goes with --model");
+  if (model !== undefined) {
+    const dtype = choiceOption(args, "dtype", DTYPES);
+    return { model, weights: "", ...(revision !== undefined ? { revision } : {}), ...(dtype !== undefined ? { dtype } : {}) };
+  }
   const weights = stringOption(args, "weights") ?? fileURLToPath(defaultModelUrl());
   const tokenizer = stringOption(args, "tokenizer");
   const dtype = choiceOption(args, "dtype", DTYPES);
@@ -40,13 +55,15 @@ export function modelFiles(args: ParsedArgs): ModelFiles {
  * weights are not a bundle (by their first bytes) and no tokenizer is given.
  */
 export async function checkModelFiles(files: ModelFiles): Promise<void> {
-  if (files.tokenizer !== undefined) return;
+  if (files.tokenizer !== undefined || files.model !== undefined) return;
   if (isBundle(await readFileStart(files.weights, "weights", 8))) return;
   throw new UsageError(`--tokenizer is required: ${files.weights} is not a .needle bundle (a needle.pkl needs its needle.model; needle-wasm convert makes a bundle that carries it)`);
 }
 
-/** Needle.load with a "loading weights… 1.2 s" progress line on stderr. */
+/** Needle.load with a "loading weights… 1.2 s" progress line on stderr (with --model, the download's bytes too). */
 export function loadNeedle(files: ModelFiles, progress: ProgressSink): Promise<Needle> {
+  const { model, revision, dtype } = files;
+  if (model !== undefined) return withDownloadProgress(progress, `loading ${model}`, (onProgress) => Needle.load({ model, ...(revision ? { revision } : {}), ...(dtype ? { dtype } : {}), onProgress }));
   return withProgress(progress, "loading weights", () => Needle.load(files));
 }
 

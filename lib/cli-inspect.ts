@@ -6,7 +6,10 @@ import { basename } from "node:path";
 import { NeedleError, Tokenizer, isBundle, readBundle, type NeedleConfig } from "./index.ts";
 import { expectedTensors, parseCheckpoint } from "./checkpoint.ts";
 import { parseModelProto, modelTypeName } from "../tokenizer/model.ts";
-import { flag, type ParsedArgs } from "./cli-args.ts";
+import { UsageError, flag, stringOption, type ParsedArgs } from "./cli-args.ts";
+import { findCachedBundle } from "./hub/cache-index.ts";
+import { nodeApi } from "./hub/node-api.ts";
+import { cacheRoot } from "./hub/node-cache.ts";
 import type { CliIO, Command } from "./cli-command.ts";
 import { readInputFile } from "./cli-inputs.ts";
 import { columns, groupDigits, toJson } from "./cli-output.ts";
@@ -40,13 +43,17 @@ export const inspectCommand: Command = {
   usage: "inspect FILE [--json]",
   options: {
     json: { type: "boolean", help: "print the description as one JSON document" },
+    model: { type: "string", value: "ID", help: "the cached bundle of a Hugging Face model id (needle-wasm pull): its meta.source says where it came from" },
+    revision: { type: "string", value: "REV", help: "with --model: the revision (default main)" },
   },
-  positionals: { min: 1, max: 1 },
+  positionals: { min: 0, max: 1 },
   notes: [
     "A bundle: its format version, weight format, engine layout, sections (offset, length,",
     "CRC-32, all verified), config, meta and tokenizer. A checkpoint: its config (stored and effective, defaults marked), parameter count and",
     "every tensor (name, shape, dtype, bytes). A tokenizer: vocabulary size, special ids,",
     "user-defined pieces and normalizer settings.",
+    "",
+    "With --model ID (no FILE): the cached bundle of that Hugging Face model id.",
     "",
     "examples:",
     "  needle-wasm inspect needle.pkl",
@@ -56,13 +63,23 @@ export const inspectCommand: Command = {
 };
 
 async function run(args: ParsedArgs, io: CliIO): Promise<number> {
-  const path = args.positionals[0]!;
+  const path = await fileToInspect(args);
   const bytes = await readInputFile(path, "file");
   const kind = FILE_KINDS.find((k) => k.matches(bytes));
   if (!kind) throw new NeedleError("UNKNOWN_FILE_KIND", `${path} is not a .needle bundle, a Needle checkpoint (a pickle, protocol 2 to 5) or a SentencePiece model`);
   const report = kind.describe(bytes, basename(path));
   io.out(flag(args, "json") ? `${toJson(report.json)}\n` : report.text.map((line) => `${line}\n`).join(""));
   return 0;
+}
+
+/** FILE, or with --model the cached bundle of that model id. */
+async function fileToInspect(args: ParsedArgs): Promise<string> {
+  const model = stringOption(args, "model");
+  if (model === undefined && args.positionals.length === 0) throw new UsageError("missing argument (usage: needle-wasm inspect FILE [--json])");
+  if (model !== undefined && args.positionals.length > 0) throw new UsageError("give FILE or --model ID, not both");
+  if (model === undefined) return args.positionals[0]!;
+  const api = (await nodeApi())!;
+  return (await findCachedBundle(api, cacheRoot(api, undefined), model, stringOption(args, "revision") ?? "main")).path;
 }
 
 function describeCheckpoint(bytes: Uint8Array, file: string): Report {

@@ -7,13 +7,14 @@ import { HELP_OPTION_LINE, checkPositionals, commandHelp, type CliIO, type Comma
 import { conformanceCommand } from "./cli-conformance.ts";
 import { convertCommand } from "./cli-convert.ts";
 import { packageVersion } from "./cli-inputs.ts";
+import { cacheCommand, pullCommand } from "./cli-hub.ts";
 import { inspectCommand } from "./cli-inspect.ts";
 import { columns } from "./cli-output.ts";
 import { playgroundCommand } from "./cli-playground.ts";
 import { runCommand } from "./cli-run.ts";
 import { serveCommand } from "./cli-serve.ts";
 
-const COMMANDS: readonly Command[] = [runCommand, serveCommand, convertCommand, inspectCommand, conformanceCommand, playgroundCommand];
+const COMMANDS: readonly Command[] = [runCommand, serveCommand, convertCommand, inspectCommand, conformanceCommand, playgroundCommand, pullCommand, cacheCommand];
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;

@@ -23,3 +23,7 @@ export { defaultModelUrl } from "./default-model.ts";
 export { createHandler } from "./server/handler.ts";
 export type { HandlerOptions, FetchHandler } from "./server/handler.ts";
 export type { ChatBackend } from "./server/backend.ts";
+export { HubError } from "./hub/errors.ts";
+export type { HubErrorCode } from "./hub/errors.ts";
+export type { HubLoadOptions, DownloadLimits } from "./hub/options.ts";
+export type { ModelOrigin, OriginFile } from "./hub/load.ts";

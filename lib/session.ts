@@ -10,14 +10,16 @@ import { requireWasmSimd } from "./features.ts";
 import { NeedleModel, type ModelLoadOptions } from "./model.ts";
 import { MAX_ENCODER_LEN, MAX_NEW_TOKENS, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
 import { dumps, dumpsPlain, loads, type PyValue } from "./pyjson.ts";
-import type { Source } from "./source.ts";
+import type { LoadProgress, Source } from "./source.ts";
 import { prepareTools, type PreparedTools, type ToolsInput } from "./tools.ts";
 import { MAX_QUERY_CHARS } from "./limits.ts";
 import { checkCallOptions, checkModelOptions, optionError } from "./options.ts";
 import { availableThreads } from "./threads.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
+import { resolveHubModel, type ModelOrigin } from "./hub/load.ts";
+import { HUB_DEFAULT_DTYPE, type HubLoadOptions } from "./hub/options.ts";
 
-export interface NeedleLoadOptions extends ModelLoadOptions {
+export interface NeedleLoadOptions extends ModelLoadOptions, HubLoadOptions {
   /**
    * A Needle checkpoint (`needle.pkl`) or a `.needle` bundle: path, URL,
    * bytes, Response, Blob or stream. Default: the small demo model that ships
@@ -126,6 +128,8 @@ export interface Prompt {
 export class Needle {
   readonly model: NeedleModel;
   readonly tokenizer: Tokenizer;
+  /** For a model loaded by id ({ model }): repo, revision, commit and files; null otherwise. */
+  origin: ModelOrigin | null = null;
   readonly #eosId: number;
   readonly #toolCallId: number;
   readonly #toolsId: number;
@@ -158,6 +162,7 @@ export class Needle {
     if (options === null || typeof options !== "object") throw new InputError("BAD_OPTION", "Needle.load takes { weights, tokenizer, … } (or nothing, for the bundled demo model)");
     requireWasmSimd();
     checkModelOptions(options as Record<string, unknown>, options.threads === undefined ? 1 : await availableThreads());
+    if (options.model != null) return Needle.#loadFromHub(options);
     if (options.weights == null) return Needle.#loadDefault(options);
     const tokenizerLoad = options.tokenizer == null ? null : Tokenizer.load(options.tokenizer, options);
     tokenizerLoad?.catch(() => undefined); // awaited below; do not report it unhandled meanwhile
@@ -170,6 +175,19 @@ export class Needle {
       throw new InputError("MISSING_TOKENIZER", "a needle.pkl checkpoint needs { tokenizer } (needle.model); .needle bundles carry their own");
     }
     return new Needle(model, tokenizer);
+  }
+
+  /** A Hugging Face model id: downloaded, verified and cached (lib/hub/), then loaded. */
+  static async #loadFromHub(options: NeedleLoadOptions): Promise<Needle> {
+    if (options.weights != null || options.tokenizer != null) throw new InputError("BAD_OPTION", "give either { model } (a Hugging Face id) or { weights, tokenizer }, not both");
+    const { model, ...rest } = options;
+    const dtype = options.dtype ?? HUB_DEFAULT_DTYPE;
+    const found = await resolveHubModel(model!, { ...options, dtype });
+    // The bundle (or the bytes) now come from the cache: their progress events say so.
+    const onProgress = options.onProgress && ((event: LoadProgress) => options.onProgress!({ ...event, cached: true }));
+    const needle = await Needle.load({ ...rest, dtype, onProgress, weights: found.weights, ...(found.tokenizer ? { tokenizer: found.tokenizer } : {}) });
+    needle.origin = found.origin;
+    return needle;
   }
 
   /** The bundled demo model, with a clear error where it cannot be read. */
