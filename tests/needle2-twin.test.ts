@@ -25,7 +25,7 @@ for (const name of NEEDLE2_MODELS) {
   golden.cases.forEach((c, ci) => {
     test(`${name} case ${ci}: first-step logits and greedy ids`, () => {
       twin.reset();
-      let logits = new Float64Array(0);
+      let logits: Float64Array<ArrayBufferLike> = new Float64Array(0);
       for (const id of c.prompt_ids) logits = twin.step(id);
       assertClose(logits, firstLogits(c), TOL, "first logits");
       const ids: number[] = [];
@@ -44,7 +44,7 @@ for (const name of NEEDLE2_MODELS) {
 
     test(`${name} case ${ci}: teacher-forced argmax and max logit`, () => {
       twin.reset();
-      let logits = new Float64Array(0);
+      let logits: Float64Array<ArrayBufferLike> = new Float64Array(0);
       for (const id of c.prompt_ids) logits = twin.step(id);
       const am: number[] = [argmax(logits)];
       const mx: number[] = [logits[am[0]!]!];
