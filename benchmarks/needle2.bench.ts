@@ -1,5 +1,5 @@
 // Needle 2 at the published geometry with random 4-bit weights (written by
-// needle2-cact-writer.ts): load time, engine memory, prefill and decode
+// tests/twins/random-cact.ts): load time, engine memory, prefill and decode
 // tokens/s on one thread (the engine decodes CQ to f32 at load; prefill runs
 // one position per step).
 //   node --import tsx benchmarks/needle2.bench.ts [--prefill 128] [--decode 32]
@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { readCact } from "../lib/needle2/cact.ts";
 import { Needle2Model } from "../lib/needle2/model.ts";
-import { PUBLISHED_GEOMETRY, writeRandomCact } from "./needle2-cact-writer.ts";
+import { PUBLISHED_GEOMETRY, writeRandomCact } from "../tests/twins/random-cact.ts";
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(name);

@@ -1,10 +1,10 @@
-// A .cact writer for random weights (export.py's byte layout): the header,
+// A .cact writer for random weights (tests and benchmarks) (export.py's byte layout): the header,
 // the codebooks, the canonical directory and 64-byte aligned blobs, every CQ
 // tensor random codes with plausible group norms. For speed and memory
 // measurements at the published geometry; the weights mean nothing.
 
-import { CACT_TAG, TERNARY_RECORD_BITS } from "../lib/needle2/cact.ts";
-import { cqBlobBytes } from "../lib/needle2/cact.ts";
+import { CACT_TAG, TERNARY_RECORD_BITS } from "../../lib/needle2/cact.ts";
+import { cqBlobBytes } from "../../lib/needle2/cact.ts";
 
 export interface RandomCactGeometry {
   vocab: number; dModel: number; numHeads: number; numKvHeads: number; headDim: number; numLayers: number;
@@ -72,9 +72,14 @@ export function writeRandomCact(g: RandomCactGeometry, codebooks: Float32Array, 
       const [rows, cols] = t.shape as [number, number];
       const groups = Math.ceil(cols / g.group);
       const normsAt = offsets[i]! + sizes[i]! - rows * groups * 2;
-      for (let b = offsets[i]!; b < normsAt; b++) out[b] = random();
-      // Norm 0.25 in fp16 (0x3400): weights of about 0.02 per element for group 128.
-      for (let b = normsAt; b < offsets[i]! + sizes[i]!; b += 2) view.setUint16(b, 0x3400, true);
+      // Ternary bytes: four crumbs, each 3, 0 or 1 (never 2).
+      const trit = (): number => [3, 0, 1][random() % 3]!;
+      for (let b = offsets[i]!; b < normsAt; b++) out[b] = g.bits === TERNARY_RECORD_BITS ? trit() | (trit() << 2) | (trit() << 4) | (trit() << 6) : random();
+      // Norms 0.125 .. 0.25 in fp16 (exponent 12): weights of about 0.02 per element for group 128.
+      for (let b = normsAt; b < offsets[i]! + sizes[i]!; b += 2) view.setUint16(b, (12 << 10) | (random() << 2), true);
+    } else {
+      // FP16 values of magnitude 2^-6 .. 0.5, either sign (exponent 9 .. 13, random mantissa).
+      for (let b = offsets[i]!; b < offsets[i]! + sizes[i]!; b += 2) view.setUint16(b, ((random() & 1) << 15) | ((9 + (random() % 5)) << 10) | (random() << 2), true);
     }
   });
   return out;
