@@ -79,7 +79,7 @@ export function import_gate(dst: usize, src: usize, srcF16: bool): i32 {
 }
 
 /** Store one row of `cols` f32 values (at `values`) as row `r` of a matrix in `format`. */
-function storeRow(format: i32, matrix: usize, r: i32, values: usize, cols: i32): void {
+export function storeRow(format: i32, matrix: usize, r: i32, values: usize, cols: i32): void {
   if (format == FORMAT_F32) {
     // Row j of its quad, four columns per 64-byte chunk (format.ts).
     const row = matrix + <usize>(r >> 2) * quadBytes(format, cols) + (<usize>(r & 3) << 4);

@@ -64,3 +64,34 @@ export function enc_ids_ptr(): usize { return L.encIds; }
 export function encoder_out_ptr(): usize { return L.encoderOut; }
 export function logits_ptr(): usize { return L.logits; }
 export function embedding_out_ptr(): usize { return L.embeddingOut; }
+
+// ---------------------------------------------------------------- Needle 2 (assembly/needle2/)
+
+import * as N2 from "./needle2/layout";
+export { n2_import_cq, n2_import_vector } from "./needle2/weights";
+export { n2Forward as n2_forward } from "./needle2/model";
+export { fwht_f32, hadamard_mlp_f32 } from "./needle2/hadamard";
+export { sinkhorn_f32, rms_unit_f32 } from "./needle2/mhc";
+export { engram_slot } from "./needle2/engram";
+export { cq_decode_row } from "./needle2/cq";
+
+/**
+ * Lay out a Needle 2 model (needle2/layout.ts), grow memory and fill the RoPE
+ * tables. Returns the bytes in use, or 0 if memory could not grow.
+ */
+export function n2_configure(
+  vocab: i32, d: i32, heads: i32, kvHeads: i32, headDim: i32, layers: i32, hadaN: i32, lanes: i32,
+  slots: i32, subDim: i32, tables: i32, dilation: i32, nOrders: i32, orders: i32, nSites: i32, sites: i32,
+  maxSeq: i32, ropeTheta: f64,
+): usize {
+  const end = N2.n2Configure(vocab, d, heads, kvHeads, headDim, layers, hadaN, lanes, slots, subDim, tables, dilation, nOrders, orders, nSites, sites, maxSeq);
+  if (end == 0) return 0;
+  rope_tables_f32(N2.ropeCos, N2.ropeSin, maxSeq, headDim, ropeTheta);
+  return end;
+}
+export function n2_staging_ptr(): usize { return N2.staging; }
+export function n2_staging_bytes(): usize { return N2.stagingBytes; }
+export function n2_codebook_ptr(): usize { return N2.codebook; }
+export function n2_tokens_ptr(): usize { return N2.tokens; }
+export function n2_logits_ptr(): usize { return N2.logits; }
+export function n2_weights_bytes(): usize { return N2.weightsEnd - N2.weightsStart; }

@@ -25,3 +25,6 @@ export class InputError extends NeedleError {}
 
 /** Something could not be read from a path, URL or Response. */
 export class SourceError extends NeedleError {}
+
+/** A `.cact` (Needle 2) file that is malformed, truncated or describes no runnable model. */
+export class CactError extends NeedleError {}
