@@ -16,7 +16,7 @@ import random
 import numpy as np
 import torch
 
-from needle_torch import PAD_ID, TOOLS_ID
+from token_ids import PAD_ID, TOOLS_ID
 from prompt import compact_json, decoder_pair, encoder_ids, normalize_tools, snake_answer
 
 CONTRASTIVE_MAX_LEN = 256

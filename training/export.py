@@ -24,9 +24,10 @@ import numpy as np
 import sentencepiece as spm
 import torch
 
-from needle_torch import Needle, NeedleConfig, TOOL_CALL_ID, greedy_generate, load_checkpoint, save_checkpoint
+from needle_torch import Needle, NeedleConfig, greedy_generate, load_checkpoint, save_checkpoint
 from prompt import encoder_ids, normalize_tools, restore_tool_names
 from runtime import setup
+from token_ids import TOOL_CALL_ID
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT_DIR = os.path.join(HERE, "..", "weights", "demo")

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-PAD_ID, EOS_ID, BOS_ID, UNK_ID, TOOL_CALL_ID, TOOLS_ID = 0, 1, 2, 3, 4, 5
+from token_ids import EOS_ID
+
 MASK_VALUE = float(np.finfo(np.float32).min)
 ENC = "encoder/layers/EncoderBlock_0/"
 DEC = "decoder/layers/DecoderBlock_0/"

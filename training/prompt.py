@@ -12,7 +12,7 @@ answer ids + [EOS]).
 import json
 import re
 
-from needle_torch import EOS_ID, TOOL_CALL_ID, TOOLS_ID
+from token_ids import EOS_ID, TOOL_CALL_ID, TOOLS_ID
 
 MAX_ENC_LEN = 1024
 

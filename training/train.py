@@ -25,8 +25,9 @@ import torch.nn.functional as F
 
 from bundle import read_bundle
 from dataset import bucketed_batches, collate, contrastive_pairs, load_split
-from needle_torch import Needle, NeedleConfig, PAD_ID
+from needle_torch import Needle, NeedleConfig
 from runtime import setup
+from token_ids import PAD_ID
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOKENIZER = os.path.join(HERE, "..", "weights", "demo", "needle-demo.model")
@@ -38,6 +39,7 @@ MODEL_SHAPE = dict(d_model=192, num_heads=4, num_kv_heads=2, num_encoder_layers=
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--run", default="demo", help="run name: checkpoints go to training/runs/<run>/")
+    ap.add_argument("--data", default=os.path.join(HERE, "data"), help="folder holding train.jsonl and val.jsonl")
     ap.add_argument("--max-minutes", type=float, default=110.0, help="training time budget")
     ap.add_argument("--save-minutes", type=float, default=5.0)
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -143,8 +145,8 @@ def main():
     ckpt_path = os.path.join(run_dir, "checkpoint.pt")
 
     sp = spm.SentencePieceProcessor(model_file=TOKENIZER)
-    train_rows = load_split(os.path.join(HERE, "data", "train.jsonl"), sp, TOKENIZER)
-    val_rows = load_split(os.path.join(HERE, "data", "val.jsonl"), sp, TOKENIZER)
+    train_rows = load_split(os.path.join(args.data, "train.jsonl"), sp, TOKENIZER)
+    val_rows = load_split(os.path.join(args.data, "val.jsonl"), sp, TOKENIZER)
 
     cfg = model_config(args, sp.get_piece_size())
     model = Needle(cfg, seed=args.seed)
