@@ -9,7 +9,8 @@ import { basename } from "node:path";
 import { createHandler, type FetchHandler } from "./index.ts";
 import { UsageError, countOption, stringOption, type ParsedArgs } from "./cli-args.ts";
 import type { CliIO, Command } from "./cli-command.ts";
-import { MODEL_OPTIONS, checkModelFiles, modelFiles } from "./cli-inputs.ts";
+import { MODEL_OPTIONS, checkModelFiles, loadNeedle, modelFiles, type ModelFiles } from "./cli-inputs.ts";
+import type { NeedleLoadOptions } from "./session.ts";
 import { withProgress } from "./cli-progress.ts";
 import { sendResponse, toRequest } from "./server/node-http.ts";
 import { WorkerPool } from "./server/worker-pool.ts";
@@ -23,7 +24,7 @@ const DRAIN_MS = 30_000;
 export const serveCommand: Command = {
   name: "serve",
   summary: "Serve an OpenAI-compatible endpoint (POST /v1/chat/completions) over HTTP.",
-  usage: "serve [--weights FILE [--tokenizer FILE]] [--host 127.0.0.1] [--port 8080] [options]",
+  usage: "serve [--model ID | --weights FILE [--tokenizer FILE]] [--host 127.0.0.1] [--port 8080] [options]",
   options: {
     ...MODEL_OPTIONS,
     host: { type: "string", value: "HOST", help: "address to listen on (default 127.0.0.1: this machine only)" },
@@ -63,11 +64,23 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const maxBodyBytes = countOption(args, "max-body", 1) ?? DEFAULT_MAX_BODY;
   const timeoutMs = countOption(args, "timeout", 1) ?? 0;
   await checkModelFiles(files);
-  const model = basename(files.weights).replace(/\.(needle|pkl)$/, "");
+  const model = files.model ?? basename(files.weights).replace(/\.(needle|pkl)$/, "");
+  const load = await instanceLoadOptions(files, io);
   const workerUrl = new URL("./serve-worker.js", import.meta.url);
-  const pool = await withProgress(io.err, `loading ${instances} instance${instances === 1 ? "" : "s"}`, () => WorkerPool.start(files, instances, workerUrl));
+  const pool = await withProgress(io.err, `loading ${instances} instance${instances === 1 ? "" : "s"}`, () => WorkerPool.start(load, instances, workerUrl));
   const handler = createHandler(pool, { model, maxBodyBytes, timeoutMs, concurrency: instances, maxQueue, ...(apiKey !== undefined ? { apiKey } : {}) });
   return serve(handler, pool, { host, port, model, instances }, io);
+}
+
+/**
+ * What each instance loads. With --model the hub model is downloaded,
+ * verified, converted and cached here, once, with the progress line; the
+ * instances then load it from the cache offline, with no request.
+ */
+async function instanceLoadOptions(files: ModelFiles, io: CliIO): Promise<NeedleLoadOptions> {
+  if (files.model === undefined) return files;
+  (await loadNeedle(files, io.err)).dispose();
+  return { model: files.model, offline: true, ...(files.revision ? { revision: files.revision } : {}), ...(files.dtype ? { dtype: files.dtype } : {}) };
 }
 
 interface Listen {

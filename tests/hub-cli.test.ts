@@ -165,4 +165,44 @@ test("progress line: on a terminal the file, bytes and percentage are redrawn an
   assert.is(log.text, "downloaded needle.pkl (10.0 MB) in 0.3 s\n");
 });
 
+
+test("serve --model: pulls once in the main process, the instances load from the cache offline, and the endpoint answers as the checkpoint does", async () => {
+  const cache = cacheDir();
+  const child = spawn(process.execPath, [CLI, "serve", "--model", PUBLIC_REPO, "--dtype", "f32", "--port", "0", "--instances", "2"], {
+    env: { ...process.env, NEEDLE_DEBUG: "", HF_ENDPOINT: hub.url, NEEDLE_WASM_CACHE: cache, HF_TOKEN: "", HF_HUB_OFFLINE: "" },
+  });
+  let stderr = "";
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.setEncoding("utf8").on("data", (s: string) => {
+      stderr += s;
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.on("close", (code) => reject(new Error(`serve exited ${code} before listening:\n${stderr}`)));
+  });
+  try {
+    const requestsAfterStart = hub.requests.length;
+    assert.is(hub.requests.filter((r) => r.host === "storage").length, 1, "the checkpoint is downloaded once, not once per instance");
+    assert.is(hub.requests.filter((r) => r.path.includes("/api/models/")).length, 1, "the file list is read once");
+    const tools = JSON.parse(TOOLS).map((t: { name: string; description: string; parameters: Record<string, { type: string; required?: boolean }> }) => ({
+      type: "function",
+      function: { name: t.name, description: t.description, parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } },
+    }));
+    const response = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: PUBLIC_REPO, messages: [{ role: "user", content: QUERY }], tools }) });
+    assert.is(response.status, 200);
+    const body = await response.json() as { model: string; choices: { message: { tool_calls?: { function: { name: string; arguments: string } }[] } }[] };
+    const direct = await Needle.load({ weights: WEIGHTS, tokenizer: TOKENIZER });
+    const expected = await direct.call(QUERY, tools);
+    direct.dispose();
+    const calls = (body.choices[0]!.message.tool_calls ?? []).map((c) => ({ name: c.function.name, arguments: JSON.parse(c.function.arguments) }));
+    assert.equal(calls, expected.calls);
+    assert.is(body.model, PUBLIC_REPO);
+    assert.is(hub.requests.length, requestsAfterStart, "answering makes no hub request");
+  } finally {
+    child.kill("SIGTERM");
+    await exited;
+  }
+});
+
 test.run();
