@@ -1,4 +1,4 @@
-// The engine's ABI: numbers and pointers only. lib/engine.ts is the one
+// The engine's ABI: numbers and pointers only. lib/engine/instance.ts is the one
 // caller. Kernels are exported too, so tests can check each against a plain
 // TypeScript twin.
 
@@ -12,7 +12,7 @@ export { argmax_f32 } from "./softmax";
 // Kernels, for tests.
 export { dot_f32, gemv_f32, gemm_f32, gemv_f16, gemm_f16 } from "./matmul";
 export { quantize_rows_i16, gemv_q8, gemv_q8_wide, gemm_q8, gemv_q4, gemm_q4 } from "./quant";
-export { import_matrix } from "./convert";
+export { import_matrix } from "./tensor_import";
 export { matrixRow as matrix_row } from "./linear";
 export { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./norm";
 export { rope_tables_f32, rope_half_f32 } from "./rope";

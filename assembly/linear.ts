@@ -5,7 +5,7 @@ import * as L from "./layout";
 import { FORMAT_F32, FORMAT_F16, FORMAT_Q8, GROUP, Q4_BLOCK, Q8_BLOCK, groupsOf, isQuantized, q4Byte, q4High, q8Byte, quadBytes } from "./format";
 import { gemm_f16, gemm_f32, gemv_f16, gemv_f32 } from "./matmul";
 import { gemm_q4, gemm_q8, gemv_q4, gemv_q8, gemv_q8_wide, quantize_rows_i16 } from "./quant";
-import { f16_to_f32 } from "./convert";
+import { f16_to_f32 } from "./tensor_import";
 
 /**
  * Rows [start, end) of out = matrix · x for one input vector, whose

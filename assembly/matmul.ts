@@ -12,7 +12,7 @@
 // w + k·rowStride + c·chunkStride bytes (an f32 quad: 16 and 64; rows of a
 // plain matrix, such as attention keys: the row's bytes and 16).
 
-import { f16_to_f32 } from "./convert";
+import { f16_to_f32 } from "./tensor_import";
 import { FORMAT_F32, quadBytes } from "./format";
 
 @inline export function hsum(v: v128): f32 {

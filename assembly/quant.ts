@@ -20,7 +20,7 @@
 // on an Intel Xeon guest with a 260 MB L3 four streams are faster at every
 // size (19.5 vs 15.1 GMAC/s in cache, 17.1 vs 14.5 at 18 MiB; decode 850
 // vs 763). The session layer times both on the running machine and keeps
-// the faster (lib/gemv-tuner.ts); set_gemv_wide switches.
+// the faster (lib/engine/gemv-tuner.ts); set_gemv_wide switches.
 //
 //   x16 [n][groups*32] i16 (zero-padded), xs [n][groups] f32
 //   w   the matrix (format.ts); out [n][rows] f32

@@ -1,10 +1,10 @@
 // Copying one checkpoint tensor (one layer's slice of it) into the layout.
 // The loader stages the slice's raw bytes at `staging` and calls
-// import_tensor with the tensor's kind; lib/weights.ts maps flax names to
+// import_tensor with the tensor's kind; lib/load/tensor-slots.ts maps flax names to
 // these kinds. Shapes were validated against the config before this runs.
 
 import * as L from "./layout";
-import { import_copy, import_gain, import_gate, import_matrix } from "./convert";
+import { import_copy, import_gain, import_gate, import_matrix } from "./tensor_import";
 import { FORMAT_F32 } from "./format";
 
 // Global tensors.

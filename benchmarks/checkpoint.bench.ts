@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expectedTensors, parseCheckpoint } from "../lib/checkpoint.ts";
-import { resolveConfig } from "../lib/config.ts";
+import { expectedTensors, parseCheckpoint } from "../lib/load/checkpoint.ts";
+import { resolveConfig } from "../lib/load/config.ts";
 import { CHECKPOINT_SCRIPT, TINY_VARIANTS, runPython, tinyFixture } from "../tests/pickle-helpers.ts";
 
 function time(bytes: Uint8Array, runs: number): string {

@@ -6,7 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { Bench } from "tinybench";
-import { ConstrainedDecoder } from "../lib/constrain.ts";
+import { ConstrainedDecoder } from "../lib/constrain/reference.ts";
 
 const fixtures = new URL("../tests/fixtures/", import.meta.url);
 const tokenStrings: string[] = JSON.parse(readFileSync(new URL("constrained_goldens.json", fixtures), "utf8")).token_strings;

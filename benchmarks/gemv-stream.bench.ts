@@ -4,12 +4,12 @@
 // side, four streams a quad apart sharing each activation load). Decode
 // reads every matrix once per token (15 MB at int8 for the real size), so
 // which form is faster depends on the cache and prefetcher of the machine;
-// lib/gemv-tuner.ts picks per machine, and this table shows why.
+// lib/engine/gemv-tuner.ts picks per machine, and this table shows why.
 //
 //   node --import tsx benchmarks/gemv-stream.bench.ts
 
 import { Bench } from "tinybench";
-import { instantiateEngine } from "../lib/engine.ts";
+import { instantiateEngine } from "../lib/engine/instance.ts";
 
 const COLS = 512;
 const GROUPS = COLS / 32;

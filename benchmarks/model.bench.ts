@@ -12,10 +12,10 @@
 
 import { readFileSync, statSync } from "node:fs";
 import { Bench } from "tinybench";
-import type { NeedleConfig } from "../lib/config.ts";
-import { writeBundle } from "../lib/bundle.ts";
-import { NeedleModel, type WeightDtype } from "../lib/model.ts";
-import { Needle } from "../lib/session.ts";
+import type { NeedleConfig } from "../lib/load/config.ts";
+import { writeBundle } from "../lib/load/bundle.ts";
+import { NeedleModel, type WeightDtype } from "../lib/engine/model.ts";
+import { Needle } from "../lib/needle.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 import { TwinModel } from "../tests/twins/forward.ts";
 import { randomCheckpoint } from "../tests/twins/random-checkpoint.ts";
@@ -69,7 +69,7 @@ export interface FormatResult {
   loadBundleMs: number;
   bundleBytes: number;
   wasmMemoryBytes: number;
-  /** int8: the decode GEMV form the model settled on (lib/gemv-tuner.ts). */
+  /** int8: the decode GEMV form the model settled on (lib/engine/gemv-tuner.ts). */
   decodeGemv: string | null;
 }
 
@@ -179,7 +179,7 @@ export function formatModelResult(r: ModelBenchResult): string {
   }
   const label = (x: FormatResult) => `${x.dtype}${x.threads > 1 ? ` (${x.threads} threads)` : ""}`;
   const gemv = r.formats.filter((x) => x.decodeGemv).map((x) => `${label(x)} ${x.decodeGemv}`);
-  if (gemv.length) lines.push("", `decode GEMV form kept (lib/gemv-tuner.ts): ${gemv.join(", ")}`);
+  if (gemv.length) lines.push("", `decode GEMV form kept (lib/engine/gemv-tuner.ts): ${gemv.join(", ")}`);
   if (r.baseline) {
     const b = r.baseline;
     lines.push("", `plain TypeScript baseline: prefill ${b.prefillTokens} ${b.prefill.toFixed(1)} tok/s, decode ${b.decode.toFixed(1)} tok/s`);

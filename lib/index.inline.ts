@@ -5,7 +5,7 @@
 // build:entries). Not for Cloudflare Workers, which cannot compile bytes.
 
 import needleWasm from "../build/needle.wasm";
-import { provideEngine } from "./wasm-module.ts";
+import { provideEngine } from "./engine/wasm-module.ts";
 
 provideEngine(needleWasm as unknown as Uint8Array);
 

@@ -6,7 +6,7 @@
 // build:entries).
 
 import needleWasm from "../build/needle.wasm";
-import { provideEngine } from "./wasm-module.ts";
+import { provideEngine } from "./engine/wasm-module.ts";
 
 provideEngine(needleWasm);
 

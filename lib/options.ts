@@ -4,7 +4,7 @@
 // a new value of one) is one entry here.
 
 import { InputError } from "./errors.ts";
-import { DECODE_GEMV_FORMS } from "./gemv-tuner.ts";
+import { DECODE_GEMV_FORMS } from "./engine/gemv-tuner.ts";
 import { MAX_DECODER_LENGTH, MAX_ENCODER_LENGTH, MAX_PREFIX_CHARS, MAX_THREADS, MIN_THREAD_CAP } from "./limits.ts";
 
 /** A value as an error message shows it: its type, and the value itself when short. */
@@ -71,7 +71,7 @@ export function checkSourceOptions(options: Record<string, unknown>): void {
 
 /**
  * The options of ModelLoadOptions. `cores`: the threads this runtime can
- * run (lib/threads.ts availableThreads): `threads` may ask for at most
+ * run (lib/engine/threads.ts availableThreads): `threads` may ask for at most
  * that many, or up to MIN_THREAD_CAP where there are fewer (a few extra
  * threads cost little; many cost memory and time), never more than
  * MAX_THREADS; "auto" takes the cores there are.

@@ -3,12 +3,12 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { BundleError, readBundle } from "../lib/bundle.ts";
-import { convertToBundle } from "../lib/convert.ts";
-import { crc32 } from "../lib/crc32.ts";
-import { parseCheckpoint } from "../lib/checkpoint.ts";
-import { NeedleModel, type WeightDtype } from "../lib/model.ts";
-import { Needle } from "../lib/session.ts";
+import { BundleError, readBundle } from "../lib/load/bundle.ts";
+import { convertToBundle } from "../lib/load/convert.ts";
+import { crc32 } from "../lib/load/crc32.ts";
+import { parseCheckpoint } from "../lib/load/checkpoint.ts";
+import { NeedleModel, type WeightDtype } from "../lib/engine/model.ts";
+import { Needle } from "../lib/needle.ts";
 import { readFixture, readFixtureJson } from "./helpers.ts";
 
 const pickle = readFixture("tiny/needle_tiny.p4_numpy1.pkl");
@@ -163,7 +163,7 @@ test("a streamed bundle that is corrupt, cut short or too long is refused", asyn
 
 test("streaming a bundle does not hold the file beside the engine", async () => {
   const { randomCheckpoint } = await import("./twins/random-checkpoint.ts");
-  const { writeBundle } = await import("../lib/bundle.ts");
+  const { writeBundle } = await import("../lib/load/bundle.ts");
   const ckpt = randomCheckpoint({ vocab_size: 8192, d_model: 256, num_heads: 4, num_kv_heads: 2, num_encoder_layers: 4, num_decoder_layers: 4, contrastive_dim: 16 });
   const model = await NeedleModel.fromCheckpoint(ckpt, { maxEncoderLength: 8, maxDecoderLength: 4 });
   const big = writeBundle(model.config, "f32", model.layoutVersion, model.weightImage(), tokenizer);

@@ -12,9 +12,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { UsageError, parseArgs } from "../lib/cli-args.ts";
-import { formatResult, toJson } from "../lib/cli-output.ts";
-import { SLOW_STEP_MS, withProgress } from "../lib/cli-progress.ts";
+import { UsageError, parseArgs } from "../lib/cli/args.ts";
+import { formatResult, toJson } from "../lib/cli/output.ts";
+import { SLOW_STEP_MS, withProgress } from "../lib/cli/progress.ts";
 import { Needle, convertToBundle, readBundle, type CallResult, type WeightDtype } from "../lib/index.ts";
 import { FIXTURES, readFixtureJson } from "./helpers.ts";
 

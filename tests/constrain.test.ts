@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ConstrainedDecoder, type ConstraintSnapshot } from "../lib/constrain.ts";
+import { ConstrainedDecoder, type ConstraintSnapshot } from "../lib/constrain/reference.ts";
 import { InputError } from "../lib/errors.ts";
 import { prepareTools } from "../lib/tools.ts";
 import { readFixtureJson, rng } from "./helpers.ts";

@@ -1,10 +1,10 @@
 // A child process for cli-files.test.ts: writes a 4 MB bundle-sized file with
-// lib/cli-convert.ts's writeAtomically and, once the temporary file is whole,
+// lib/cli/convert.ts's writeAtomically and, once the temporary file is whole,
 // says so on stdout ("temp PATH") and then either waits for a signal
 // (mode "wait") or creates the output itself (mode "race"), so the move fails.
 
 import { writeFileSync } from "node:fs";
-import { writeAtomically } from "../lib/cli-convert.ts";
+import { writeAtomically } from "../lib/cli/convert.ts";
 import { NeedleError } from "../lib/errors.ts";
 
 const [output, mode] = process.argv.slice(2) as [string, "wait" | "race"];

@@ -15,10 +15,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Needle } from "../lib/session.ts";
-import { NeedleModel } from "../lib/model.ts";
-import { readBundle } from "../lib/bundle.ts";
-import { defaultModelUrl } from "../lib/default-model.ts";
+import { Needle } from "../lib/needle.ts";
+import { NeedleModel } from "../lib/engine/model.ts";
+import { readBundle } from "../lib/load/bundle.ts";
+import { defaultModelUrl } from "../lib/assets.ts";
 import { assertClose } from "./helpers.ts";
 import { scoreCase } from "../training/evaluate_engine.ts";
 

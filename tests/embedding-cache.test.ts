@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { EMBEDDING_CACHE_BYTES, EMBEDDING_CACHE_ENTRIES, EmbeddingCache } from "../lib/embedding-cache.ts";
-import { Needle, embeddingCacheOf } from "../lib/session.ts";
+import { Needle, embeddingCacheOf } from "../lib/needle.ts";
 import { FIXTURES } from "./helpers.ts";
 
 const vector = (x: number) => new Float32Array(128).fill(x);

@@ -1,15 +1,15 @@
-// lib/engine-size.ts: the engine's layout counted in safe integers. It must
+// lib/engine/size.ts: the engine's layout counted in safe integers. It must
 // agree with the Wasm layout for every shape (the loader also checks this
 // on every load), and it is what refuses a config whose 32-bit count wraps
 // (issue 20: 4.3 GB of weights passed a 39 MB file's size check).
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { writeBundle } from "../lib/bundle.ts";
-import { resolveConfig } from "../lib/config.ts";
-import { instantiateEngine } from "../lib/engine.ts";
-import { engineSize, MAX_ENGINE_BYTES } from "../lib/engine-size.ts";
-import { NeedleModel } from "../lib/model.ts";
+import { writeBundle } from "../lib/load/bundle.ts";
+import { resolveConfig } from "../lib/load/config.ts";
+import { instantiateEngine } from "../lib/engine/instance.ts";
+import { engineSize, MAX_ENGINE_BYTES } from "../lib/engine/size.ts";
+import { NeedleModel } from "../lib/engine/model.ts";
 import { rng, randomInt } from "./helpers.ts";
 
 const wasm = await instantiateEngine();

@@ -1,11 +1,11 @@
-// lib/features.ts and lib/runtime.ts: Wasm SIMD detection with its error,
+// lib/engine/features.ts and lib/runtime.ts: Wasm SIMD detection with its error,
 // and runtime detection.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { hasWasmSimd, requireWasmSimd, SIMD_MINIMUM_VERSIONS } from "../lib/features.ts";
+import { hasWasmSimd, requireWasmSimd, SIMD_MINIMUM_VERSIONS } from "../lib/engine/features.ts";
 import { runtime, hasFileSystem, canCompileWasmBytes } from "../lib/runtime.ts";
-import { engineModule } from "../lib/wasm-module.ts";
+import { engineModule } from "../lib/engine/wasm-module.ts";
 import { NeedleError, InputError } from "../lib/errors.ts";
 
 test("this runtime validates the v128 probe module, and rejects it when it is corrupted", () => {

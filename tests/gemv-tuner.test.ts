@@ -1,12 +1,12 @@
-// lib/gemv-tuner.ts: the choice between the two int8 decode GEMVs, on
+// lib/engine/gemv-tuner.ts: the choice between the two int8 decode GEMVs, on
 // synthetic step times, and through NeedleModel: every form gives the same
 // logits, so the tuner can only change speed.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { GemvTuner, MAX_TRIES, PAIRS, WARMUP_STEPS } from "../lib/gemv-tuner.ts";
+import { GemvTuner, MAX_TRIES, PAIRS, WARMUP_STEPS } from "../lib/engine/gemv-tuner.ts";
 import { InputError } from "../lib/errors.ts";
-import { NeedleModel } from "../lib/model.ts";
+import { NeedleModel } from "../lib/engine/model.ts";
 import { randomCheckpoint } from "./twins/random-checkpoint.ts";
 
 /** A fresh tuner fed step times by form until it decides (or `steps` run out). */

@@ -4,7 +4,7 @@
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { instantiateEngine, type EngineExports } from "../lib/engine.ts";
+import { instantiateEngine, type EngineExports } from "../lib/engine/instance.ts";
 
 /** tests/fixtures/ (with the trailing slash): the reference fixtures, byte for byte as generated; see its README.md and MANIFEST.json. */
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));

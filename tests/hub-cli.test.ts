@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { withDownloadProgress } from "../lib/cli-hub-progress.ts";
+import { withDownloadProgress } from "../lib/cli/hub-progress.ts";
 import { Needle } from "../lib/index.ts";
 import { TOKENIZER, WEIGHTS } from "./runtimes/cases.ts";
 import { startHub, type HubServer } from "./hub/server.ts";

@@ -3,7 +3,7 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { NeedleModel } from "../lib/model.ts";
+import { NeedleModel } from "../lib/engine/model.ts";
 import { CheckpointError, InputError, NeedleError } from "../lib/errors.ts";
 import { randomCheckpoint } from "./twins/random-checkpoint.ts";
 

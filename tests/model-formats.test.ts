@@ -6,8 +6,8 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { NeedleModel, type WeightDtype } from "../lib/model.ts";
-import { parseCheckpoint } from "../lib/checkpoint.ts";
+import { NeedleModel, type WeightDtype } from "../lib/engine/model.ts";
+import { parseCheckpoint } from "../lib/load/checkpoint.ts";
 import { assertClose, readFixture, readFixtureJson } from "./helpers.ts";
 
 const suites = [

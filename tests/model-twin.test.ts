@@ -5,9 +5,9 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { NeedleModel } from "../lib/model.ts";
-import type { NeedleConfig } from "../lib/config.ts";
-import { parseCheckpoint } from "../lib/checkpoint.ts";
+import { NeedleModel } from "../lib/engine/model.ts";
+import type { NeedleConfig } from "../lib/load/config.ts";
+import { parseCheckpoint } from "../lib/load/checkpoint.ts";
 import { assertClose, randomInt, readFixture, readFixtureJson, rng } from "./helpers.ts";
 import { TwinModel } from "./twins/forward.ts";
 import { randomCheckpoint } from "./twins/random-checkpoint.ts";

@@ -4,7 +4,7 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { NeedleModel } from "../lib/model.ts";
+import { NeedleModel } from "../lib/engine/model.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 import { FIXTURES, assertClose, readFixtureJson } from "./helpers.ts";
 

@@ -6,9 +6,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { InputError } from "../lib/errors.ts";
 import { MAX_DECODER_LENGTH, MAX_ENCODER_LENGTH, MAX_PREFIX_CHARS, MAX_THREADS, MAX_TOOLS, MAX_TOOLS_CHARS, MIN_THREAD_CAP } from "../lib/limits.ts";
-import { NeedleModel } from "../lib/model.ts";
-import { Needle } from "../lib/session.ts";
-import { availableThreads } from "../lib/threads.ts";
+import { NeedleModel } from "../lib/engine/model.ts";
+import { Needle } from "../lib/needle.ts";
+import { availableThreads } from "../lib/engine/threads.ts";
 import { FIXTURES } from "./helpers.ts";
 
 const weights = `${FIXTURES}tiny/needle_tiny.p5_numpy1.pkl`;

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { expectedTensors, parseCheckpoint } from "../lib/checkpoint.ts";
-import { resolveConfig } from "../lib/config.ts";
+import { expectedTensors, parseCheckpoint } from "../lib/load/checkpoint.ts";
+import { resolveConfig } from "../lib/load/config.ts";
 import { CheckpointError, PickleError } from "../lib/errors.ts";
 import { runPython } from "./pickle-helpers.ts";
 

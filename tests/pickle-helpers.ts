@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as assert from "uvu/assert";
 import { NeedleError } from "../lib/errors.ts";
-import { NdArray } from "../lib/pickle.ts";
+import { NdArray } from "../lib/load/pickle/reader.ts";
 import { FIXTURES } from "./helpers.ts";
 
 export const TINY_VARIANTS = ["p2_numpy1", "p4_numpy1", "p4_numpy2", "p5_numpy1", "p5_numpy2"] as const;

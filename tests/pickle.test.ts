@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PickleError } from "../lib/errors.ts";
-import { NdArray, unpickle } from "../lib/pickle.ts";
+import { NdArray, unpickle } from "../lib/load/pickle/reader.ts";
 import { TINY_VARIANTS, pk, plain, runPython, throwsCode, tinyFixture, u32, u64 } from "./pickle-helpers.ts";
 
 const P2 = [0x80, 2];

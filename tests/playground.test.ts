@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { startPlaygroundServer, urlSegments } from "../lib/playground-server.ts";
+import { startPlaygroundServer, urlSegments } from "../lib/cli/playground-server.ts";
 import { FIXTURES, readFixtureJson } from "./helpers.ts";
 
 type Api = typeof import("../lib/index.ts");

@@ -1,4 +1,4 @@
-// Weight formats: import (assembly/convert.ts import_matrix), row lookup,
+// Weight formats: import (assembly/tensor_import.ts import_matrix), row lookup,
 // activation quantisation and the f16 / q8 / q4 products, each against a
 // plain TypeScript twin on random shapes.
 

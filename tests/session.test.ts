@@ -1,10 +1,10 @@
-// Needle (lib/session.ts) against the fixtures' text-level goldens: prompt,
+// Needle (lib/needle.ts) against the fixtures' text-level goldens: prompt,
 // unconstrained, constrained and forced runs (ids and final text), retrieval;
 // plus streaming, abort, callMany and toolChoice behaviour.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Needle } from "../lib/session.ts";
+import { Needle } from "../lib/needle.ts";
 import { InputError } from "../lib/errors.ts";
 import { FIXTURES, assertClose, readFixtureJson } from "./helpers.ts";
 

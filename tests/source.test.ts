@@ -1,4 +1,4 @@
-// lib/source.ts: every kind of source read to the same bytes, progress
+// lib/load/source.ts: every kind of source read to the same bytes, progress
 // events, bodies read into one preallocated buffer, and the Cache API store
 // (here over a small in-memory CacheStorage; tests/runtimes.test.ts checks
 // the real one in Chromium).
@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { createServer, type Server } from "node:http";
-import { readSource, type LoadProgress } from "../lib/source.ts";
+import { readSource, type LoadProgress } from "../lib/load/source.ts";
 import { SourceError } from "../lib/errors.ts";
 import { FIXTURES } from "./helpers.ts";
 

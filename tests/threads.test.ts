@@ -3,9 +3,9 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { NeedleModel, type WeightDtype } from "../lib/model.ts";
+import { NeedleModel, type WeightDtype } from "../lib/engine/model.ts";
 import { InputError } from "../lib/errors.ts";
-import { parseCheckpoint } from "../lib/checkpoint.ts";
+import { parseCheckpoint } from "../lib/load/checkpoint.ts";
 import { readFixture, readFixtureJson } from "./helpers.ts";
 import { randomCheckpoint } from "./twins/random-checkpoint.ts";
 

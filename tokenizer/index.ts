@@ -1,5 +1,5 @@
 import { InputError, TokenizerError } from "../lib/errors.ts";
-import { readSource, type Source, type SourceOptions } from "../lib/source.ts";
+import { readSource, type Source, type SourceOptions } from "../lib/load/source.ts";
 import { BpeEncoder } from "./bpe.ts";
 import { Decoder } from "./decode.ts";
 import { PrefixMatcher } from "./matcher.ts";

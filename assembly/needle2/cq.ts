@@ -4,7 +4,7 @@
 // whole groups; each group of `group` values has an f16 L2 norm. A group is
 //   w = (codebook[idx] · norm) @ H / sqrt(group)     (hadamard.ts).
 
-import { f16_to_f32 } from "../convert";
+import { f16_to_f32 } from "../tensor_import";
 import { fwht_f32 } from "./hadamard";
 
 const TERNARY_RECORD_BITS = 5;

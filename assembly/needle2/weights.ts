@@ -4,7 +4,7 @@
 // (format.ts), FP16 vectors as the f32 the kernels want.
 
 import * as N from "./layout";
-import { f16_to_f32, storeRow } from "../convert";
+import { f16_to_f32, storeRow } from "../tensor_import";
 import { FORMAT_F32 } from "../format";
 import { cq_decode_row } from "./cq";
 

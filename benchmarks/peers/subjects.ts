@@ -172,7 +172,7 @@ export class OrtSubject implements Subject {
 
 // ---- our engine ------------------------------------------------------------------------
 
-type NeedleModel = import("../../lib/model.ts").NeedleModel;
+type NeedleModel = import("../../lib/engine/model.ts").NeedleModel;
 
 /** NeedleModel (build/needle.wasm) loaded from the exported checkpoint. */
 export class EngineSubject implements Subject {
@@ -185,7 +185,7 @@ export class EngineSubject implements Subject {
 
   /** threads > 1: prefill on build/needle-mt.wasm with threads - 1 workers (decoding stays on one thread). */
   static async create(dtype: "f32" | "f16" | "int8" | "int4", threads = 1): Promise<EngineSubject> {
-    const { NeedleModel } = await import("../../lib/model.ts");
+    const { NeedleModel } = await import("../../lib/engine/model.ts");
     const model = await NeedleModel.load(fileURLToPath(new URL("needle-peer.pkl", OUT)), {
       dtype, maxEncoderLength: 1024, maxDecoderLength: 64, ...(threads > 1 ? { threads } : {}),
     });

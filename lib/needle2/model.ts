@@ -3,10 +3,10 @@
 // into f32 quads; every buffer a forward pass needs is reserved then too, so
 // nothing allocates per token.
 
-import { instantiateEngine } from "../engine.ts";
+import { instantiateEngine } from "../engine/instance.ts";
 import { CactError, InputError, NeedleError } from "../errors.ts";
-import { requireWasmSimd } from "../features.ts";
-import { readSource, type Source, type SourceOptions } from "../source.ts";
+import { requireWasmSimd } from "../engine/features.ts";
+import { readSource, type Source, type SourceOptions } from "../load/source.ts";
 import { readCact, TERNARY_RECORD_BITS, type CactFile, type CactHeader, type CactTensor } from "./cact.ts";
 import { cqCodebook } from "./cq.ts";
 import { Needle2Tokenizer, parseTokenizerBlob } from "./tokenizer.ts";

@@ -1,6 +1,6 @@
 // What the handler runs calls on, and the CallOptions a request becomes.
 
-import type { CallOptions, CallResult, Prompt, StreamEvent } from "../session.ts";
+import type { CallOptions, CallResult, Prompt, StreamEvent } from "../needle.ts";
 import type { ToolsInput } from "../tools.ts";
 import type { ChatRequest, RequestedToolChoice } from "./request.ts";
 

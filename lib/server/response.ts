@@ -2,7 +2,7 @@
 // finish_reason and usage, as OpenAI's API returns them (and the streamed
 // chunk objects, which share the envelope).
 
-import type { CallResult } from "../session.ts";
+import type { CallResult } from "../needle.ts";
 
 export type FinishReason = "stop" | "length" | "tool_calls";
 

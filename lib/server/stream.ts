@@ -7,7 +7,7 @@
 // is sent as `data: {"error": …}` and ends the stream (OpenAI's clients
 // throw it). Cancelling the body (the client went away) aborts the call.
 
-import type { CallResult, StreamEvent } from "../session.ts";
+import type { CallResult, StreamEvent } from "../needle.ts";
 import { scanCalls } from "./call-scan.ts";
 import { errorBody, type ApiError } from "./errors.ts";
 import { envelope, finishReason, responseToolCalls, toolCallId, usage, type CompletionMeta } from "./response.ts";

@@ -7,7 +7,7 @@
 
 import { Worker } from "node:worker_threads";
 import { NeedleError } from "../errors.ts";
-import type { CallOptions, CallResult, NeedleLoadOptions, Prompt, StreamEvent } from "../session.ts";
+import type { CallOptions, CallResult, NeedleLoadOptions, Prompt, StreamEvent } from "../needle.ts";
 import type { ToolsInput } from "../tools.ts";
 import type { ChatBackend } from "./backend.ts";
 import { fromWireError, fromWireResult, type FromWorker, type JobOptions, type ToWorker } from "./worker-protocol.ts";

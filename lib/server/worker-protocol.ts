@@ -5,7 +5,7 @@
 // are sent as fields and rebuilt.
 
 import { InputError, NeedleError } from "../errors.ts";
-import { OutputParseError, type CallOptions, type CallResult, type Prompt } from "../session.ts";
+import { OutputParseError, type CallOptions, type CallResult, type Prompt } from "../needle.ts";
 import type { ToolsInput } from "../tools.ts";
 
 export type JobOptions = Omit<CallOptions, "signal">;

@@ -4,7 +4,7 @@
 // and the "no Wasm" baseline in benchmarks: same algorithm (KV cache, cross
 // K/V once per query), no SIMD, no layout tricks.
 
-import type { NeedleConfig } from "../../lib/config.ts";
+import type { NeedleConfig } from "../../lib/load/config.ts";
 import { MASKED, activation, rmsnorm, softmax } from "./kernels.ts";
 
 export interface RawTensor {

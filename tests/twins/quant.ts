@@ -1,5 +1,5 @@
 // Plain TypeScript twins of the quantisation in assembly/quant.ts and
-// assembly/convert.ts (storeRow), and of the quantized dot products.
+// assembly/tensor_import.ts (storeRow), and of the quantized dot products.
 
 export const GROUP = 32;
 

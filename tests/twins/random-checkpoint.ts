@@ -3,8 +3,8 @@
 // that greedy decoding is decisive. Used by tests on configs the fixtures do
 // not cover and by the benchmarks at the real Needle size.
 
-import { resolveConfig, type NeedleConfig } from "../../lib/config.ts";
-import { expectedTensors, type Checkpoint } from "../../lib/checkpoint.ts";
+import { resolveConfig, type NeedleConfig } from "../../lib/load/config.ts";
+import { expectedTensors, type Checkpoint } from "../../lib/load/checkpoint.ts";
 import { halfToFloat, type RawTensor } from "./forward.ts";
 
 /** Round-to-nearest-even float32 → IEEE half bits. */

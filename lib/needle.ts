@@ -1,0 +1,439 @@
+// Needle: the API users call. A query and a tool list in, tool calls out,
+// with the reference's prompt (lib/tools.ts, lib/prompt.ts) and constrained
+// decoding (lib/constrain/reference.ts) over one NeedleModel and Tokenizer.
+
+import { ConstrainedDecoder } from "./constrain/reference.ts";
+import { InputError, NeedleError, SourceError } from "./errors.ts";
+import { DEFAULT_MODEL_DESCRIPTION, defaultModelUrl } from "./assets.ts";
+import { EmbeddingCache } from "./embedding-cache.ts";
+import { requireWasmSimd } from "./engine/features.ts";
+import { NeedleModel, type ModelLoadOptions } from "./engine/model.ts";
+import { MAX_ENCODER_LEN, MAX_NEW_TOKENS, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
+import { dumps, dumpsPlain, loads, type PyValue } from "./pyjson.ts";
+import type { LoadProgress, Source } from "./load/source.ts";
+import { prepareTools, type PreparedTools, type ToolsInput } from "./tools.ts";
+import { MAX_QUERY_CHARS } from "./limits.ts";
+import { checkCallOptions, checkModelOptions, optionError } from "./options.ts";
+import { availableThreads } from "./engine/threads.ts";
+import { Tokenizer } from "../tokenizer/index.ts";
+import { resolveHubModel, type ModelOrigin } from "./load/hub/load.ts";
+import { HUB_DEFAULT_DTYPE, type HubLoadOptions } from "./load/hub/options.ts";
+
+export interface NeedleLoadOptions extends ModelLoadOptions, HubLoadOptions {
+  /**
+   * A Needle checkpoint (`needle.pkl`) or a `.needle` bundle: path, URL,
+   * bytes, Response, Blob or stream. Default: the small demo model that ships
+   * with the package (weights/needle-demo.needle), not Cactus's Needle.
+   */
+  weights?: Source;
+  /** The matching SentencePiece model (`needle.model`); a bundle carries its own. */
+  tokenizer?: Source;
+}
+
+/** "auto" lets the model choose; `{ name }` forces a call of that tool (original or snake_case name). */
+export type ToolChoice = "auto" | { name: string };
+
+export interface CallOptions {
+  /** Constrain tool names and argument keys to the declared ones (default true). */
+  constrained?: boolean;
+  /** Most tokens to generate, forced ones included (default 511). */
+  maxTokens?: number;
+  /** Aborts at the next token with an AbortError; the session stays usable. */
+  signal?: AbortSignal;
+  /** Text the answer is forced to begin with (fed as `<tool_call>` + its tokens). */
+  prefix?: string;
+  toolChoice?: ToolChoice;
+  /**
+   * A prompt over 1024 tokens: "truncate" cuts it as the reference does (the
+   * query to 1022 tokens, the tools to what is left) and reports it in
+   * `result.truncated`; "error" throws PROMPT_TOO_LONG (default "truncate").
+   */
+  overflow?: "truncate" | "error";
+}
+
+/** A call in the shape of OpenAI's `tool_calls`. */
+export interface OpenAIToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+/** The model's text was not a JSON list of calls; `text` holds it unchanged. */
+export class OutputParseError extends NeedleError {
+  readonly text: string;
+  constructor(code: string, message: string, text: string) {
+    super(code, message);
+    this.text = text;
+  }
+}
+
+export interface CallResult {
+  /** The calls, named as the caller named the tools; empty when the output did not parse. */
+  calls: ToolCall[];
+  /** The same calls as OpenAI `tool_calls`. */
+  toolCalls: OpenAIToolCall[];
+  /** The final output text (the reference's generate() text). */
+  text: string;
+  /** Generated ids, forced ones included, the final EOS excluded. */
+  tokens: number[];
+  /** "stop": the model ended with EOS; "length": maxTokens was reached. */
+  finishReason: "stop" | "length";
+  /** Set when `text` is not a JSON list of `{name, arguments}` objects. */
+  error?: OutputParseError;
+  /** Set when the prompt was cut to 1024 tokens: how many tokens were dropped. */
+  truncated?: { queryTokens: number; toolsTokens: number };
+}
+
+export type StreamEvent =
+  | { type: "token"; token: number; text: string }
+  | { type: "result"; result: CallResult };
+
+export interface CallItem {
+  query: string;
+  tools: ToolsInput;
+  options?: Omit<CallOptions, "signal">;
+}
+
+export interface RankedTool {
+  index: number;
+  score: number;
+}
+
+/** Tokens of a text the contrastive head sees (the reference's retrieval max_len). */
+const RETRIEVAL_MAX_TOKENS = 256;
+/** Internal, for tests: a session's rank() cache (set in Needle's static block). */
+export let embeddingCacheOf: (needle: Needle) => EmbeddingCache;
+
+/** Everything one generation needs, prepared before the engine runs. */
+interface Plan {
+  encoderIds: number[];
+  forced: number[];
+  maxTokens: number;
+  constraint: ConstrainedDecoder | null;
+  toolsJson: string;
+  nameMap: Readonly<Record<string, string>>;
+  truncated?: { queryTokens: number; toolsTokens: number };
+}
+
+export interface Prompt {
+  /** `query ids + <tools> + tools ids`, at most 1024 long. */
+  encoderIds: number[];
+  /** The tool list as the encoder sees it: snake_case names, Python's compact JSON. */
+  toolsJson: string;
+  /** snake_case name → the caller's name. */
+  nameMap: Readonly<Record<string, string>>;
+  truncated?: { queryTokens: number; toolsTokens: number };
+}
+
+export class Needle {
+  readonly model: NeedleModel;
+  readonly tokenizer: Tokenizer;
+  /** For a model loaded by id ({ model }): repo, revision, commit and files; null otherwise. */
+  origin: ModelOrigin | null = null;
+  readonly #eosId: number;
+  readonly #toolCallId: number;
+  readonly #toolsId: number;
+  readonly #tokenStrings: readonly string[];
+  /** rank()'s embeddings by text: bounded, least recently used out first (lib/embedding-cache.ts). */
+  readonly #embeddings = new EmbeddingCache();
+  /** Calls run one at a time on the engine: each waits for the previous. */
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(model: NeedleModel, tokenizer: Tokenizer) {
+    if (tokenizer.vocabSize !== model.config.vocab_size) {
+      throw new NeedleError("VOCAB_MISMATCH", `the tokenizer has ${tokenizer.vocabSize} pieces but the model's vocab_size is ${model.config.vocab_size}`);
+    }
+    for (const piece of [TOOL_CALL_TEXT, "<tools>"]) {
+      if (!tokenizer.hasPiece(piece)) throw new NeedleError("NOT_A_NEEDLE_TOKENIZER", `the tokenizer has no ${piece} piece; Needle's tokenizer defines <tool_call> and <tools>`);
+    }
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.#eosId = tokenizer.eosId;
+    this.#toolCallId = tokenizer.pieceToId(TOOL_CALL_TEXT);
+    this.#toolsId = tokenizer.pieceToId("<tools>");
+    this.#tokenStrings = tokenizer.tokenStrings();
+  }
+
+  /**
+   * Load weights and tokenizer (in parallel) and check that they belong
+   * together. A `.needle` bundle needs no separate tokenizer.
+   */
+  static async load(options: NeedleLoadOptions = {}): Promise<Needle> {
+    if (options === null || typeof options !== "object") throw new InputError("BAD_OPTION", "Needle.load takes { weights, tokenizer, … } (or nothing, for the bundled demo model)");
+    requireWasmSimd();
+    checkModelOptions(options as Record<string, unknown>, options.threads === undefined ? 1 : await availableThreads());
+    if (options.model != null) return Needle.#loadFromHub(options);
+    if (options.weights == null) return Needle.#loadDefault(options);
+    const tokenizerLoad = options.tokenizer == null ? null : Tokenizer.load(options.tokenizer, options);
+    tokenizerLoad?.catch(() => undefined); // awaited below; do not report it unhandled meanwhile
+    const { model, bundledTokenizer } = await NeedleModel.loadWithTokenizer(options.weights, options);
+    let tokenizer: Tokenizer;
+    if (tokenizerLoad) tokenizer = await tokenizerLoad;
+    else if (bundledTokenizer) tokenizer = Tokenizer.fromBytes(bundledTokenizer);
+    else {
+      model.dispose();
+      throw new InputError("MISSING_TOKENIZER", "a needle.pkl checkpoint needs { tokenizer } (needle.model); .needle bundles carry their own");
+    }
+    return new Needle(model, tokenizer);
+  }
+
+  /** A Hugging Face model id: downloaded, verified and cached (lib/hub/), then loaded. */
+  static async #loadFromHub(options: NeedleLoadOptions): Promise<Needle> {
+    if (options.weights != null || options.tokenizer != null) throw new InputError("BAD_OPTION", "give either { model } (a Hugging Face id) or { weights, tokenizer }, not both");
+    const { model, ...rest } = options;
+    const dtype = options.dtype ?? HUB_DEFAULT_DTYPE;
+    const found = await resolveHubModel(model!, { ...options, dtype });
+    // The bundle (or the bytes) now come from the cache: their progress events say so.
+    const onProgress = options.onProgress && ((event: LoadProgress) => options.onProgress!({ ...event, cached: true }));
+    const needle = await Needle.load({ ...rest, dtype, onProgress, weights: found.weights, ...(found.tokenizer ? { tokenizer: found.tokenizer } : {}) });
+    needle.origin = found.origin;
+    return needle;
+  }
+
+  /** The bundled demo model, with a clear error where it cannot be read. */
+  static async #loadDefault(options: NeedleLoadOptions): Promise<Needle> {
+    try {
+      return await Needle.load({ ...options, weights: defaultModelUrl() });
+    } catch (err) {
+      if (err instanceof SourceError) {
+        throw new SourceError(err.code, `${DEFAULT_MODEL_DESCRIPTION} could not be read (${err.message}); pass { weights } (and { tokenizer }) to load a model`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** The prompt a call would run: encoder ids, the normalised tools JSON and the name map. */
+  prompt(query: string, tools: ToolsInput, options: Pick<CallOptions, "overflow"> = {}): Prompt {
+    const plan = this.#plan(query, tools, { ...options, constrained: false });
+    return { encoderIds: plan.encoderIds, toolsJson: plan.toolsJson, nameMap: plan.nameMap, ...(plan.truncated ? { truncated: plan.truncated } : {}) };
+  }
+
+  /** The tool calls the model makes for `query` given `tools`. */
+  async call(query: string, tools: ToolsInput, options: CallOptions = {}): Promise<CallResult> {
+    const plan = this.#plan(query, tools, options);
+    return this.#exclusive(async () => {
+      if (options.signal) throwIfAborted(options.signal);
+      const tokens = new Int32Array(plan.maxTokens); // the only buffer the loop fills
+      this.model.encode(plan.encoderIds);
+      let token = this.#eosId;
+      for (let pos = 0; pos < plan.maxTokens; pos++) {
+        token = this.#next(plan, token, pos);
+        if (token === this.#eosId) return this.#result(plan, Array.from(tokens.subarray(0, pos)), "stop");
+        tokens[pos] = token;
+        if (options.signal) {
+          await nextMacrotask();
+          throwIfAborted(options.signal);
+        }
+      }
+      return this.#result(plan, Array.from(tokens), "length");
+    });
+  }
+
+  /** Like call(), token by token: `{ type: "token" }` text deltas, then `{ type: "result" }`. */
+  async *stream(query: string, tools: ToolsInput, options: CallOptions = {}): AsyncGenerator<StreamEvent, void, undefined> {
+    const plan = this.#plan(query, tools, options);
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.#queue;
+    this.#queue = previous.then(() => turn);
+    try {
+      await previous;
+      if (options.signal) throwIfAborted(options.signal);
+      const tokens: number[] = [];
+      let shown = "";
+      let finish: "stop" | "length" = "length";
+      this.model.encode(plan.encoderIds);
+      let token = this.#eosId;
+      for (let pos = 0; pos < plan.maxTokens; pos++) {
+        token = this.#next(plan, token, pos);
+        if (token === this.#eosId) {
+          finish = "stop";
+          break;
+        }
+        tokens.push(token);
+        const text = visibleText(this.tokenizer.decode(tokens), false);
+        const delta = text.startsWith(shown) ? text.slice(shown.length) : "";
+        if (delta) shown = text;
+        yield { type: "token", token, text: delta };
+        await nextMacrotask();
+        if (options.signal) throwIfAborted(options.signal);
+      }
+      const result = this.#result(plan, tokens, finish);
+      const text = visibleText(this.tokenizer.decode(tokens), true);
+      if (text.startsWith(shown) && text.length > shown.length) yield { type: "token", token: tokens[tokens.length - 1] ?? this.#eosId, text: text.slice(shown.length) };
+      yield { type: "result", result };
+    } finally {
+      release();
+    }
+  }
+
+  /** Several calls, in order; each result is what call() gives for that item. */
+  async callMany(items: readonly CallItem[]): Promise<CallResult[]> {
+    if (!Array.isArray(items)) throw new InputError("BAD_ITEMS", "callMany takes an array of { query, tools, options }");
+    const results: CallResult[] = [];
+    for (const [i, item] of items.entries()) {
+      if (item === null || typeof item !== "object") throw new InputError("BAD_ITEMS", `callMany: items[${i}] must be { query, tools, options? }, got ${item === null ? "null" : typeof item}`);
+      results.push(await this.call(item.query, item.tools, item.options));
+    }
+    return results;
+  }
+
+  /**
+   * The tools ranked by the contrastive retrieval head: cosine similarity of
+   * the query's vector and each tool's (its compact JSON as text), best first.
+   */
+  async rank(query: string, tools: ToolsInput, k?: number): Promise<RankedTool[]> {
+    checkQuery(query);
+    const prepared = prepareTools(tools);
+    const texts = toolTexts(prepared);
+    const limit = k ?? texts.length;
+    if (!Number.isInteger(limit) || limit < 0) throw optionError("k", k, "a non-negative integer", "BAD_K");
+    // The encoder is shared with generation: wait for calls in flight.
+    return this.#exclusive(async () => {
+      const q = this.#embed(query);
+      const ranked = texts.map((text, index) => {
+        const e = this.#embed(text);
+        let score = 0;
+        for (let i = 0; i < e.length; i++) score += e[i]! * q[i]!;
+        return { index, score };
+      });
+      ranked.sort((a, b) => b.score - a.score || a.index - b.index);
+      return ranked.slice(0, limit);
+    });
+  }
+
+  static {
+    embeddingCacheOf = (needle) => needle.#embeddings;
+  }
+
+  /** Release the engine. */
+  dispose(): void {
+    this.model.dispose();
+    this.#embeddings.clear();
+  }
+
+  #embed(text: string): Float32Array {
+    let e = this.#embeddings.get(text);
+    if (!e) {
+      e = this.model.embed(this.tokenizer.encode(text).slice(0, RETRIEVAL_MAX_TOKENS));
+      this.#embeddings.set(text, e);
+    }
+    return e;
+  }
+
+  /** Run `job` when every earlier call has finished. */
+  #exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(job);
+    this.#queue = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  /** Check the input and build the prompt, forced prefix and constraints. */
+  #plan(query: string, tools: ToolsInput, options: CallOptions): Plan {
+    const maxDecoder = this.model.maxDecoderLength - 1;
+    checkCallOptions(options, maxDecoder);
+    checkQuery(query);
+    const prepared = prepareTools(tools);
+    const maxTokens = options.maxTokens ?? Math.min(MAX_NEW_TOKENS, maxDecoder);
+    const queryIds = this.tokenizer.encode(query);
+    const toolsIds = this.tokenizer.encode(prepared.json);
+    const maxLen = Math.min(MAX_ENCODER_LEN, this.model.maxEncoderLength);
+    const encoderIds = buildEncoderInput(queryIds, toolsIds, this.#toolsId, maxLen);
+    const dropped = queryIds.length + 1 + toolsIds.length - encoderIds.length;
+    let truncated: Plan["truncated"];
+    if (dropped > 0) {
+      if (options.overflow === "error") {
+        throw new InputError("PROMPT_TOO_LONG", `the prompt has ${queryIds.length} query and ${toolsIds.length} tools tokens; with <tools> that is over the ${maxLen}-token limit`);
+      }
+      const queryKept = Math.min(queryIds.length, maxLen - 2);
+      truncated = { queryTokens: queryIds.length - queryKept, toolsTokens: toolsIds.length - (encoderIds.length - queryKept - 1) };
+    }
+    const prefix = forcedPrefix(options, prepared);
+    const forced = prefix === undefined ? [] : [this.#toolCallId, ...this.tokenizer.encode(prefix)];
+    if (forced.length > maxTokens) {
+      throw new InputError("PREFIX_TOO_LONG", `the forced prefix is ${forced.length} tokens, more than maxTokens (${maxTokens})`);
+    }
+    const constraint = options.constrained === false ? null : new ConstrainedDecoder(this.#tokenStrings, prepared.json);
+    return { encoderIds, forced, maxTokens, constraint, toolsJson: prepared.json, nameMap: prepared.nameMap, ...(truncated ? { truncated } : {}) };
+  }
+
+  /**
+   * One greedy step after encode(): feed `token` at `pos` and return the
+   * next id (forced, constrained or plain argmax; EOS ends the answer).
+   */
+  #next(plan: Plan, token: number, pos: number): number {
+    const logits = this.model.decodeStep(token, pos);
+    const next = pos < plan.forced.length ? plan.forced[pos]! : plan.constraint ? plan.constraint.argmax(logits) : this.model.argmax();
+    if (next !== this.#eosId) plan.constraint?.feed(next);
+    return next;
+  }
+
+  #result(plan: Plan, tokens: number[], finishReason: "stop" | "length"): CallResult {
+    const decoded = this.tokenizer.decode(tokens);
+    const text = outputText(decoded, plan.nameMap);
+    const parsed = parseCalls(decoded, plan.nameMap);
+    const calls = parsed.ok ? parsed.calls : [];
+    const result: CallResult = {
+      calls,
+      toolCalls: calls.map((call, i) => ({ id: `call_${i}`, type: "function", function: { name: call.name, arguments: dumpsPlain(call.arguments) } })),
+      text,
+      tokens,
+      finishReason,
+    };
+    if (!parsed.ok) result.error = new OutputParseError(parsed.error.code, parsed.error.message, parsed.error.text);
+    if (plan.truncated) result.truncated = plan.truncated;
+    return result;
+  }
+}
+
+function checkQuery(query: unknown): asserts query is string {
+  if (typeof query !== "string") throw new InputError("BAD_QUERY", `the query must be a string, got ${query === null ? "null" : typeof query}`);
+  if (query.trim() === "") throw new InputError("EMPTY_QUERY", "the query is empty");
+  if (query.length > MAX_QUERY_CHARS) throw new InputError("QUERY_TOO_LONG", `the query has ${query.length} characters; the limit is ${MAX_QUERY_CHARS}`);
+}
+
+/** The forced answer prefix from `prefix` or `toolChoice`, if any. */
+function forcedPrefix(options: CallOptions, prepared: PreparedTools): string | undefined {
+  const choice = options.toolChoice ?? "auto"; // checked by checkCallOptions
+  if (choice === "auto") return options.prefix;
+  if (options.prefix !== undefined) throw new InputError("BAD_OPTION", "give either prefix or toolChoice, not both");
+  const snake = Object.keys(prepared.nameMap).find((s) => s === choice.name || prepared.nameMap[s] === choice.name);
+  if (snake === undefined) throw new InputError("UNKNOWN_TOOL", `toolChoice names ${JSON.stringify(choice.name)}, which is not among the tools`);
+  return `[{"name":"${snake}","arguments":{`;
+}
+
+/** Each tool's compact JSON in Needle's flat format, with the caller's name: its retrieval text. */
+function toolTexts(prepared: PreparedTools): string[] {
+  const list = loads(prepared.json) as PyValue[];
+  return list.map((tool, i) => {
+    (tool as Map<string, PyValue>).set("name", prepared.names[i]!);
+    return dumps(tool);
+  });
+}
+
+/** Decoded text as the stream shows it: without `<tool_call>` and, mid-stream, without a trailing partial character. */
+function visibleText(decoded: string, final: boolean): string {
+  const text = decoded.startsWith(TOOL_CALL_TEXT) ? decoded.slice(TOOL_CALL_TEXT.length) : decoded;
+  return final ? text : text.replace(/\uFFFD+$/, "");
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new DOMException("the call was aborted", "AbortError");
+}
+
+/** Let timers and I/O run (so an abort can arrive) without the 4 ms clamp of nested setTimeout. */
+function nextMacrotask(): Promise<void> {
+  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
+  if (typeof g.setImmediate === "function") return new Promise((resolve) => g.setImmediate!(resolve));
+  if (typeof MessageChannel === "function") {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
