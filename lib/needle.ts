@@ -1,6 +1,7 @@
-// Needle: the API users call. A query and a tool list in, tool calls out,
-// with the reference's prompt (lib/tools.ts, lib/prompt.ts) and constrained
-// decoding (lib/constrain/reference.ts) over one NeedleModel and Tokenizer.
+// Needle: the API users call. A query and a tool list in, tool calls out:
+// tools (lib/tools.ts) → prompt (lib/prompt.ts) → the generation loop
+// (lib/decode.ts) under a constraint (lib/constrain/) → calls (lib/calls.ts),
+// over one NeedleModel and Tokenizer.
 
 import { ConstrainedDecoder } from "./constrain/reference.ts";
 import { InputError, NeedleError, SourceError } from "./errors.ts";
@@ -8,7 +9,9 @@ import { DEFAULT_MODEL_DESCRIPTION, defaultModelUrl } from "./assets.ts";
 import { EmbeddingCache } from "./embedding-cache.ts";
 import { requireWasmSimd } from "./engine/features.ts";
 import { NeedleModel, type ModelLoadOptions } from "./engine/model.ts";
-import { MAX_ENCODER_LEN, MAX_NEW_TOKENS, TOOL_CALL_TEXT, buildEncoderInput, outputText, parseCalls, type ToolCall } from "./prompt.ts";
+import { MAX_ENCODER_LEN, MAX_NEW_TOKENS, buildEncoderInput } from "./prompt.ts";
+import { TOOL_CALL_TEXT, TextStream, outputText, parseCalls, type ToolCall, type Truncation } from "./calls.ts";
+import { generate, type DecodePlan, type DecodeSession, type FinishReason } from "./decode.ts";
 import { dumps, dumpsPlain, loads, type PyValue } from "./pyjson.ts";
 import type { LoadProgress, Source } from "./load/source.ts";
 import { prepareTools, type PreparedTools, type ToolsInput } from "./tools.ts";
@@ -77,11 +80,11 @@ export interface CallResult {
   /** Generated ids, forced ones included, the final EOS excluded. */
   tokens: number[];
   /** "stop": the model ended with EOS; "length": maxTokens was reached. */
-  finishReason: "stop" | "length";
+  finishReason: FinishReason;
   /** Set when `text` is not a JSON list of `{name, arguments}` objects. */
   error?: OutputParseError;
   /** Set when the prompt was cut to 1024 tokens: how many tokens were dropped. */
-  truncated?: { queryTokens: number; toolsTokens: number };
+  truncated?: Truncation;
 }
 
 export type StreamEvent =
@@ -92,6 +95,11 @@ export interface CallItem {
   query: string;
   tools: ToolsInput;
   options?: Omit<CallOptions, "signal">;
+}
+
+export interface CallManyOptions {
+  /** Aborts the item in progress at its next token (and the items after it) with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface RankedTool {
@@ -105,14 +113,11 @@ const RETRIEVAL_MAX_TOKENS = 256;
 export let embeddingCacheOf: (needle: Needle) => EmbeddingCache;
 
 /** Everything one generation needs, prepared before the engine runs. */
-interface Plan {
+interface Plan extends DecodePlan {
   encoderIds: number[];
-  forced: number[];
-  maxTokens: number;
-  constraint: ConstrainedDecoder | null;
   toolsJson: string;
   nameMap: Readonly<Record<string, string>>;
-  truncated?: { queryTokens: number; toolsTokens: number };
+  truncated?: Truncation;
 }
 
 export interface Prompt {
@@ -122,7 +127,7 @@ export interface Prompt {
   toolsJson: string;
   /** snake_case name → the caller's name. */
   nameMap: Readonly<Record<string, string>>;
-  truncated?: { queryTokens: number; toolsTokens: number };
+  truncated?: Truncation;
 }
 
 export class Needle {
@@ -136,7 +141,7 @@ export class Needle {
   readonly #tokenStrings: readonly string[];
   /** rank()'s embeddings by text: bounded, least recently used out first (lib/embedding-cache.ts). */
   readonly #embeddings = new EmbeddingCache();
-  /** Calls run one at a time on the engine: each waits for the previous. */
+  /** Calls run one at a time on the engine: each waits for the previous (#turn). */
   #queue: Promise<void> = Promise.resolve();
 
   constructor(model: NeedleModel, tokenizer: Tokenizer) {
@@ -212,68 +217,55 @@ export class Needle {
   async call(query: string, tools: ToolsInput, options: CallOptions = {}): Promise<CallResult> {
     const plan = this.#plan(query, tools, options);
     return this.#exclusive(async () => {
-      if (options.signal) throwIfAborted(options.signal);
-      const tokens = new Int32Array(plan.maxTokens); // the only buffer the loop fills
-      this.model.encode(plan.encoderIds);
-      let token = this.#eosId;
-      for (let pos = 0; pos < plan.maxTokens; pos++) {
-        token = this.#next(plan, token, pos);
-        if (token === this.#eosId) return this.#result(plan, Array.from(tokens.subarray(0, pos)), "stop");
-        tokens[pos] = token;
-        if (options.signal) {
-          await nextMacrotask();
-          throwIfAborted(options.signal);
-        }
+      const tokens: number[] = [];
+      const run = generate(this.#session(plan), plan, { signal: options.signal, yieldEachToken: false });
+      for (let next = await run.next(); ; next = await run.next()) {
+        if (next.done) return this.#result(plan, tokens, next.value);
+        tokens.push(next.value);
       }
-      return this.#result(plan, Array.from(tokens), "length");
     });
   }
 
-  /** Like call(), token by token: `{ type: "token" }` text deltas, then `{ type: "result" }`. */
+  /**
+   * Like call(), token by token: a `{ type: "token" }` event per generated
+   * token (sent once the next one is chosen), whose `text` deltas add up to
+   * the result's `text` (lib/calls.ts TextStream), then `{ type: "result" }`.
+   */
   async *stream(query: string, tools: ToolsInput, options: CallOptions = {}): AsyncGenerator<StreamEvent, void, undefined> {
     const plan = this.#plan(query, tools, options);
-    let release!: () => void;
-    const turn = new Promise<void>((resolve) => (release = resolve));
-    const previous = this.#queue;
-    this.#queue = previous.then(() => turn);
+    const release = await this.#turn();
     try {
-      await previous;
-      if (options.signal) throwIfAborted(options.signal);
       const tokens: number[] = [];
-      let shown = "";
-      let finish: "stop" | "length" = "length";
-      this.model.encode(plan.encoderIds);
-      let token = this.#eosId;
-      for (let pos = 0; pos < plan.maxTokens; pos++) {
-        token = this.#next(plan, token, pos);
-        if (token === this.#eosId) {
-          finish = "stop";
-          break;
+      const shown = new TextStream(plan.nameMap);
+      // Each token's event waits for the next choice, so the last one can carry the end of the final text.
+      let pending: StreamEvent & { type: "token" } | null = null;
+      const run = generate(this.#session(plan), plan, { signal: options.signal, yieldEachToken: true });
+      for (let next = await run.next(); ; next = await run.next()) {
+        if (next.done) {
+          const result = this.#result(plan, tokens, next.value);
+          if (pending) yield { ...pending, text: pending.text + shown.finish(result.text) };
+          yield { type: "result", result };
+          return;
         }
-        tokens.push(token);
-        const text = visibleText(this.tokenizer.decode(tokens), false);
-        const delta = text.startsWith(shown) ? text.slice(shown.length) : "";
-        if (delta) shown = text;
-        yield { type: "token", token, text: delta };
-        await nextMacrotask();
-        if (options.signal) throwIfAborted(options.signal);
+        if (pending) yield pending;
+        tokens.push(next.value);
+        pending = { type: "token", token: next.value, text: shown.update(this.tokenizer.decode(tokens)) };
       }
-      const result = this.#result(plan, tokens, finish);
-      const text = visibleText(this.tokenizer.decode(tokens), true);
-      if (text.startsWith(shown) && text.length > shown.length) yield { type: "token", token: tokens[tokens.length - 1] ?? this.#eosId, text: text.slice(shown.length) };
-      yield { type: "result", result };
     } finally {
       release();
     }
   }
 
   /** Several calls, in order; each result is what call() gives for that item. */
-  async callMany(items: readonly CallItem[]): Promise<CallResult[]> {
+  async callMany(items: readonly CallItem[], options: CallManyOptions = {}): Promise<CallResult[]> {
     if (!Array.isArray(items)) throw new InputError("BAD_ITEMS", "callMany takes an array of { query, tools, options }");
+    if (options === null || typeof options !== "object") throw new InputError("BAD_OPTION", "callMany's second argument is { signal? }");
+    const { signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw optionError("signal", signal, "an AbortSignal");
     const results: CallResult[] = [];
     for (const [i, item] of items.entries()) {
       if (item === null || typeof item !== "object") throw new InputError("BAD_ITEMS", `callMany: items[${i}] must be { query, tools, options? }, got ${item === null ? "null" : typeof item}`);
-      results.push(await this.call(item.query, item.tools, item.options));
+      results.push(await this.call(item.query, item.tools, { ...item.options, ...(signal ? { signal } : {}) }));
     }
     return results;
   }
@@ -312,6 +304,16 @@ export class Needle {
     this.#embeddings.clear();
   }
 
+  /** `using needle = await Needle.load()`: dispose() at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** `await using needle = await Needle.load()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
+  }
+
   #embed(text: string): Float32Array {
     let e = this.#embeddings.get(text);
     if (!e) {
@@ -322,10 +324,36 @@ export class Needle {
   }
 
   /** Run `job` when every earlier call has finished. */
-  #exclusive<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(job);
-    this.#queue = run.then(() => undefined, () => undefined);
-    return run;
+  async #exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const release = await this.#turn();
+    try {
+      return await job();
+    } finally {
+      release();
+    }
+  }
+
+  /** Wait for the engine: resolves, once every earlier call has finished, to the function that hands it on. */
+  #turn(): Promise<() => void> {
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    const previous = this.#queue;
+    this.#queue = previous.then(() => done);
+    return previous.then(() => release);
+  }
+
+  /** The engine's side of one generation: encode the prompt, then one decoder step per token. */
+  #session(plan: Plan): DecodeSession {
+    const model = this.model;
+    let pos = 0;
+    return {
+      start: () => {
+        model.encode(plan.encoderIds);
+        return model.decodeStep(this.#eosId, pos++);
+      },
+      step: (token) => model.decodeStep(token, pos++),
+      argmax: () => model.argmax(),
+    };
   }
 
   /** Check the input and build the prompt, forced prefix and constraints. */
@@ -354,21 +382,10 @@ export class Needle {
       throw new InputError("PREFIX_TOO_LONG", `the forced prefix is ${forced.length} tokens, more than maxTokens (${maxTokens})`);
     }
     const constraint = options.constrained === false ? null : new ConstrainedDecoder(this.#tokenStrings, prepared.json);
-    return { encoderIds, forced, maxTokens, constraint, toolsJson: prepared.json, nameMap: prepared.nameMap, ...(truncated ? { truncated } : {}) };
+    return { encoderIds, forced, maxTokens, eosId: this.#eosId, constraint, toolsJson: prepared.json, nameMap: prepared.nameMap, ...(truncated ? { truncated } : {}) };
   }
 
-  /**
-   * One greedy step after encode(): feed `token` at `pos` and return the
-   * next id (forced, constrained or plain argmax; EOS ends the answer).
-   */
-  #next(plan: Plan, token: number, pos: number): number {
-    const logits = this.model.decodeStep(token, pos);
-    const next = pos < plan.forced.length ? plan.forced[pos]! : plan.constraint ? plan.constraint.argmax(logits) : this.model.argmax();
-    if (next !== this.#eosId) plan.constraint?.feed(next);
-    return next;
-  }
-
-  #result(plan: Plan, tokens: number[], finishReason: "stop" | "length"): CallResult {
+  #result(plan: Plan, tokens: number[], finishReason: FinishReason): CallResult {
     const decoded = this.tokenizer.decode(tokens);
     const text = outputText(decoded, plan.nameMap);
     const parsed = parseCalls(decoded, plan.nameMap);
@@ -409,31 +426,4 @@ function toolTexts(prepared: PreparedTools): string[] {
     (tool as Map<string, PyValue>).set("name", prepared.names[i]!);
     return dumps(tool);
   });
-}
-
-/** Decoded text as the stream shows it: without `<tool_call>` and, mid-stream, without a trailing partial character. */
-function visibleText(decoded: string, final: boolean): string {
-  const text = decoded.startsWith(TOOL_CALL_TEXT) ? decoded.slice(TOOL_CALL_TEXT.length) : decoded;
-  return final ? text : text.replace(/\uFFFD+$/, "");
-}
-
-function throwIfAborted(signal: AbortSignal): void {
-  if (signal.aborted) throw new DOMException("the call was aborted", "AbortError");
-}
-
-/** Let timers and I/O run (so an abort can arrive) without the 4 ms clamp of nested setTimeout. */
-function nextMacrotask(): Promise<void> {
-  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
-  if (typeof g.setImmediate === "function") return new Promise((resolve) => g.setImmediate!(resolve));
-  if (typeof MessageChannel === "function") {
-    return new Promise((resolve) => {
-      const channel = new MessageChannel();
-      channel.port1.onmessage = () => {
-        channel.port1.close();
-        resolve();
-      };
-      channel.port2.postMessage(null);
-    });
-  }
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -1,7 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { InputError } from "../lib/errors.ts";
-import { buildEncoderInput, outputText, parseCalls, stripToolCall } from "../lib/prompt.ts";
+import { buildEncoderInput } from "../lib/prompt.ts";
+import { outputText, parseCalls, stripToolCall } from "../lib/calls.ts";
 import { readFixtureJson } from "./helpers.ts";
 
 interface Run { raw_text: string; text: string }

@@ -15,6 +15,8 @@ import { openSource, type Source, type SourceOptions } from "../load/source.ts";
 import { tensorSlot } from "../load/tensor-slots.ts";
 import { MAX_THREADS } from "../limits.ts";
 import { checkModelOptions } from "../options.ts";
+import { decodeTokens, type DecodeSession } from "../decode.ts";
+import { MAX_NEW_TOKENS } from "../prompt.ts";
 import { availableThreads, instantiateThreaded, startWorkers, threadedEngineModule, type WorkerPool } from "./threads.ts";
 
 /** A freshly configured engine, before its weights are in. */
@@ -67,7 +69,7 @@ export interface ModelLoadOptions extends SourceOptions {
 }
 
 export interface GreedyOptions {
-  /** Most tokens to generate (default 511; at most maxDecoderLength - 1). */
+  /** Most tokens to generate (default MAX_NEW_TOKENS, 511; at most maxDecoderLength - 1). */
   maxTokens?: number;
   /** Start token and stop token (default 1, Needle's EOS). */
   eosId?: number;
@@ -236,21 +238,21 @@ export class NeedleModel {
 
   /** Unconstrained greedy ids from [EOS], stopping at EOS (not included) or after maxTokens. */
   greedy(encoderIds: ArrayLike<number>, options: GreedyOptions = {}): number[] {
-    const eos = options.eosId ?? 1;
-    const maxTokens = options.maxTokens ?? Math.min(511, this.maxDecoderLength - 1);
+    const eosId = options.eosId ?? 1;
+    const maxTokens = options.maxTokens ?? Math.min(MAX_NEW_TOKENS, this.maxDecoderLength - 1);
     if (!Number.isInteger(maxTokens) || maxTokens < 0 || maxTokens > this.maxDecoderLength - 1) {
       throw new InputError("BAD_MAX_TOKENS", `maxTokens must be an integer from 0 to ${this.maxDecoderLength - 1} (maxDecoderLength - 1), got ${maxTokens}`);
     }
-    this.encode(encoderIds);
-    const out: number[] = [];
-    let token = eos;
-    for (let pos = 0; pos < maxTokens; pos++) {
-      this.decodeStep(token, pos);
-      token = this.argmax();
-      if (token === eos) break;
-      out.push(token);
-    }
-    return out;
+    let pos = 0;
+    const session: DecodeSession = {
+      start: () => {
+        this.encode(encoderIds);
+        return this.decodeStep(eosId, pos++);
+      },
+      step: (token) => this.decodeStep(token, pos++),
+      argmax: () => this.argmax(),
+    };
+    return [...decodeTokens(session, { forced: [], maxTokens, eosId, constraint: null })];
   }
 
   /** The contrastive retrieval vector (L2-normalised, contrastive_dim long) of a token sequence. */
@@ -350,6 +352,16 @@ export class NeedleModel {
     this.#pool?.stop();
     this.#pool = null;
     this.#wasm = null;
+  }
+
+  /** `using model = await NeedleModel.load(…)`: dispose() at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** `await using model = …`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.dispose();
   }
 
   #engine(): EngineExports {
