@@ -14,6 +14,8 @@ export interface OptionSpec {
   value?: string;
   /** A one-letter alias (`o` for `-o FILE`), given as `-o value`. */
   short?: string;
+  /** The command refuses to run without it (help marks it; tests/cli-help.test.ts checks both against the usage line). */
+  required?: true;
   help: string;
 }
 

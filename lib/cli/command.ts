@@ -28,7 +28,7 @@ export interface Command {
 export const HELP_OPTION_LINE = ["-h, --help", "show this help"] as const;
 
 export function commandHelp(command: Command): string {
-  const rows = Object.entries(command.options).map(([name, spec]) => [`${spec.short ? `-${spec.short}, ` : ""}--${name}${spec.value ? ` ${spec.value}` : ""}`, spec.help]);
+  const rows = Object.entries(command.options).map(([name, spec]) => [`${spec.short ? `-${spec.short}, ` : ""}--${name}${spec.value ? ` ${spec.value}` : ""}`, spec.required ? `${spec.help} (required)` : spec.help]);
   rows.push([...HELP_OPTION_LINE]);
   return [
     `usage: needle-wasm ${command.usage}`,

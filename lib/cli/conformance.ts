@@ -53,9 +53,9 @@ const EXCERPT_CONTEXT_CHARS = 20;
 export const conformanceCommand: Command = {
   name: "conformance",
   summary: "Run a file of expected outputs and report exact-match rates for token ids and text.",
-  usage: "conformance --vectors FILE --weights FILE [--tokenizer FILE] [options]",
+  usage: "conformance --vectors FILE [--weights FILE [--tokenizer FILE] | --model ID] [options]",
   options: {
-    vectors: { type: "string", value: "FILE", help: 'cases: {"examples":[{query, tools, expected_token_ids, expected_text}]}' },
+    vectors: { type: "string", value: "FILE", required: true, help: 'cases: {"examples":[{query, tools, expected_token_ids, expected_text}]}' },
     ...MODEL_OPTIONS,
     limit: { type: "string", value: "N", help: "run only the first N cases" },
     "no-constrain": { type: "boolean", help: "decode unconstrained (the vectors are usually made constrained)" },

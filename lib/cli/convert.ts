@@ -20,8 +20,8 @@ export const convertCommand: Command = {
   summary: "Convert a checkpoint and its tokenizer into one .needle bundle (f32, f16, int8 or int4 weights).",
   usage: "convert CHECKPOINT TOKENIZER -o FILE --dtype f32|f16|int8|int4 [--force] [--json]",
   options: {
-    output: { type: "string", value: "FILE", short: "o", help: "where to write the bundle" },
-    dtype: { type: "string", value: "f32|f16|int8|int4", help: "the weight format of the bundle's matrices (required)" },
+    output: { type: "string", value: "FILE", short: "o", required: true, help: "where to write the bundle" },
+    dtype: { type: "string", value: "f32|f16|int8|int4", required: true, help: "the weight format of the bundle's matrices" },
     force: { type: "boolean", help: "replace FILE if it exists" },
     json: { type: "boolean", help: "print the summary as one JSON document" },
   },

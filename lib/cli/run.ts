@@ -9,11 +9,11 @@ import { formatResult, resultJson, toJson, truncationNote } from "./output.ts";
 export const runCommand: Command = {
   name: "run",
   summary: "Run one query against a list of tools and print the tool calls.",
-  usage: "run --weights FILE [--tokenizer FILE] --query TEXT --tools JSON|FILE [options]",
+  usage: "run --query TEXT --tools JSON|FILE [--weights FILE [--tokenizer FILE] | --model ID] [options]",
   options: {
     ...MODEL_OPTIONS,
-    query: { type: "string", value: "TEXT", help: "the user's request" },
-    tools: { type: "string", value: "JSON|FILE", help: "the tools: inline JSON, a JSON file, or - for stdin (see below)" },
+    query: { type: "string", value: "TEXT", required: true, help: "the user's request" },
+    tools: { type: "string", value: "JSON|FILE", required: true, help: "the tools: inline JSON, a JSON file, or - for stdin (see below)" },
     json: { type: "boolean", help: "print { calls, text, tokens, finishReason, error? } as one JSON document" },
     stream: { type: "boolean", help: "write the text as it is generated, then the calls (with --json: JSON lines)" },
     "no-constrain": { type: "boolean", help: "do not constrain tool names and argument keys to the declared ones" },
