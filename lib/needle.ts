@@ -19,8 +19,8 @@ import { MAX_QUERY_CHARS } from "./limits.ts";
 import { checkCallOptions, checkModelOptions, optionError } from "./options.ts";
 import { availableThreads } from "./engine/threads.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
-import { resolveHubModel, type ModelOrigin } from "./load/hub/load.ts";
-import { HUB_DEFAULT_DTYPE, type HubLoadOptions } from "./load/hub/options.ts";
+import { resolveHubModel, type ModelOrigin } from "./hub/load.ts";
+import { HUB_DEFAULT_DTYPE, type HubLoadOptions } from "./hub/options.ts";
 
 export interface NeedleLoadOptions extends ModelLoadOptions, HubLoadOptions {
   /**

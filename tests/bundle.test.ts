@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { BundleError, readBundle } from "../lib/load/bundle.ts";
-import { convertToBundle } from "../lib/load/convert.ts";
+import { convertToBundle } from "../lib/convert.ts";
 import { crc32 } from "../lib/load/crc32.ts";
 import { parseCheckpoint } from "../lib/load/checkpoint.ts";
 import { NeedleModel, type WeightDtype } from "../lib/engine/model.ts";

@@ -9,9 +9,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Needle, HubError, Tokenizer, type LoadProgress, type NeedleLoadOptions } from "../lib/index.ts";
-import { cacheRoot } from "../lib/load/hub/node-cache.ts";
-import { nodeApi } from "../lib/load/hub/node-api.ts";
-import { Sha256 } from "../lib/load/hub/sha256.ts";
+import { cacheRoot } from "../lib/hub/node-cache.ts";
+import { nodeApi } from "../lib/hub/node-api.ts";
+import { Sha256 } from "../lib/hub/sha256.ts";
 import { rng } from "./helpers.ts";
 import { TOKENIZER, assertResults, e2eCases } from "./runtimes/cases.ts";
 import { startHub, type HubServer } from "./hub/server.ts";

@@ -1,5 +1,5 @@
 // `needle-wasm pull` and `needle-wasm cache`: models by Hugging Face id in
-// the disk cache (lib/load/hub/node-cache.ts): download, verify and convert
+// the disk cache (lib/hub/node-cache.ts): download, verify and convert
 // ahead of time; list what is cached (sizes, revisions); remove it.
 
 import { type WeightDtype } from "../index.ts";
@@ -8,11 +8,11 @@ import type { CliIO, Command } from "./command.ts";
 import { withDownloadProgress } from "./hub-progress.ts";
 import { DTYPES } from "./inputs.ts";
 import { columns, groupDigits, toJson } from "./output.ts";
-import { listCache, removeCached } from "../load/hub/cache-index.ts";
-import { resolveHubModel } from "../load/hub/load.ts";
-import { nodeApi } from "../load/hub/node-api.ts";
-import { cacheRoot } from "../load/hub/node-cache.ts";
-import { HUB_DEFAULT_DTYPE } from "../load/hub/options.ts";
+import { listCache, removeCached } from "../hub/cache-index.ts";
+import { resolveHubModel } from "../hub/load.ts";
+import { nodeApi } from "../hub/node-api.ts";
+import { cacheRoot } from "../hub/node-cache.ts";
+import { HUB_DEFAULT_DTYPE } from "../hub/options.ts";
 
 export const pullCommand: Command = {
   name: "pull",

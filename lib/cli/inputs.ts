@@ -8,7 +8,7 @@ import { Needle, SourceError, defaultModelUrl, isBundle, type WeightDtype } from
 import { UsageError, choiceOption, stringOption, type OptionTable, type ParsedArgs } from "./args.ts";
 import { withProgress, type ProgressSink } from "./progress.ts";
 import { withDownloadProgress } from "./hub-progress.ts";
-import { HUB_DEFAULT_DTYPE } from "../load/hub/options.ts";
+import { HUB_DEFAULT_DTYPE } from "../hub/options.ts";
 import { packageRootUrl } from "../assets.ts";
 
 export const DTYPES: readonly WeightDtype[] = ["f32", "f16", "int8", "int4"];

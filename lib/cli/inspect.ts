@@ -7,9 +7,9 @@ import { NeedleError, Tokenizer, isBundle, readBundle, type NeedleConfig } from 
 import { expectedTensors, parseCheckpoint } from "../load/checkpoint.ts";
 import { parseModelProto, modelTypeName } from "../../tokenizer/model.ts";
 import { UsageError, flag, stringOption, type ParsedArgs } from "./args.ts";
-import { findCachedBundle } from "../load/hub/cache-index.ts";
-import { nodeApi } from "../load/hub/node-api.ts";
-import { cacheRoot } from "../load/hub/node-cache.ts";
+import { findCachedBundle } from "../hub/cache-index.ts";
+import { nodeApi } from "../hub/node-api.ts";
+import { cacheRoot } from "../hub/node-cache.ts";
 import type { CliIO, Command } from "./command.ts";
 import { readInputFile } from "./inputs.ts";
 import { columns, groupDigits, toJson } from "./output.ts";

@@ -1,13 +1,13 @@
 // Needle.load({ model }): a Hugging Face model id to the files a load reads.
-// Node, Deno and Bun: the disk cache (lib/load/hub/node-cache.ts), the
+// Node, Deno and Bun: the disk cache (lib/hub/node-cache.ts), the
 // checkpoint converted once to a .needle bundle of the requested dtype, and
 // the next load reads that bundle without a request. Browsers and web
 // workers: the Cache API, same verification, the checkpoint read as it is.
 
 import { convertToBundle } from "../convert.ts";
-import type { WeightDtype } from "../../engine/model.ts";
-import { DEFAULT_CACHE_NAME, type LoadProgress } from "../source.ts";
-import { cacheStorage } from "../../runtime.ts";
+import type { WeightDtype } from "../engine/model.ts";
+import { DEFAULT_CACHE_NAME, type LoadProgress } from "../load/source.ts";
+import { cacheStorage } from "../runtime.ts";
 import { download, MemorySink } from "./download.ts";
 import { HubError } from "./errors.ts";
 import { fetchListing, listingUrl, parseListing, resolveUrl, type Listing } from "./http.ts";

@@ -2,7 +2,7 @@
 // use and only where the runtime has them. The Workers build defines
 // NEEDLE_NODE_FS = false (as for lib/load/node-fs.ts), which folds this away.
 
-import { hasFileSystem } from "../../runtime.ts";
+import { hasFileSystem } from "../runtime.ts";
 import { Sha256, type Hasher } from "./sha256.ts";
 
 declare const NEEDLE_NODE_FS: boolean | undefined;

@@ -3,7 +3,7 @@
 // length (Content-Length, the listing's size), a cut connection resumed
 // with Range, a bad hash deleting what was written.
 
-import type { LoadProgress } from "../source.ts";
+import type { LoadProgress } from "../load/source.ts";
 import { HubError } from "./errors.ts";
 import { Retryable, StallTimer, etagSha256, hubGet, stalled, withRetries, type ListedFile } from "./http.ts";
 import { createSha256 } from "./node-api.ts";

@@ -1,4 +1,4 @@
-// What the disk cache holds (lib/load/hub/node-cache.ts's layout), for
+// What the disk cache holds (lib/hub/node-cache.ts's layout), for
 // `needle-wasm cache list`, `cache remove` and `inspect --model`.
 
 import type { ModelOrigin } from "./load.ts";

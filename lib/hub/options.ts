@@ -1,8 +1,8 @@
 // What loading by model id takes: the options, the environment variables
 // that stand in for them (as huggingface_hub reads them), and their checks.
 
-import type { WeightDtype } from "../../engine/model.ts";
-import { InputError } from "../../errors.ts";
+import type { WeightDtype } from "../engine/model.ts";
+import { InputError } from "../errors.ts";
 import { HubError } from "./errors.ts";
 
 export const DEFAULT_ENDPOINT = "https://huggingface.co";

@@ -1,10 +1,10 @@
 // needle.pkl + needle.model → one .needle bundle in a chosen weight format.
 
-import { writeBundle } from "./bundle.ts";
-import { parseCheckpoint } from "./checkpoint.ts";
-import { NeedleError } from "../errors.ts";
-import { NeedleModel, type WeightDtype } from "../engine/model.ts";
-import { Tokenizer } from "../../tokenizer/index.ts";
+import { writeBundle } from "./load/bundle.ts";
+import { parseCheckpoint } from "./load/checkpoint.ts";
+import { NeedleError } from "./errors.ts";
+import { NeedleModel, type WeightDtype } from "./engine/model.ts";
+import { Tokenizer } from "../tokenizer/index.ts";
 
 export interface ConvertOptions {
   dtype?: WeightDtype;

@@ -1,7 +1,7 @@
 // HubError: every way loading a model by its Hugging Face id can fail, each
 // with a stable code and a message that says what to do.
 
-import { NeedleError } from "../../errors.ts";
+import { NeedleError } from "../errors.ts";
 
 export type HubErrorCode =
   | "BAD_MODEL_ID" // not "owner/name", or a revision that cannot be a file name

@@ -3,7 +3,7 @@
 // 403 / 404 told apart (X-Error-Code), 429 and 5xx retried with a bounded
 // exponential backoff, and a stall timer on every connection.
 
-import { hasFileSystem } from "../../runtime.ts";
+import { hasFileSystem } from "../runtime.ts";
 import { HubError } from "./errors.ts";
 import type { HubRequest } from "./options.ts";
 

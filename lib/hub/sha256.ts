@@ -1,6 +1,6 @@
 // SHA-256 (FIPS 180-4) over a stream of chunks, in plain TypeScript: the
 // hash that verifies hub downloads where node:crypto is missing (browsers,
-// web workers). Node, Deno and Bun use node:crypto (lib/load/hub/node-api.ts).
+// web workers). Node, Deno and Bun use node:crypto (lib/hub/node-api.ts).
 
 /** An incremental hash: feed chunks, then take the hex digest once. */
 export interface Hasher {
