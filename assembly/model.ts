@@ -13,9 +13,7 @@ import { matrixRow } from "./linear";
 import { parallelAttend, parallelLinear } from "./parallel";
 import { rmsnorm_zc_f32, rmsnorm_zc_rows_f32, rmsnorm_zc_heads_f32 } from "./norm";
 import { rope_half_f32 } from "./rope";
-import { attend_f32 } from "./attention";
-import { attend_q16, store_kv_q16 } from "./attention_q16";
-import { isQuantized } from "./format";
+import { KV_F32, KV_Q16, attendKV, storeKV, weightsKVFormat } from "./kv";
 import { gated_add_f32 } from "./residual";
 import { ffn_act_f32 } from "./ffn";
 
@@ -62,22 +60,25 @@ function runEncoder(n: i32): void {
   for (let l = 0; l < L.encLayers; l++) {
     const w = L.encLayer(l);
     // Self-attention, bidirectional, padding mask only.
+    const q = L.encQKV; // rows [n][q: d | k: kvDim | v: kvDim], qkvDim apart
+    const k = q + f32s(d);
+    const v = k + f32s(L.kvDim);
     rmsnorm_zc_rows_f32(L.encNormed, x, w + L.E_NORM0, n, d);
-    project(L.encQKV, L.encNormed, n, w + L.E_QKV, qkvDim, d); // [n][q | k | v]
-    rmsnorm_zc_heads_f32(L.encQKV, w + L.E_QNORM, n, qkvDim, L.nHeads, hd);
-    rmsnorm_zc_heads_f32(L.encQKV + f32s(d), w + L.E_KNORM, n, qkvDim, L.nKvHeads, hd);
+    project(q, L.encNormed, n, w + L.E_QKV, qkvDim, d);
+    rmsnorm_zc_heads_f32(q, w + L.E_QNORM, n, qkvDim, L.nHeads, hd);
+    rmsnorm_zc_heads_f32(k, w + L.E_KNORM, n, qkvDim, L.nKvHeads, hd);
     for (let t = 0; t < n; t++) {
-      const row = L.encQKV + f32s(t * qkvDim);
-      rope_half_f32(row, L.nHeads, hd, ropeRow(L.ropeCos, t), ropeRow(L.ropeSin, t));
-      rope_half_f32(row + f32s(d), L.nKvHeads, hd, ropeRow(L.ropeCos, t), ropeRow(L.ropeSin, t));
+      const row = f32s(t * qkvDim);
+      rope_half_f32(q + row, L.nHeads, hd, ropeRow(L.ropeCos, t), ropeRow(L.ropeSin, t));
+      rope_half_f32(k + row, L.nKvHeads, hd, ropeRow(L.ropeCos, t), ropeRow(L.ropeSin, t));
     }
     // Query positions in blocks that give four query vectors per kv head.
     const block = max(1, 4 / (L.nHeads / L.nKvHeads));
-    if (isQuantized(L.weightFormat)) {
-      store_kv_q16(L.encKV16, L.maxEnc, L.encQKV + f32s(d), qkvDim, n, 0, L.nKvHeads, hd);
-      parallelAttend(L.encAttn, d, L.encQKV, qkvDim, n, L.encKV16, 0, L.maxEnc, n, L.encIds, block);
+    if (weightsKVFormat() == KV_Q16) {
+      storeKV(KV_Q16, L.encKV16, L.maxEnc, k, qkvDim, n, 0);
+      parallelAttend(L.encAttn, d, q, qkvDim, n, L.encKV16, 0, L.maxEnc, n, L.encIds, block);
     } else {
-      parallelAttend(L.encAttn, d, L.encQKV, qkvDim, n, L.encQKV + f32s(d), L.encQKV + f32s(d + L.kvDim), qkvDim, n, L.encIds, block);
+      parallelAttend(L.encAttn, d, q, qkvDim, n, k, v, qkvDim, n, L.encIds, block); // K and V read in place
     }
     project(L.encProj, L.encAttn, n, w + L.E_OUT, d, d);
     gated_add_f32(x, L.encProj, load<f32>(w + L.E_ATTN_GATE), n * d);
@@ -88,30 +89,17 @@ function runEncoder(n: i32): void {
   rmsnorm_zc_rows_f32(x, x, L.encFinalNorm, n, d);
 }
 
-/**
- * Copy rows [n][K | V] (kv heads side by side, `srcStride` floats apart) into
- * head-major blocks [2][kvHeads][reserved][headDim] at dst, from position `pos`.
- */
-function splitHeads(dst: usize, src: usize, n: i32, srcStride: i32, reserved: i32, pos: i32): void {
-  const hd = L.headDim;
-  for (let t = 0; t < n; t++) {
-    for (let s = 0; s < 2 * L.nKvHeads; s++) {
-      memory.copy(dst + f32s((s * reserved + pos + t) * hd), src + f32s(t * srcStride + s * hd), f32s(hd));
-    }
-  }
-}
-
 /** Run the encoder, then project every decoder layer's cross-attention K/V once. */
 export function encode(n: i32): void {
   nEnc = n;
   runEncoder(n);
   const kvRow = 2 * L.kvDim;
+  const crossRows = L.encQKV; // scratch rows [n][K | V]
   for (let l = 0; l < L.decLayers; l++) {
     const w = L.decLayer(l);
-    project(L.encQKV, L.encoderOut, n, w + L.D_CROSS_KV, kvRow, L.dModel); // [n][K | V], scratch
-    rmsnorm_zc_heads_f32(L.encQKV, w + L.D_CROSS_KNORM, n, kvRow, L.nKvHeads, L.headDim);
-    if (isQuantized(L.weightFormat)) store_kv_q16(L.crossLayer(l), L.maxEnc, L.encQKV, kvRow, n, 0, L.nKvHeads, L.headDim);
-    else splitHeads(L.crossLayer(l), L.encQKV, n, kvRow, L.maxEnc, 0);
+    project(crossRows, L.encoderOut, n, w + L.D_CROSS_KV, kvRow, L.dModel);
+    rmsnorm_zc_heads_f32(crossRows, w + L.D_CROSS_KNORM, n, kvRow, L.nKvHeads, L.headDim);
+    storeKV(weightsKVFormat(), L.crossLayer(l), L.maxEnc, crossRows, kvRow, n, 0);
   }
 }
 
@@ -119,9 +107,10 @@ export function encode(n: i32): void {
 export function decodeStep(token: i32, pos: i32): void {
   const d = L.dModel;
   const hd = L.headDim;
-  const kv = L.kvDim;
-  const kvRow = 2 * kv;
+  const kvRow = 2 * L.kvDim;
   const x = L.decX; // [d] residual stream
+  const q = L.decQKV; // [q: d | k: kvDim | v: kvDim]
+  const k = q + f32s(d);
   store<i32>(L.decTokens + f32s(pos), token);
   embedRows(x, L.decTokens + f32s(pos), 1);
   for (let l = 0; l < L.decLayers; l++) {
@@ -129,28 +118,22 @@ export function decodeStep(token: i32, pos: i32): void {
 
     // Causal self-attention with RoPE over kvCache[l][0..pos].
     rmsnorm_zc_f32(L.decNormed, x, w + L.D_NORM0, d);
-    project(L.decQKV, L.decNormed, 1, w + L.D_SELF_QKV, L.qkvDim, d); // [q | k | v]
-    rmsnorm_zc_heads_f32(L.decQKV, w + L.D_SELF_QNORM, 1, 0, L.nHeads, hd);
-    rmsnorm_zc_heads_f32(L.decQKV + f32s(d), w + L.D_SELF_KNORM, 1, 0, L.nKvHeads, hd);
-    rope_half_f32(L.decQKV, L.nHeads, hd, ropeRow(L.ropeCos, pos), ropeRow(L.ropeSin, pos));
-    rope_half_f32(L.decQKV + f32s(d), L.nKvHeads, hd, ropeRow(L.ropeCos, pos), ropeRow(L.ropeSin, pos));
-    const cache = L.kvCache + f32s(l * L.maxDec * kvRow); // [2][kvHeads][maxDec][hd]
-    splitHeads(cache, L.decQKV + f32s(d), 1, 0, L.maxDec, pos);
-    attend_f32(L.decAttn, d, L.decQKV, L.qkvDim, 1, cache, cache + f32s(kv * L.maxDec), hd, hd * L.maxDec, pos + 1, L.decTokens, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
+    project(q, L.decNormed, 1, w + L.D_SELF_QKV, L.qkvDim, d);
+    rmsnorm_zc_heads_f32(q, w + L.D_SELF_QNORM, 1, 0, L.nHeads, hd);
+    rmsnorm_zc_heads_f32(k, w + L.D_SELF_KNORM, 1, 0, L.nKvHeads, hd);
+    rope_half_f32(q, L.nHeads, hd, ropeRow(L.ropeCos, pos), ropeRow(L.ropeSin, pos));
+    rope_half_f32(k, L.nKvHeads, hd, ropeRow(L.ropeCos, pos), ropeRow(L.ropeSin, pos));
+    const kvCache = L.kvCache + f32s(l * L.maxDec * kvRow); // this layer's [2][kvHeads][maxDec][hd]
+    storeKV(KV_F32, kvCache, L.maxDec, k, 0, 1, pos);
+    attendKV(KV_F32, L.decAttn, q, L.qkvDim, 1, kvCache, L.maxDec, pos + 1, L.decTokens);
     project(L.decProj, L.decAttn, 1, w + L.D_SELF_OUT, d, d);
     gated_add_f32(x, L.decProj, load<f32>(w + L.D_SELF_GATE), d);
 
     // Cross-attention to the encoder output, no RoPE, encoder padding mask.
     rmsnorm_zc_f32(L.decNormed, x, w + L.D_NORM1, d);
-    project(L.decQKV, L.decNormed, 1, w + L.D_CROSS_Q, d, d);
-    rmsnorm_zc_heads_f32(L.decQKV, w + L.D_CROSS_QNORM, 1, 0, L.nHeads, hd);
-    const crossKV = L.crossLayer(l);
-    if (isQuantized(L.weightFormat)) {
-      attend_q16(L.decAttn, d, L.decQKV, d, 1, crossKV, L.maxEnc, nEnc, L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
-    } else {
-      // [2][kvHeads][maxEnc][hd]
-      attend_f32(L.decAttn, d, L.decQKV, d, 1, crossKV, crossKV + f32s(kv * L.maxEnc), hd, hd * L.maxEnc, nEnc, L.encIds, L.padId, L.nHeads, L.nKvHeads, hd, L.scores);
-    }
+    project(q, L.decNormed, 1, w + L.D_CROSS_Q, d, d); // [q: d]
+    rmsnorm_zc_heads_f32(q, w + L.D_CROSS_QNORM, 1, 0, L.nHeads, hd);
+    attendKV(weightsKVFormat(), L.decAttn, q, d, 1, L.crossLayer(l), L.maxEnc, nEnc, L.encIds);
     project(L.decProj, L.decAttn, 1, w + L.D_CROSS_OUT, d, d);
     gated_add_f32(x, L.decProj, load<f32>(w + L.D_CROSS_GATE), d);
 
