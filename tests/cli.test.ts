@@ -494,7 +494,7 @@ test("--help, -h and help COMMAND print help on stdout with exit 0; --version pr
   assert.ok(global.startsWith("usage: needle-wasm <command> [options]\n"));
   for (const name of ["run", "convert", "inspect", "conformance", "--version", "Exit codes: 0 ok, 1 the command failed, 2 usage error"]) assert.ok(global.includes(name), name);
   const run = ok(runHelp!, "run --help");
-  assert.ok(run.startsWith("usage: needle-wasm run --weights FILE [--tokenizer FILE] --query TEXT --tools JSON|FILE [options]\n"), run);
+  assert.ok(run.startsWith("usage: needle-wasm run --query TEXT --tools JSON|FILE [--weights FILE [--tokenizer FILE] | --model ID] [options]\n"), run);
   for (const option of ["--weights FILE", "--tokenizer FILE", "--dtype f32|f16|int8|int4", "--query TEXT", "--tools JSON|FILE", "--json", "--stream", "--no-constrain", "--max-tokens N", "--prefix TEXT", "--tool-choice NAME", "-h, --help"]) {
     assert.ok(run.includes(`  ${option}`), option);
   }
