@@ -6,10 +6,7 @@
 //   swiglu: silu(g) · u
 //   geglu:  gelu_tanh(g) · u      (flax's nn.gelu default, approximate=True)
 
-export const FFN_NONE = 0;
-export const FFN_DRELU = 1;
-export const FFN_SWIGLU = 2;
-export const FFN_GEGLU = 3;
+import { FFN_DRELU, FFN_SWIGLU } from "./abi";
 
 @inline function activate(kind: i32, g: f32, u: f32): f32 {
   if (kind == FFN_DRELU) return Mathf.max(g, 0) * Mathf.max(u, 0);

@@ -26,12 +26,10 @@
 // that pair of activations (splatted) yields the quad's four partial sums
 // in its four lanes.
 
-export const FORMAT_F32 = 0;
-export const FORMAT_F16 = 1;
-export const FORMAT_Q8 = 2;
-export const FORMAT_Q4 = 3;
+import { FORMAT_F16, FORMAT_F32, FORMAT_Q8, QUANT_GROUP } from "./abi";
+export { FORMAT_F32, FORMAT_F16, FORMAT_Q8, FORMAT_Q4 } from "./abi";
 
-export const GROUP = 32;
+export const GROUP = QUANT_GROUP;
 
 @inline export function groupsOf(cols: i32): i32 {
   return (cols + GROUP - 1) / GROUP;

@@ -1,6 +1,6 @@
-// The engine's ABI: numbers and pointers only. lib/engine/instance.ts is the one
-// caller. Kernels are exported too, so tests can check each against a plain
-// TypeScript twin.
+// The engine's exports: numbers and pointers only, their meanings named in
+// abi.ts. lib/engine/instance.ts is the one caller. Kernels are exported too,
+// so tests can check each against a plain TypeScript twin.
 
 import * as L from "./layout";
 import { rope_tables_f32 } from "./rope";
@@ -23,31 +23,29 @@ export { gated_add_f32 } from "./residual";
 export { ffn_act_f32 } from "./ffn";
 
 /**
- * Lay out a model (see layout.ts), grow memory and fill the RoPE tables.
- * Returns the bytes in use, or 0 if memory could not grow.
+ * Lay out the model whose shape record (abi.ts) is at `shape` (shape_ptr()),
+ * grow memory and fill the RoPE tables. Returns the bytes in use, or 0 if
+ * memory could not grow.
  */
-export function configure(
-  vocab: i32, d: i32, heads: i32, kvHeads: i32, encLayers: i32, decLayers: i32,
-  dFF: i32, ffnKind: i32, contrastiveDim: i32, padId: i32, ropeTheta: f64, maxEnc: i32, maxDec: i32, format: i32, threads: i32,
-): usize {
-  const end = L.configure(vocab, d, heads, kvHeads, encLayers, decLayers, dFF, ffnKind, contrastiveDim, padId, maxEnc, maxDec, format, threads);
+export function configure(shape: usize): usize {
+  const end = L.configure(shape);
   if (end == 0) return 0;
   store<i32>(L.gemvWide, 0);
-  rope_tables_f32(L.ropeCos, L.ropeSin, maxEnc > maxDec ? maxEnc : maxDec, L.headDim, ropeTheta);
+  rope_tables_f32(L.ropeCos, L.ropeSin, L.maxEnc > L.maxDec ? L.maxEnc : L.maxDec, L.headDim, L.ropeTheta);
   return end;
 }
 
 /**
- * A worker of the threaded build: lay out the same model as the main
- * thread did (same arguments; memory is shared and already grown), without
- * touching memory. Returns the bytes the layout uses.
+ * A worker of the threaded build: lay out the same model as the main thread
+ * did from the record it left at `shape` (memory is shared and already
+ * grown), without touching memory. Returns the bytes the layout uses.
  */
-export function attach(
-  vocab: i32, d: i32, heads: i32, kvHeads: i32, encLayers: i32, decLayers: i32,
-  dFF: i32, ffnKind: i32, contrastiveDim: i32, padId: i32, maxEnc: i32, maxDec: i32, format: i32, threads: i32,
-): usize {
-  return L.layOut(vocab, d, heads, kvHeads, encLayers, decLayers, dFF, ffnKind, contrastiveDim, padId, maxEnc, maxDec, format, threads);
+export function attach(shape: usize): usize {
+  return L.layOut(shape);
 }
+
+/** Where lib/engine/shape.ts writes the shape record (abi.ts) before configure / attach. */
+export function shape_ptr(): usize { return L.shapeRecord(); }
 
 export { workerLoop as worker_loop, setActiveThreads as set_active_threads, jobGeneration as job_generation } from "./parallel";
 

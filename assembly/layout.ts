@@ -2,6 +2,7 @@
 // when a model loads; nothing is allocated afterwards.
 //
 //   heapBase
+//   ├─ shape       the record configure/attach read (abi.ts), SHAPE_BYTES
 //   ├─ weights     every tensor in the orientation its kernel wants (below),
 //   │              layer-major, each block 64-byte aligned
 //   ├─ rope tables ropeCos / ropeSin: [maxPos][headDim/2] f32
@@ -33,9 +34,13 @@
 export const LAYOUT_VERSION = 2;
 
 import { FORMAT_F16, FORMAT_F32, GROUP, groupsOf, isQuantized, matrixBytes } from "./format";
+import {
+  FFN_NONE, SHAPE_BYTES, SHAPE_CONTRASTIVE_DIM, SHAPE_D_FF, SHAPE_D_MODEL, SHAPE_DEC_LAYERS, SHAPE_ENC_LAYERS, SHAPE_FFN_KIND, SHAPE_FORMAT,
+  SHAPE_HEADS, SHAPE_KV_HEADS, SHAPE_MAX_DEC, SHAPE_MAX_ENC, SHAPE_PAD_ID, SHAPE_ROPE_THETA, SHAPE_THREADS, SHAPE_VOCAB,
+} from "./abi";
 import { kvHeadBytes, scratchBytes } from "./attention_q16";
 
-// Model shape (from the checkpoint's config).
+// Model shape (the record configure reads, abi.ts) and what follows from it.
 export let vocab: i32 = 0;
 export let dModel: i32 = 0;
 export let nHeads: i32 = 0;
@@ -46,10 +51,11 @@ export let qkvDim: i32 = 0; // d + 2*kvDim
 export let encLayers: i32 = 0;
 export let decLayers: i32 = 0;
 export let dFF: i32 = 0;
-export let ffnKind: i32 = 0; // 0 none, 1 drelu, 2 swiglu, 3 geglu
+export let ffnKind: i32 = 0; // FFN_* of abi.ts
 export let conHidden: i32 = 0; // d / 4
 export let conDim: i32 = 0;
 export let padId: i32 = 0;
+export let ropeTheta: f64 = 0;
 export let maxEnc: i32 = 0;
 export let maxDec: i32 = 0;
 export let weightFormat: i32 = FORMAT_F32;
@@ -214,46 +220,50 @@ function layoutDecoderLayer(): void {
 }
 
 /**
- * Lay out a model and grow memory to hold it. Returns the bytes in use, or 0
- * when memory cannot grow that far. Sizes were validated by the caller.
+ * Lay out the model whose shape record (abi.ts) is at `shape` and grow memory
+ * to hold it. Returns the bytes in use, or 0 when memory cannot grow that far.
+ * Sizes were validated by the caller.
  */
-export function configure(
-  vocabSize: i32, d: i32, heads: i32, kvHeads: i32, nEncLayers: i32, nDecLayers: i32,
-  ffDim: i32, ffn: i32, contrastiveDim: i32, pad: i32, maxEncLen: i32, maxDecLen: i32, format: i32, threadCount: i32,
-): usize {
-  layOut(vocabSize, d, heads, kvHeads, nEncLayers, nDecLayers, ffDim, ffn, contrastiveDim, pad, maxEncLen, maxDecLen, format, threadCount);
+export function configure(shape: usize): usize {
+  layOut(shape);
   const needPages = <i32>((memoryEnd + 0xffff) >> 16);
   const havePages = memory.size();
   if (needPages > havePages && memory.grow(needPages - havePages) < 0) return 0;
   return memoryEnd;
 }
 
-/** Compute every address of the layout (no memory is touched). */
-export function layOut(
-  vocabSize: i32, d: i32, heads: i32, kvHeads: i32, nEncLayers: i32, nDecLayers: i32,
-  ffDim: i32, ffn: i32, contrastiveDim: i32, pad: i32, maxEncLen: i32, maxDecLen: i32, format: i32, threadCount: i32,
-): usize {
-  vocab = vocabSize;
-  dModel = d;
-  nHeads = heads;
-  nKvHeads = kvHeads;
-  headDim = d / heads;
-  kvDim = kvHeads * headDim;
-  qkvDim = d + 2 * kvDim;
-  encLayers = nEncLayers;
-  decLayers = nDecLayers;
-  dFF = ffDim;
-  ffnKind = ffn;
-  conHidden = d / 4;
-  conDim = contrastiveDim;
-  padId = pad;
-  maxEnc = maxEncLen;
-  maxDec = maxDecLen;
-  weightFormat = format;
-  threads = threadCount;
-  maxCols = ffn && ffDim > d ? ffDim : d;
+/** Where the caller writes the shape record: the first bytes above the static data, inside the first page (reserved by the layout). */
+@inline export function shapeRecord(): usize {
+  return align64(__heap_base);
+}
 
-  cursor = align64(__heap_base);
+/** Read the shape record at `shape` and compute every address of the layout (nothing else in memory is touched). */
+export function layOut(shape: usize): usize {
+  vocab = load<i32>(shape + SHAPE_VOCAB);
+  dModel = load<i32>(shape + SHAPE_D_MODEL);
+  nHeads = load<i32>(shape + SHAPE_HEADS);
+  nKvHeads = load<i32>(shape + SHAPE_KV_HEADS);
+  encLayers = load<i32>(shape + SHAPE_ENC_LAYERS);
+  decLayers = load<i32>(shape + SHAPE_DEC_LAYERS);
+  dFF = load<i32>(shape + SHAPE_D_FF);
+  ffnKind = load<i32>(shape + SHAPE_FFN_KIND);
+  conDim = load<i32>(shape + SHAPE_CONTRASTIVE_DIM);
+  padId = load<i32>(shape + SHAPE_PAD_ID);
+  ropeTheta = load<f64>(shape + SHAPE_ROPE_THETA);
+  maxEnc = load<i32>(shape + SHAPE_MAX_ENC);
+  maxDec = load<i32>(shape + SHAPE_MAX_DEC);
+  weightFormat = load<i32>(shape + SHAPE_FORMAT);
+  threads = load<i32>(shape + SHAPE_THREADS);
+  const d = dModel;
+  const format = weightFormat;
+  headDim = d / nHeads;
+  kvDim = nKvHeads * headDim;
+  qkvDim = d + 2 * kvDim;
+  conHidden = d / 4;
+  maxCols = ffnKind != FFN_NONE && dFF > d ? dFF : d;
+
+  cursor = shapeRecord();
+  take(SHAPE_BYTES);
   weightsStart = cursor;
   embedding = take(matBytes(vocab, d));
   encFinalNorm = take(f32s(d));
@@ -290,7 +300,7 @@ export function layOut(
   scores = take(<usize>threads * scoresStride);
   // The largest tensor slice a checkpoint can hand over, as f32.
   let largest = max(f32s(vocab * d), f32s(d * d));
-  largest = max(largest, f32s(d * ffDim));
+  largest = max(largest, f32s(d * dFF));
   largest = max(largest, f32s(conDim * conHidden));
   cursor = max(cursor, align64(scratchStart + largest));
   staging = scratchStart;

@@ -8,21 +8,21 @@ import * as assert from "uvu/assert";
 import { writeBundle } from "../lib/load/bundle.ts";
 import { resolveConfig } from "../lib/load/config.ts";
 import { instantiateEngine } from "../lib/engine/instance.ts";
-import { engineSize, MAX_ENGINE_BYTES } from "../lib/engine/size.ts";
+import { engineSize, MAX_ENGINE_BYTES, type EngineShape } from "../lib/engine/size.ts";
+import { writeEngineShape } from "../lib/engine/shape.ts";
+import { FORMAT_F32, FORMAT_Q4 } from "../assembly/abi.ts";
 import { NeedleModel } from "../lib/engine/model.ts";
 import { rng, randomInt } from "./helpers.ts";
 
 const wasm = await instantiateEngine();
 
-function wasmLayout(config: ReturnType<typeof resolveConfig>, format: number, maxEnc: number, maxDec: number, threads: number) {
-  const c = config;
-  const ffnKind = c.no_feedforward ? 0 : { drelu: 1, swiglu: 2, geglu: 3 }[c.activation];
-  const end = wasm.attach(c.vocab_size, c.d_model, c.num_heads, c.num_kv_heads, c.num_encoder_layers, c.num_decoder_layers,
-    c.d_ff, ffnKind, c.contrastive_dim, c.pad_token_id, maxEnc, maxDec, format, threads) >>> 0;
+/** The engine's own layout for a shape, from the record lib/engine/shape.ts writes. */
+function wasmLayout(shape: EngineShape) {
+  const end = wasm.attach(writeEngineShape(wasm, shape)) >>> 0;
   return { weightsBytes: wasm.weights_bytes() >>> 0, memoryEnd: end };
 }
 
-test("engineSize equals the Wasm layout on 300 random shapes, every format and thread count", () => {
+test("engineSize equals the Wasm layout read from the shape record on 300 random shapes, every format and thread count", () => {
   const next = rng(20);
   for (let i = 0; i < 300; i++) {
     const heads = randomInt(next, 1, 8);
@@ -34,8 +34,8 @@ test("engineSize equals the Wasm layout on 300 random shapes, every format and t
       num_encoder_layers: randomInt(next, 1, 5), num_decoder_layers: randomInt(next, 1, 5), d_ff: randomInt(next, 1, 700),
       contrastive_dim: randomInt(next, 1, 200), no_feedforward: next() < 0.5, activation: "swiglu",
     });
-    const shape = { config, format: randomInt(next, 0, 3), maxEnc: randomInt(next, 1, 1100), maxDec: randomInt(next, 1, 600), threads: randomInt(next, 1, 8) };
-    assert.equal(engineSize(shape, wasm.heap_base()), wasmLayout(config, shape.format, shape.maxEnc, shape.maxDec, shape.threads), JSON.stringify(shape));
+    const shape = { config, format: randomInt(next, FORMAT_F32, FORMAT_Q4), maxEnc: randomInt(next, 1, 1100), maxDec: randomInt(next, 1, 600), threads: randomInt(next, 1, 8) };
+    assert.equal(engineSize(shape, wasm.heap_base()), wasmLayout(shape), JSON.stringify(shape));
   }
 });
 
@@ -43,8 +43,9 @@ test("engineSize equals the Wasm layout on 300 random shapes, every format and t
 const hostile = resolveConfig({ vocab_size: 508_380, d_model: 2048, num_heads: 16, num_kv_heads: 4, num_encoder_layers: 1, num_decoder_layers: 1 });
 
 test("issue 20's probe: a bundle whose config needs 4.3 GB of weights and whose section holds the wrapped 32-bit count is SIZE_MISMATCH", async () => {
-  const wrapped = wasmLayout(hostile, 0, 1, 1, 1).weightsBytes;
-  const { weightsBytes } = engineSize({ config: hostile, format: 0, maxEnc: 1, maxDec: 1, threads: 1 });
+  const shape = { config: hostile, format: FORMAT_F32, maxEnc: 1, maxDec: 1, threads: 1 };
+  const wrapped = wasmLayout(shape).weightsBytes;
+  const { weightsBytes } = engineSize(shape);
   assert.is(weightsBytes, 4_294_997_312);
   assert.is(wrapped, weightsBytes % 2 ** 32); // what the size check used to compare with
   const bundle = writeBundle(hostile, "f32", wasm.layout_version(), new Uint8Array(wrapped), new Uint8Array(64));

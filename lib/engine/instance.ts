@@ -3,13 +3,14 @@
 
 import { engineModule } from "./wasm-module.ts";
 
-/** Exports of build/needle.wasm (see assembly/index.ts). Pointers are byte offsets. */
+/** Exports of build/needle.wasm and build/needle-mt.wasm (see assembly/index.ts; tests/abi.test.ts checks the two against this). Pointers are byte offsets. */
 export interface EngineExports {
   readonly memory: WebAssembly.Memory;
-  configure(vocab: number, d: number, heads: number, kvHeads: number, encLayers: number, decLayers: number,
-    dFF: number, ffnKind: number, contrastiveDim: number, padId: number, ropeTheta: number, maxEnc: number, maxDec: number, format: number, threads: number): number;
-  attach(vocab: number, d: number, heads: number, kvHeads: number, encLayers: number, decLayers: number,
-    dFF: number, ffnKind: number, contrastiveDim: number, padId: number, maxEnc: number, maxDec: number, format: number, threads: number): number;
+  /** Lay out the model whose shape record (assembly/abi.ts, lib/engine/shape.ts) is at `shape`; the bytes in use, 0 if memory could not grow. */
+  configure(shape: number): number;
+  /** A worker's configure over shared memory: the same layout, memory untouched. */
+  attach(shape: number): number;
+  shape_ptr(): number;
   worker_loop(index: number, threads: number, generation: number): void;
   set_active_threads(count: number, mayWait: number): void;
   job_generation(): number;

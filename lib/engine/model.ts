@@ -10,7 +10,9 @@ import { instantiateEngine, type EngineExports } from "./instance.ts";
 import { type DecodeGemv, GemvTuner } from "./gemv-tuner.ts";
 import { CheckpointError, InputError, NeedleError } from "../errors.ts";
 import { requireWasmSimd } from "./features.ts";
-import { engineSize, MAX_ENGINE_BYTES, MAX_THREADED_ENGINE_BYTES } from "./size.ts";
+import { engineSize, MAX_ENGINE_BYTES, MAX_THREADED_ENGINE_BYTES, type EngineShape } from "./size.ts";
+import { writeEngineShape } from "./shape.ts";
+import * as abi from "../../assembly/abi.ts";
 import { openSource, type Source, type SourceOptions } from "../load/source.ts";
 import { tensorSlot } from "../load/tensor-slots.ts";
 import { MAX_THREADS } from "../limits.ts";
@@ -27,14 +29,14 @@ interface NewEngine {
   /** The int8 decode GEMV's form (ModelLoadOptions.decodeGemv). */
   decodeGemv: DecodeGemv;
   /** For the threaded engine: what its workers need. */
-  threaded?: { module: WebAssembly.Module; memory: WebAssembly.Memory; threads: number; attachArgs: number[] };
+  threaded?: { module: WebAssembly.Module; memory: WebAssembly.Memory; threads: number };
 }
 
 /** How matrices are held in engine memory (norms, gates and the contrastive head stay f32). */
 export type WeightDtype = "f32" | "f16" | "int8" | "int4";
 
-/** Engine format codes (assembly/format.ts). */
-export const WEIGHT_FORMATS: Readonly<Record<WeightDtype, number>> = { f32: 0, f16: 1, int8: 2, int4: 3 };
+/** Engine format codes (assembly/abi.ts). */
+export const WEIGHT_FORMATS: Readonly<Record<WeightDtype, number>> = { f32: abi.FORMAT_F32, f16: abi.FORMAT_F16, int8: abi.FORMAT_Q8, int4: abi.FORMAT_Q4 };
 
 export interface ModelLoadOptions extends SourceOptions {
   /**
@@ -74,8 +76,6 @@ export interface GreedyOptions {
   /** Start token and stop token (default 1, Needle's EOS). */
   eosId?: number;
 }
-
-const FFN_KIND = { drelu: 1, swiglu: 2, geglu: 3 } as const;
 
 export class NeedleModel {
   /** The checkpoint's config with the reference's defaults filled in. */
@@ -192,24 +192,21 @@ export class NeedleModel {
     const maxDec = options.maxDecoderLength ?? 512;
     const decodeGemv = options.decodeGemv ?? "auto";
     const threads = await threadCount(options.threads);
-    const ffnKind = c.no_feedforward ? 0 : FFN_KIND[c.activation];
-    const layout = [c.vocab_size, c.d_model, c.num_heads, c.num_kv_heads, c.num_encoder_layers, c.num_decoder_layers,
-      c.d_ff, ffnKind, c.contrastive_dim, c.pad_token_id] as const;
-    const tail = [maxEnc, maxDec, WEIGHT_FORMATS[dtype], threads] as const;
+    const shape: EngineShape = { config: c, format: WEIGHT_FORMATS[dtype], maxEnc, maxDec, threads };
     let engine: NewEngine;
     if (threads > 1) {
       const module = await threadedEngineModule();
       const { wasm, memory } = await instantiateThreaded(module);
-      engine = { wasm, maxEnc, maxDec, decodeGemv, threaded: { module, memory, threads, attachArgs: [...layout, ...tail] } };
+      engine = { wasm, maxEnc, maxDec, decodeGemv, threaded: { module, memory, threads } };
     } else {
       engine = { wasm: await instantiateEngine(options.wasmModule), maxEnc, maxDec, decodeGemv };
     }
-    const size = engineSize({ config: c, format: WEIGHT_FORMATS[dtype], maxEnc, maxDec, threads }, engine.wasm.heap_base());
+    const size = engineSize(shape, engine.wasm.heap_base());
     const limit = threads > 1 ? MAX_THREADED_ENGINE_BYTES : MAX_ENGINE_BYTES;
     if (size.memoryEnd > limit) {
       throw new NeedleError("MODEL_TOO_LARGE", `weights: this config, dtype and maxEncoderLength/maxDecoderLength need ${size.memoryEnd} bytes of engine memory (${size.weightsBytes} of weights); the ${threads > 1 ? "threaded " : ""}engine can hold at most ${limit}`);
     }
-    const end = engine.wasm.configure(...layout, c.rope_theta, ...tail);
+    const end = engine.wasm.configure(writeEngineShape(engine.wasm, shape));
     if (end === 0) throw new NeedleError("OUT_OF_MEMORY", `weights: the engine could not reserve ${size.memoryEnd} bytes for this model`);
     if (end !== size.memoryEnd || engine.wasm.weights_bytes() !== size.weightsBytes) {
       throw new NeedleError("LAYOUT_MISMATCH", `weights: the engine laid out ${end} bytes (${engine.wasm.weights_bytes()} of weights) where lib/engine/size.ts counts ${size.memoryEnd} (${size.weightsBytes}); the two layouts disagree`);
@@ -220,7 +217,7 @@ export class NeedleModel {
   /** The model over an engine whose weights are in: start its workers, if any. */
   static async #start(config: NeedleConfig, engine: NewEngine, dtype: WeightDtype): Promise<NeedleModel> {
     const t = engine.threaded;
-    const pool = t ? await startWorkers(engine.wasm, t.module, t.memory, t.threads, t.attachArgs) : null;
+    const pool = t ? await startWorkers(engine.wasm, t.module, t.memory, t.threads) : null;
     return new NeedleModel(config, engine, dtype, pool);
   }
 

@@ -7,6 +7,7 @@
 // the two is a bug, reported as LAYOUT_MISMATCH).
 
 import type { NeedleConfig } from "../load/config.ts";
+import * as abi from "../../assembly/abi.ts";
 
 /** Largest linear memory of the single-threaded engine: 65,535 pages (the last page is unusable as a 32-bit end address). */
 export const MAX_ENGINE_BYTES = 65535 * 65536;
@@ -15,7 +16,7 @@ export const MAX_THREADED_ENGINE_BYTES = 16384 * 65536;
 
 export interface EngineShape {
   config: NeedleConfig;
-  /** Engine weight format code (lib/engine/model.ts WEIGHT_FORMATS: 0 f32, 1 f16, 2 int8, 3 int4). */
+  /** Engine weight format code (FORMAT_* of assembly/abi.ts; lib/engine/model.ts WEIGHT_FORMATS). */
   format: number;
   maxEnc: number;
   maxDec: number;
@@ -29,9 +30,7 @@ export interface EngineSize {
   memoryEnd: number;
 }
 
-const F32 = 0;
-const F16 = 1;
-const GROUP = 32;
+const { FORMAT_F32: F32, FORMAT_F16: F16, FORMAT_Q8: Q8, QUANT_GROUP: GROUP } = abi;
 
 const align = (n: number, to: number) => Math.ceil(n / to) * to;
 const f32s = (n: number) => 4 * n;
@@ -41,7 +40,7 @@ const even = (n: number) => align(n, 2);
 /** matrixBytes of assembly/format.ts. */
 function matrixBytes(format: number, rows: number, cols: number): number {
   if (format === F16) return align(rows * cols * 2, 16);
-  const quad = format === F32 ? Math.ceil(cols / 4) * 64 : groupsOf(cols) * (format === 2 ? 4 * GROUP + 16 : 2 * GROUP + 16);
+  const quad = format === F32 ? Math.ceil(cols / 4) * 64 : groupsOf(cols) * (format === Q8 ? 4 * GROUP + 16 : 2 * GROUP + 16);
   return Math.ceil(rows / 4) * quad;
 }
 
@@ -60,12 +59,13 @@ export function engineSize(shape: EngineShape, heapBase = 0): EngineSize {
   const dFF = c.d_ff;
   const conHidden = Math.trunc(d / 4);
   const maxCols = ffn && dFF > d ? dFF : d;
-  const quantized = format >= 2;
+  const quantized = format >= Q8;
   const mat = (rows: number, cols: number) => matrixBytes(format, rows, cols);
   let cursor = align(heapBase, 64);
   const take = (bytes: number) => {
     cursor = align(cursor + bytes, 64);
   };
+  take(abi.SHAPE_BYTES); // the shape record configure reads
   const block = (sizes: number[]) => sizes.reduce((sum, n) => sum + align(n, 64), 0);
 
   const weightsStart = cursor;

@@ -20,9 +20,6 @@ function mainThreadMayBlock(): boolean {
   return g.document === undefined;
 }
 
-/** Layout arguments a worker's `attach` repeats (configure's, minus the RoPE theta). */
-export type AttachArgs = readonly number[];
-
 // Node builtins are folded away in the Workers build (see lib/load/node-fs.ts).
 declare const NEEDLE_NODE_FS: boolean | undefined;
 
@@ -91,13 +88,14 @@ interface WorkerHandle {
   terminate(): void;
 }
 
-// A worker: instantiate the shared engine, lay out the model, report ready,
+// A worker: instantiate the shared engine, lay out the model from the shape
+// record the main thread wrote (lib/engine/shape.ts), report ready,
 // then take jobs until told to quit (worker_loop blocks in atomic.wait).
 const WEB_WORKER = `self.onmessage = async (event) => {
-  const { module, memory, args, index, threads, generation } = event.data;
+  const { module, memory, index, threads, generation } = event.data;
   try {
     const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
-    exports.attach(...args);
+    exports.attach(exports.shape_ptr());
     self.postMessage({ ready: true });
     exports.worker_loop(index, threads, generation);
   } catch (err) {
@@ -106,10 +104,10 @@ const WEB_WORKER = `self.onmessage = async (event) => {
 };`;
 
 const NODE_WORKER = `const { parentPort } = require("node:worker_threads");
-parentPort.once("message", async ({ module, memory, args, index, threads, generation }) => {
+parentPort.once("message", async ({ module, memory, index, threads, generation }) => {
   try {
     const { exports } = await WebAssembly.instantiate(module, { env: { memory } });
-    exports.attach(...args);
+    exports.attach(exports.shape_ptr());
     parentPort.postMessage({ ready: true });
     exports.worker_loop(index, threads, generation);
   } catch (err) {
@@ -147,14 +145,14 @@ async function spawn(message: object): Promise<WorkerHandle> {
 }
 
 /**
- * Start `threads - 1` workers on the engine's shared memory (laid out with
- * `args`), then let the engine share its prefill jobs with them.
+ * Start `threads - 1` workers on the engine's shared memory (configured, its
+ * shape record in place), then let the engine share its prefill jobs with them.
  */
-export async function startWorkers(wasm: EngineExports, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number, args: AttachArgs): Promise<WorkerPool> {
+export async function startWorkers(wasm: EngineExports, module: WebAssembly.Module, memory: WebAssembly.Memory, threads: number): Promise<WorkerPool> {
   const generation = wasm.job_generation();
   const workers: WorkerHandle[] = [];
   try {
-    for (let index = 1; index < threads; index++) workers.push(await spawn({ module, memory, args: [...args], index, threads, generation }));
+    for (let index = 1; index < threads; index++) workers.push(await spawn({ module, memory, index, threads, generation }));
     await Promise.all(workers.map((w) => w.ready));
   } catch (err) {
     for (const w of workers) w.terminate();

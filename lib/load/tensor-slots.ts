@@ -1,55 +1,58 @@
-// Which engine slot each checkpoint tensor fills. The numbers are the kinds
-// of assembly/weights.ts; layout and orientation are decided there.
+// Which engine slot each checkpoint tensor fills: the tensor kinds of
+// assembly/abi.ts, which assembly/weights.ts imports; layout and orientation
+// are decided there.
+
+import * as abi from "../../assembly/abi.ts";
 
 const GLOBAL_KINDS: Record<string, number> = {
-  "embedding/embedding": 0,
-  "encoder/final_norm/scale": 1,
-  "decoder/ZCRMSNorm_0/scale": 2,
-  "contrastive_hidden/kernel": 3,
-  "contrastive_hidden/bias": 4,
-  "contrastive_proj/kernel": 5,
+  "embedding/embedding": abi.EMBEDDING,
+  "encoder/final_norm/scale": abi.ENC_FINAL_NORM,
+  "decoder/ZCRMSNorm_0/scale": abi.DEC_FINAL_NORM,
+  "contrastive_hidden/kernel": abi.CON_HIDDEN_W,
+  "contrastive_hidden/bias": abi.CON_HIDDEN_B,
+  "contrastive_proj/kernel": abi.CON_PROJ_W,
 };
 
 const ENCODER_LAYER = "encoder/layers/EncoderBlock_0/";
 const ENCODER_LAYER_KINDS: Record<string, number> = {
-  attn_gate: 10,
-  "ZCRMSNorm_0/scale": 11,
-  "self_attn/q_proj/kernel": 12,
-  "self_attn/k_proj/kernel": 13,
-  "self_attn/v_proj/kernel": 14,
-  "self_attn/q_norm/scale": 15,
-  "self_attn/k_norm/scale": 16,
-  "self_attn/out_proj/kernel": 17,
-  ffn_gate: 18,
-  "ZCRMSNorm_1/scale": 19,
-  "FeedForward_0/gate_proj/kernel": 20,
-  "FeedForward_0/up_proj/kernel": 21,
-  "FeedForward_0/down_proj/kernel": 22,
+  attn_gate: abi.ENC_ATTN_GATE,
+  "ZCRMSNorm_0/scale": abi.ENC_NORM0,
+  "self_attn/q_proj/kernel": abi.ENC_Q,
+  "self_attn/k_proj/kernel": abi.ENC_K,
+  "self_attn/v_proj/kernel": abi.ENC_V,
+  "self_attn/q_norm/scale": abi.ENC_Q_NORM,
+  "self_attn/k_norm/scale": abi.ENC_K_NORM,
+  "self_attn/out_proj/kernel": abi.ENC_OUT,
+  ffn_gate: abi.ENC_FFN_GATE,
+  "ZCRMSNorm_1/scale": abi.ENC_NORM1,
+  "FeedForward_0/gate_proj/kernel": abi.ENC_FF_GATE,
+  "FeedForward_0/up_proj/kernel": abi.ENC_FF_UP,
+  "FeedForward_0/down_proj/kernel": abi.ENC_FF_DOWN,
 };
 
 const DECODER_LAYER = "decoder/layers/DecoderBlock_0/";
 const DECODER_LAYER_KINDS: Record<string, number> = {
-  self_attn_gate: 30,
-  "ZCRMSNorm_0/scale": 31,
-  "self_attn/q_proj/kernel": 32,
-  "self_attn/k_proj/kernel": 33,
-  "self_attn/v_proj/kernel": 34,
-  "self_attn/q_norm/scale": 35,
-  "self_attn/k_norm/scale": 36,
-  "self_attn/out_proj/kernel": 37,
-  cross_attn_gate: 38,
-  "ZCRMSNorm_1/scale": 39,
-  "cross_attn/q_proj/kernel": 40,
-  "cross_attn/k_proj/kernel": 41,
-  "cross_attn/v_proj/kernel": 42,
-  "cross_attn/q_norm/scale": 43,
-  "cross_attn/k_norm/scale": 44,
-  "cross_attn/out_proj/kernel": 45,
-  ffn_gate: 46,
-  "ZCRMSNorm_2/scale": 47,
-  "FeedForward_0/gate_proj/kernel": 48,
-  "FeedForward_0/up_proj/kernel": 49,
-  "FeedForward_0/down_proj/kernel": 50,
+  self_attn_gate: abi.DEC_SELF_GATE,
+  "ZCRMSNorm_0/scale": abi.DEC_NORM0,
+  "self_attn/q_proj/kernel": abi.DEC_SELF_Q,
+  "self_attn/k_proj/kernel": abi.DEC_SELF_K,
+  "self_attn/v_proj/kernel": abi.DEC_SELF_V,
+  "self_attn/q_norm/scale": abi.DEC_SELF_Q_NORM,
+  "self_attn/k_norm/scale": abi.DEC_SELF_K_NORM,
+  "self_attn/out_proj/kernel": abi.DEC_SELF_OUT,
+  cross_attn_gate: abi.DEC_CROSS_GATE,
+  "ZCRMSNorm_1/scale": abi.DEC_NORM1,
+  "cross_attn/q_proj/kernel": abi.DEC_CROSS_Q,
+  "cross_attn/k_proj/kernel": abi.DEC_CROSS_K,
+  "cross_attn/v_proj/kernel": abi.DEC_CROSS_V,
+  "cross_attn/q_norm/scale": abi.DEC_CROSS_Q_NORM,
+  "cross_attn/k_norm/scale": abi.DEC_CROSS_K_NORM,
+  "cross_attn/out_proj/kernel": abi.DEC_CROSS_OUT,
+  ffn_gate: abi.DEC_FFN_GATE,
+  "ZCRMSNorm_2/scale": abi.DEC_NORM2,
+  "FeedForward_0/gate_proj/kernel": abi.DEC_FF_GATE,
+  "FeedForward_0/up_proj/kernel": abi.DEC_FF_UP,
+  "FeedForward_0/down_proj/kernel": abi.DEC_FF_DOWN,
 };
 
 /** Tensors inference does not use (the contrastive loss temperature). */

@@ -2,6 +2,8 @@
 // clarity, not speed. Tests compare each kernel against its twin; the twin
 // forward pass (forward.ts) is built from them.
 
+import { FFN_DRELU, FFN_GEGLU, FFN_SWIGLU } from "../../assembly/abi.ts";
+
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>, n: number, aOff = 0, bOff = 0): number {
   let s = 0;
   for (let i = 0; i < n; i++) s += a[aOff + i]! * b[bOff + i]!;
@@ -97,4 +99,5 @@ export function activation(kind: FfnKind, g: number, u: number): number {
   return 0.5 * g * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (g + 0.044715 * g ** 3))) * u;
 }
 
-export const FFN_KIND_CODE: Record<FfnKind, number> = { drelu: 1, swiglu: 2, geglu: 3 };
+/** The engine's code for each activation (assembly/abi.ts). */
+export const FFN_KIND_CODE: Record<FfnKind, number> = { drelu: FFN_DRELU, swiglu: FFN_SWIGLU, geglu: FFN_GEGLU };
