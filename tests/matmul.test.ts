@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Scratch, assertClose, randomArray, randomInt, rng } from "./helpers.ts";
 import * as twin from "./twins/kernels.ts";
+import { FORMAT_F32 } from "../assembly/abi.ts";
 
 const mem = await Scratch.create();
 const next = rng(101);
@@ -10,7 +11,7 @@ const SIZES = [1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31, 32, 33, 64, 67, 100];
 /** A row-major [rows][cols] matrix imported into the engine's f32 layout (quads of interleaved rows); its address. */
 function f32Matrix(w: Float32Array, rows: number, cols: number): number {
   const matrix = mem.alloc(Math.ceil(rows / 4) * Math.ceil(cols / 4) * 16);
-  assert.is(mem.wasm.import_matrix(0, matrix, 0, cols, rows, mem.alloc(w.length, w), 0, 0, mem.alloc(cols)), 0);
+  assert.is(mem.wasm.import_matrix(FORMAT_F32, matrix, 0, cols, rows, mem.alloc(w.length, w), 0, 0, mem.alloc(cols)), 0);
   return matrix;
 }
 

@@ -9,10 +9,10 @@ import { floatToHalf } from "./twins/random-checkpoint.ts";
 import { halfToFloat } from "./twins/forward.ts";
 import * as twin from "./twins/kernels.ts";
 import { GROUP, quantizeActivations, quantizeRows, quantizedProduct } from "./twins/quant.ts";
+import { FORMAT_F16 as F16, FORMAT_F32 as F32, FORMAT_Q4 as Q4, FORMAT_Q8 as Q8 } from "../assembly/abi.ts";
 
 const mem = await Scratch.create();
 const next = rng(808);
-const F32 = 0, F16 = 1, Q8 = 2, Q4 = 3;
 
 /** Bytes of a matrix in a format (assembly/format.ts). */
 function matrixBytes(format: number, rows: number, cols: number): number {
