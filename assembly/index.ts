@@ -74,15 +74,16 @@ export { engram_slot } from "./needle2/engram";
 export { cq_decode_row } from "./needle2/cq";
 
 /**
- * Lay out a Needle 2 model (needle2/layout.ts), grow memory and fill the RoPE
+ * Lay out a Needle 2 model (needle2/layout.ts) with its matrices in `format`
+ * (format.ts: f32, q8 or q4), grow memory and fill the RoPE
  * tables. Returns the bytes in use, or 0 if memory could not grow.
  */
 export function n2_configure(
   vocab: i32, d: i32, heads: i32, kvHeads: i32, headDim: i32, layers: i32, hadaN: i32, lanes: i32,
   slots: i32, subDim: i32, tables: i32, dilation: i32, nOrders: i32, orders: i32, nSites: i32, sites: i32,
-  maxSeq: i32, ropeTheta: f64,
+  maxSeq: i32, ropeTheta: f64, format: i32,
 ): usize {
-  const end = N2.n2Configure(vocab, d, heads, kvHeads, headDim, layers, hadaN, lanes, slots, subDim, tables, dilation, nOrders, orders, nSites, sites, maxSeq);
+  const end = N2.n2Configure(vocab, d, heads, kvHeads, headDim, layers, hadaN, lanes, slots, subDim, tables, dilation, nOrders, orders, nSites, sites, maxSeq, format);
   if (end == 0) return 0;
   rope_tables_f32(N2.ropeCos, N2.ropeSin, maxSeq, headDim, ropeTheta);
   return end;

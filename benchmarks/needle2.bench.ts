@@ -1,12 +1,12 @@
 // Needle 2 at the published geometry with random 4-bit weights (written by
 // tests/twins/random-cact.ts): load time, engine memory, prefill and decode
-// tokens/s on one thread (the engine decodes CQ to f32 at load; prefill runs
-// one position per step).
-//   node --import tsx benchmarks/needle2.bench.ts [--prefill 128] [--decode 32]
+// tokens/s on one thread (the engine decodes CQ at load to f32, or requantises
+// to int8; prefill runs 32 positions per weight product, decode one).
+//   node --import tsx benchmarks/needle2.bench.ts [--prefill 128] [--decode 32] [--dtype f32|int8]
 
 import { readFileSync } from "node:fs";
 import { readCact } from "../lib/needle2/cact.ts";
-import { Needle2Model } from "../lib/needle2/model.ts";
+import { Needle2Model, type Needle2Dtype } from "../lib/needle2/model.ts";
 import { PUBLISHED_GEOMETRY, writeRandomCact } from "../tests/twins/random-cact.ts";
 
 const arg = (name: string, fallback: number): number => {
@@ -15,6 +15,8 @@ const arg = (name: string, fallback: number): number => {
 };
 const prefill = arg("--prefill", 128);
 const decode = arg("--decode", 32);
+const dtypeAt = process.argv.indexOf("--dtype");
+const dtype = (dtypeAt >= 0 ? process.argv[dtypeAt + 1] : "f32") as Needle2Dtype;
 
 // The fixture's codebooks are for group 64; Lloyd-Max codebooks scale as 1/sqrt(group).
 const fixture = readCact(new Uint8Array(readFileSync(new URL("../tests/fixtures-needle2/models/tiny_a.cact", import.meta.url))));
@@ -25,8 +27,8 @@ let t = performance.now();
 const bytes = writeRandomCact(PUBLISHED_GEOMETRY, codebooks);
 console.log(`wrote a random .cact: ${(bytes.length / 2 ** 20).toFixed(1)} MiB in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 t = performance.now();
-const model = await Needle2Model.fromBytes(bytes, { maxSequenceLength: prefill + decode + 1 });
-console.log(`load (check, decode CQ to f32 in Wasm): ${((performance.now() - t) / 1000).toFixed(2)} s; engine memory ${(model.wasmMemoryBytes / 2 ** 20).toFixed(0)} MiB (weights ${(model.weightBytes / 2 ** 20).toFixed(0)} MiB f32)`);
+const model = await Needle2Model.fromBytes(bytes, { maxSequenceLength: prefill + decode + 1, dtype });
+console.log(`load (check, decode CQ to ${dtype} in Wasm): ${((performance.now() - t) / 1000).toFixed(2)} s; engine memory ${(model.wasmMemoryBytes / 2 ** 20).toFixed(0)} MiB (weights ${(model.weightBytes / 2 ** 20).toFixed(0)} MiB ${dtype})`);
 const ids = Array.from({ length: prefill }, (_, i) => 2 + ((i * 7919) % 8000));
 t = performance.now();
 model.logits(ids);
@@ -38,5 +40,5 @@ for (let k = 0; k < decode; k++) {
   model.logits(seq);
 }
 const dec = (performance.now() - t) / 1000;
-console.log(`prefill ${prefill}: ${(prefill / pre).toFixed(1)} tok/s; decode ${decode}: ${(decode / dec).toFixed(1)} tok/s (1 thread, f32 weights)`);
+console.log(`prefill ${prefill}: ${(prefill / pre).toFixed(1)} tok/s; decode ${decode}: ${(decode / dec).toFixed(1)} tok/s (1 thread, ${dtype} weights)`);
 model.dispose();

@@ -64,6 +64,19 @@ for (const name of NEEDLE2_MODELS) {
   });
 }
 
+test("a prompt run position by position gives the logits of the batched run (32 positions per step)", async () => {
+  for (const name of NEEDLE2_MODELS) {
+    const ids = readNeedle2Golden(name).cases.map((c) => c.prompt_ids).reduce((a, b) => (b.length > a.length ? b : a));
+    assert.ok(ids.length > 64, "the longest golden prompt spans several batched steps");
+    const batched = await Needle2Model.fromBytes(readNeedle2Model(name));
+    const stepped = await Needle2Model.fromBytes(readNeedle2Model(name));
+    for (let k = 1; k < ids.length; k++) stepped.logits(ids.slice(0, k)); // one new position per call
+    assertClose(stepped.logits(ids), batched.logits(ids), 1e-5, `${name} stepped vs batched`);
+    batched.dispose();
+    stepped.dispose();
+  }
+});
+
 test("bad ids and lengths are InputErrors; a disposed model says so", async () => {
   const model = await Needle2Model.fromBytes(readNeedle2Model("tiny_a"), { maxSequenceLength: 16 });
   for (const ids of [[], [2, 512], [2, -1], [2, 1.5], new Array(17).fill(2)]) {

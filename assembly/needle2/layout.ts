@@ -16,12 +16,18 @@
 //   ├─ tokens    [maxSeq] i32 (the engram hashes look back), zeroKeys [maxSeq] i32
 //   ├─ caches    kvCache [layers][2][kvHeads][maxSeq][hd] f32 (head-major);
 //   │            engramRing: engram values before the conv, per site [maxSeq][d]
-//   └─ scratch   one step's vectors, logits [vocab], scores [4][maxSeq], the staging
-//                area for weight import
+//   └─ scratch   the vectors of up to CHUNK positions ([CHUNK][width] each: a
+//                prompt runs CHUNK positions per GEMM), their int16 activations
+//                for the q8/q4 products, logits [vocab], scores [4][maxSeq], the
+//                staging area for weight import
 //
-// Matrices are [out][in], so each output is a dot product along contiguous memory.
+// Matrices are [out][in], so each output is a dot product along contiguous
+// memory, in `format` (format.ts: f32, q8 or q4; engram tables stay f32 rows).
 
-import { FORMAT_F32, matrixBytes } from "../format";
+import { FORMAT_F32, GROUP, groupsOf, matrixBytes } from "../format";
+
+/** Positions per batched step (prefill); a decode step is a batch of one. */
+export const CHUNK: i32 = 32;
 
 export let vocab: i32 = 0;
 export let dModel: i32 = 0;
@@ -45,6 +51,8 @@ export let nOrders: i32 = 0;
 export let nSites: i32 = 0;
 export let maxSeq: i32 = 0;
 export let maxCols: i32 = 0;
+/** Weight format of the matrices (format.ts). */
+export let format: i32 = FORMAT_F32;
 
 /** Engram orders [4] and site layers [4] (i32). */
 export let orders: usize = 0;
@@ -92,12 +100,11 @@ export let zeroKeys: usize = 0;
 export let kvCache: usize = 0;
 export let kvLayerBytes: usize = 0;
 export let engramRing: usize = 0; // [sites][ring][d]
+// Per position (each [CHUNK][...]):
 export let lanesX: usize = 0; // [n][d]
 export let lanesNext: usize = 0; // [n][d]
 export let normedLanes: usize = 0; // [n d]
 export let mixOut: usize = 0; // [mixDim]
-export let mixR: usize = 0; // [n][n] Sinkhorn output
-export let hPost: usize = 0; // [n]
 export let u: usize = 0; // [d]
 export let bx: usize = 0; // [d]
 export let blockX: usize = 0; // [d]
@@ -105,12 +112,16 @@ export let normed: usize = 0; // [d]
 export let qkvg: usize = 0; // [qkvgDim]
 export let attnOut: usize = 0; // [attn]
 export let proj: usize = 0; // [d]
-export let hada: usize = 0; // [hadaN]
 export let engramE: usize = 0; // [engramDim]
 export let engramKV: usize = 0; // [2d]
 export let engramK: usize = 0; // [sites][d]
 export let engramV: usize = 0; // [sites][d] after the conv
 export let scratchA: usize = 0; // [d]
+export let actQ: usize = 0; // [groups(maxCols) * GROUP] i16
+export let actScales: usize = 0; // [groups(maxCols)] f32
+// Once:
+export let mixR: usize = 0; // [n][n] Sinkhorn output
+export let hada: usize = 0; // [hadaN]
 export let scratchB: usize = 0; // [d]
 export let logits: usize = 0; // [vocab]
 export let scores: usize = 0; // [4][maxSeq]
@@ -144,7 +155,7 @@ function field(bytes: usize): usize {
 }
 
 @inline function mat(rows: i32, cols: i32): usize {
-  return matrixBytes(FORMAT_F32, rows, cols);
+  return matrixBytes(format, rows, cols);
 }
 
 /** Largest CQ group (lib/needle2/cact.ts CACT_LIMITS.group). */
@@ -160,8 +171,9 @@ export const STAGING_BYTES: usize = 1 << 20;
 export function n2Configure(
   vocabSize: i32, d: i32, heads: i32, kvHeads: i32, hd: i32, layers: i32, hn: i32, n: i32,
   engramSlots: i32, sub: i32, tables: i32, dil: i32, orderCount: i32, orderList: i32, siteCount: i32, siteList: i32,
-  maxLen: i32,
+  maxLen: i32, weightFormat: i32,
 ): usize {
+  format = weightFormat;
   vocab = vocabSize;
   dModel = d;
   nHeads = heads;
@@ -236,25 +248,27 @@ export function n2Configure(
   kvLayerBytes = f32s(2 * kvDim) * <usize>maxLen;
   kvCache = take(<usize>layers * kvLayerBytes);
   engramRing = take(<usize>siteCount * f32s(ring * d));
-  lanesX = take(f32s(n * d));
-  lanesNext = take(f32s(n * d));
-  normedLanes = take(f32s(n * d));
-  mixOut = take(f32s(mixDim));
+  lanesX = take(f32s(CHUNK * n * d));
+  lanesNext = take(f32s(CHUNK * n * d));
+  normedLanes = take(f32s(CHUNK * n * d));
+  mixOut = take(f32s(CHUNK * mixDim));
+  u = take(f32s(CHUNK * d));
+  bx = take(f32s(CHUNK * d));
+  blockX = take(f32s(CHUNK * d));
+  normed = take(f32s(CHUNK * d));
+  qkvg = take(f32s(CHUNK * qkvgDim));
+  attnOut = take(f32s(CHUNK * attnDim));
+  proj = take(f32s(CHUNK * d));
+  engramE = take(f32s(CHUNK * engramDim));
+  engramKV = take(f32s(CHUNK * 2 * d));
+  engramK = take(f32s(CHUNK * siteCount * d));
+  engramV = take(f32s(CHUNK * siteCount * d));
+  scratchA = take(f32s(CHUNK * d));
+  const groups = groupsOf(maxCols);
+  actQ = take(<usize>(CHUNK * groups * GROUP) << 1);
+  actScales = take(f32s(CHUNK * groups));
   mixR = take(f32s(n * n));
-  hPost = take(f32s(n));
-  u = take(f32s(d));
-  bx = take(f32s(d));
-  blockX = take(f32s(d));
-  normed = take(f32s(d));
-  qkvg = take(f32s(qkvgDim));
-  attnOut = take(f32s(attnDim));
-  proj = take(f32s(d));
   hada = take(f32s(hn));
-  engramE = take(f32s(engramDim));
-  engramKV = take(f32s(2 * d));
-  engramK = take(f32s(siteCount * d));
-  engramV = take(f32s(siteCount * d));
-  scratchA = take(f32s(d));
   scratchB = take(f32s(d));
   logits = take(f32s(vocab));
   scores = take(f32s(4 * maxLen));

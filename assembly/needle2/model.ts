@@ -1,39 +1,46 @@
-// Needle 2's forward pass (decode.py _forward_cached), one position at a
-// time with the KV cache and the engram value ring, so a generated token
-// costs one step and a prompt of n tokens n steps:
+// Needle 2's forward pass (decode.py _forward_cached) over the KV cache and
+// the engram value ring, CHUNK positions per step (layout.ts): a prompt's
+// positions share each weight product (a GEMM), a generated token is a step
+// of one (a GEMV). Per position:
 //
 //   x0 = E[tok]·sqrt(d);  per site: engram k, v' (engram.ts);  X = n copies of x0
 //   per layer: mix = rms_unit(X)·phi;  u = pre-mix;  bx = u (+ engram at a site)
 //              y = Block(bx) - u;  X = R·X + hpost ⊗ y           (mhc.ts)
 //   Block(x):  x += σ(g)·zcrms(attn(zcrms(x)));  x += HadamardMLP(zcrms(x))
-//   logits = E · zcrms(mean_l X[l])
+//   logits = E · zcrms(mean_l X[l])   (after the last position only)
 
 import * as N from "./layout";
-import { gemv_f32 } from "../matmul";
 import { matrixRow } from "../linear";
-import { rmsnorm_zc_f32 } from "../norm";
+import { rmsnorm_zc_f32, rmsnorm_zc_rows_f32 } from "../norm";
 import { gated_add_f32 } from "../residual";
-import { FORMAT_F32 } from "../format";
 import { engram_conv_f32, engram_gather_f32, engram_inject_f32 } from "./engram";
 import { mhc_post_f32, mhc_pre_f32, rms_unit_f32 } from "./mhc";
 import { hadamard_mlp_f32 } from "./hadamard";
 import { gated_attention_f32 } from "./gated_attention";
+import { n2Linear } from "./linear";
 
 @inline function at(base: usize, i: i32): usize {
   return base + (<usize>i << 2);
 }
 
-/** Engram keys and convolved values of every site at position p (tokens[0..p] known). */
-function engramStep(p: i32): void {
+/** Engram keys and convolved values of every site at positions p0..p0+m-1 (tokens up to them known). */
+function engramStep(p0: i32, m: i32): void {
   const d = N.dModel;
+  const sitesD = N.nSites * d;
   for (let s = 0; s < N.nSites; s++) {
     const w = N.site(s);
-    engram_gather_f32(N.engramE, w + N.TABLES, N.tokens, p, N.nTables, N.slots, N.subDim, N.orders, N.nOrders);
-    gemv_f32(N.engramKV, w + N.KV, N.engramE, 2 * d, N.engramDim);
-    memory.copy(at(N.engramK, s * d), N.engramKV, N.f32s(d));
+    for (let t = 0; t < m; t++) {
+      engram_gather_f32(at(N.engramE, t * N.engramDim), w + N.TABLES, N.tokens, p0 + t, N.nTables, N.slots, N.subDim, N.orders, N.nOrders);
+    }
+    n2Linear(N.engramKV, N.engramE, m, w + N.KV, 2 * d, N.engramDim);
     const ring = N.engramRing + <usize>s * N.f32s(N.ring * d);
-    memory.copy(at(ring, (p % N.ring) * d), at(N.engramKV, d), N.f32s(d));
-    engram_conv_f32(at(N.engramV, s * d), ring, w + N.TAPS, p, N.dilation, N.ring, d);
+    for (let t = 0; t < m; t++) {
+      const kv = at(N.engramKV, t * 2 * d);
+      memory.copy(at(N.engramK, t * sitesD + s * d), kv, N.f32s(d));
+      memory.copy(at(ring, ((p0 + t) % N.ring) * d), at(kv, d), N.f32s(d));
+    }
+    // Every value this chunk's convolutions read is in the ring now.
+    for (let t = 0; t < m; t++) engram_conv_f32(at(N.engramV, t * sitesD + s * d), ring, w + N.TAPS, p0 + t, N.dilation, N.ring, d);
   }
 }
 
@@ -43,55 +50,71 @@ function siteAt(l: i32): i32 {
   return -1;
 }
 
-/** y [d] = Block(x) - u for layer l at position pos (x is bx, u the pre-engram input). */
-function block(y: usize, x: usize, u: usize, l: i32, pos: i32): void {
+/** y [m][d] = Block(x) - u for layer l at positions p0.. (x is bx, u the pre-engram input). */
+function block(y: usize, x: usize, u: usize, l: i32, p0: i32, m: i32): void {
   const d = N.dModel;
   const w = N.layer(l);
   const x1 = N.blockX;
-  memory.copy(x1, x, N.f32s(d));
-  rmsnorm_zc_f32(N.normed, x1, w + N.NORM_IN, d);
-  gated_attention_f32(N.proj, N.normed, l, pos);
-  rmsnorm_zc_f32(N.proj, N.proj, w + N.POST_NORM, d);
-  gated_add_f32(x1, N.proj, load<f32>(w + N.ATTN_GATE), d);
-  rmsnorm_zc_f32(N.normed, x1, w + N.PRE_HADA, d);
-  hadamard_mlp_f32(N.proj, N.normed, d, N.hada, N.hadaN, w + N.D1, w + N.D2, w + N.D3);
-  for (let c = 0; c < d; c++) store<f32>(at(y, c), load<f32>(at(x1, c)) + load<f32>(at(N.proj, c)) - load<f32>(at(u, c)));
+  memory.copy(x1, x, N.f32s(m * d));
+  rmsnorm_zc_rows_f32(N.normed, x1, w + N.NORM_IN, m, d);
+  gated_attention_f32(N.proj, N.normed, l, p0, m);
+  rmsnorm_zc_rows_f32(N.proj, N.proj, w + N.POST_NORM, m, d);
+  gated_add_f32(x1, N.proj, load<f32>(w + N.ATTN_GATE), m * d);
+  rmsnorm_zc_rows_f32(N.normed, x1, w + N.PRE_HADA, m, d);
+  for (let t = 0; t < m; t++) hadamard_mlp_f32(at(N.proj, t * d), at(N.normed, t * d), d, N.hada, N.hadaN, w + N.D1, w + N.D2, w + N.D3);
+  for (let c = 0; c < m * d; c++) store<f32>(at(y, c), load<f32>(at(x1, c)) + load<f32>(at(N.proj, c)) - load<f32>(at(u, c)));
 }
 
-/** One position: tokens[pos] through every layer; logits after it when `wantLogits`. */
-function step(pos: i32, wantLogits: bool): void {
+/** Positions p0..p0+m-1 (m ≤ CHUNK) through every layer; logits after the last when `wantLogits`. */
+function step(p0: i32, m: i32, wantLogits: bool): void {
   const d = N.dModel;
   const n = N.lanes;
-  const token = load<i32>(at(N.tokens, pos));
-  matrixRow(N.lanesX, N.embedding, d, token, <f32>Math.sqrt(<f64>d), FORMAT_F32);
-  for (let l = 1; l < n; l++) memory.copy(at(N.lanesX, l * d), N.lanesX, N.f32s(d));
-  engramStep(pos);
+  const nd = n * d;
+  const sitesD = N.nSites * d;
+  for (let t = 0; t < m; t++) {
+    const x = at(N.lanesX, t * nd);
+    matrixRow(x, N.embedding, d, load<i32>(at(N.tokens, p0 + t)), <f32>Math.sqrt(<f64>d), N.format);
+    for (let l = 1; l < n; l++) memory.copy(at(x, l * d), x, N.f32s(d));
+  }
+  engramStep(p0, m);
   for (let l = 0; l < N.nLayers; l++) {
     const w = N.layer(l);
     const lane = l % n;
-    rms_unit_f32(N.normedLanes, N.lanesX, n * d);
-    gemv_f32(N.mixOut, w + N.MIX, N.normedLanes, N.mixDim, n * d);
-    mhc_pre_f32(N.u, N.lanesX, N.mixOut, load<f32>(w + N.A_PRE), w + N.B_PRE, lane, n, d);
+    for (let t = 0; t < m; t++) rms_unit_f32(at(N.normedLanes, t * nd), at(N.lanesX, t * nd), nd);
+    n2Linear(N.mixOut, N.normedLanes, m, w + N.MIX, N.mixDim, nd);
+    const aPre = load<f32>(w + N.A_PRE);
+    for (let t = 0; t < m; t++) mhc_pre_f32(at(N.u, t * d), at(N.lanesX, t * nd), at(N.mixOut, t * N.mixDim), aPre, w + N.B_PRE, lane, n, d);
     const s = siteAt(l);
-    if (s >= 0) engram_inject_f32(N.bx, N.u, at(N.engramK, s * d), at(N.engramV, s * d), d);
-    else memory.copy(N.bx, N.u, N.f32s(d));
-    block(N.scratchA, N.bx, N.u, l, pos);
-    mhc_post_f32(N.lanesNext, N.lanesX, N.scratchA, N.mixOut, load<f32>(w + N.A_POST), w + N.B_POST, load<f32>(w + N.A_RES), w + N.B_RES, lane, n, d, N.mixR);
-    memory.copy(N.lanesX, N.lanesNext, N.f32s(n * d));
+    if (s >= 0) {
+      for (let t = 0; t < m; t++) engram_inject_f32(at(N.bx, t * d), at(N.u, t * d), at(N.engramK, t * sitesD + s * d), at(N.engramV, t * sitesD + s * d), d);
+    } else {
+      memory.copy(N.bx, N.u, N.f32s(m * d));
+    }
+    block(N.scratchA, N.bx, N.u, l, p0, m);
+    const aPost = load<f32>(w + N.A_POST);
+    const aRes = load<f32>(w + N.A_RES);
+    for (let t = 0; t < m; t++) {
+      mhc_post_f32(at(N.lanesNext, t * nd), at(N.lanesX, t * nd), at(N.scratchA, t * d), at(N.mixOut, t * N.mixDim), aPost, w + N.B_POST, aRes, w + N.B_RES, lane, n, d, N.mixR);
+    }
+    memory.copy(N.lanesX, N.lanesNext, N.f32s(m * nd));
   }
   if (!wantLogits) return;
+  const last = at(N.lanesX, (m - 1) * nd);
   const mean = N.scratchB;
   memory.fill(mean, 0, N.f32s(d));
   const inv = <f32>1 / <f32>n;
-  for (let l = 0; l < n; l++) for (let c = 0; c < d; c++) store<f32>(at(mean, c), load<f32>(at(mean, c)) + load<f32>(at(N.lanesX, l * d + c)) * inv);
+  for (let l = 0; l < n; l++) for (let c = 0; c < d; c++) store<f32>(at(mean, c), load<f32>(at(mean, c)) + load<f32>(at(last, l * d + c)) * inv);
   rmsnorm_zc_f32(mean, mean, N.finalNorm, d);
-  gemv_f32(N.logits, N.embedding, mean, N.vocab, d);
+  n2Linear(N.logits, mean, 1, N.embedding, N.vocab, d);
 }
 
 /**
- * Positions [from, to) of tokens[] (from = the cached length), logits after
- * the last. The caller keeps 0 ≤ from < to ≤ maxSeq.
+ * Positions [from, to) of tokens[] (from = the cached length), CHUNK at a
+ * time, logits after the last. The caller keeps 0 ≤ from < to ≤ maxSeq.
  */
 export function n2Forward(from: i32, to: i32): void {
-  for (let p = from; p < to; p++) step(p, p == to - 1);
+  for (let p = from; p < to; p += N.CHUNK) {
+    const m = to - p < N.CHUNK ? to - p : N.CHUNK;
+    step(p, m, p + m == to);
+  }
 }

@@ -1,11 +1,10 @@
 // Import of a .cact's tensors into the layout (layout.ts), once, at load. The
 // host puts a tensor's bytes (or a chunk of its rows) in the staging area and
-// names its slot; CQ rows are decoded here (cq.ts) and stored as f32 quads
-// (format.ts), FP16 vectors as the f32 the kernels want.
+// names its slot; CQ rows are decoded here (cq.ts) and stored in the model's
+// format (format.ts: f32 quads, or q8 groups of 32 requantised from them), FP16 vectors as the f32 the kernels want.
 
 import * as N from "./layout";
 import { f16_to_f32, storeRow } from "../tensor_import";
-import { FORMAT_F32 } from "../format";
 import { cq_decode_row } from "./cq";
 
 // Matrix slots (CQ tensors).
@@ -49,19 +48,19 @@ export const VEC_TAPS = 16;
 function placeRow(slot: i32, index: i32, r: i32, values: usize, cols: i32): void {
   const d = N.dModel;
   const n = N.lanes;
-  if (slot == SLOT_EMBEDDING) storeRow(FORMAT_F32, N.embedding, r, values, cols);
-  else if (slot == SLOT_Q) storeRow(FORMAT_F32, N.layer(index) + N.QKVG, r, values, cols);
-  else if (slot == SLOT_K) storeRow(FORMAT_F32, N.layer(index) + N.QKVG, N.attnDim + r, values, cols);
-  else if (slot == SLOT_V) storeRow(FORMAT_F32, N.layer(index) + N.QKVG, N.attnDim + N.kvDim + r, values, cols);
-  else if (slot == SLOT_GATE) storeRow(FORMAT_F32, N.layer(index) + N.QKVG, N.attnDim + 2 * N.kvDim + r, values, cols);
-  else if (slot == SLOT_OUT) storeRow(FORMAT_F32, N.layer(index) + N.OUT, r, values, cols);
+  if (slot == SLOT_EMBEDDING) storeRow(N.format, N.embedding, r, values, cols);
+  else if (slot == SLOT_Q) storeRow(N.format, N.layer(index) + N.QKVG, r, values, cols);
+  else if (slot == SLOT_K) storeRow(N.format, N.layer(index) + N.QKVG, N.attnDim + r, values, cols);
+  else if (slot == SLOT_V) storeRow(N.format, N.layer(index) + N.QKVG, N.attnDim + N.kvDim + r, values, cols);
+  else if (slot == SLOT_GATE) storeRow(N.format, N.layer(index) + N.QKVG, N.attnDim + 2 * N.kvDim + r, values, cols);
+  else if (slot == SLOT_OUT) storeRow(N.format, N.layer(index) + N.OUT, r, values, cols);
   // phi_* are stacked over layers: row i·k + j is row j of layer i's block.
-  else if (slot == SLOT_PHI_PRE) storeRow(FORMAT_F32, N.layer(r / n) + N.MIX, r % n, values, cols);
-  else if (slot == SLOT_PHI_POST) storeRow(FORMAT_F32, N.layer(r / n) + N.MIX, n + r % n, values, cols);
-  else if (slot == SLOT_PHI_RES) storeRow(FORMAT_F32, N.layer(r / (n * n)) + N.MIX, 2 * n + r % (n * n), values, cols);
+  else if (slot == SLOT_PHI_PRE) storeRow(N.format, N.layer(r / n) + N.MIX, r % n, values, cols);
+  else if (slot == SLOT_PHI_POST) storeRow(N.format, N.layer(r / n) + N.MIX, n + r % n, values, cols);
+  else if (slot == SLOT_PHI_RES) storeRow(N.format, N.layer(r / (n * n)) + N.MIX, 2 * n + r % (n * n), values, cols);
   else if (slot == SLOT_TABLES) memory.copy(N.site(index) + N.TABLES + N.f32s(r * cols), values, N.f32s(cols));
-  else if (slot == SLOT_KEY) storeRow(FORMAT_F32, N.site(index) + N.KV, r, values, cols);
-  else if (slot == SLOT_VALUE) storeRow(FORMAT_F32, N.site(index) + N.KV, d + r, values, cols);
+  else if (slot == SLOT_KEY) storeRow(N.format, N.site(index) + N.KV, r, values, cols);
+  else if (slot == SLOT_VALUE) storeRow(N.format, N.site(index) + N.KV, d + r, values, cols);
 }
 
 /**

@@ -1,7 +1,8 @@
 // Needle2Model: the low-level API over one engine instance running a `.cact`
 // (assembly/needle2/). CQ weights are decoded once, at load, in the engine,
-// into f32 quads; every buffer a forward pass needs is reserved then too, so
-// nothing allocates per token.
+// into f32 quads (or requantised to Needle 1's int8 groups of 32);
+// every buffer a forward pass needs is reserved then too, so nothing
+// allocates per token. A prompt runs 32 positions per weight product.
 
 import { instantiateEngine } from "../engine/instance.ts";
 import { CactError, InputError, NeedleError } from "../errors.ts";
@@ -16,7 +17,7 @@ interface Needle2Exports {
   readonly memory: WebAssembly.Memory;
   n2_configure(vocab: number, d: number, heads: number, kvHeads: number, headDim: number, layers: number, hadaN: number, lanes: number,
     slots: number, subDim: number, tables: number, dilation: number, nOrders: number, orders: number, nSites: number, sites: number,
-    maxSeq: number, ropeTheta: number): number;
+    maxSeq: number, ropeTheta: number, format: number): number;
   n2_import_cq(slot: number, index: number, row0: number, rows: number, cols: number, group: number, bits: number): number;
   n2_import_vector(slot: number, index: number, count: number): void;
   n2_forward(from: number, to: number): void;
@@ -42,7 +43,19 @@ const VECTOR_SLOTS: Record<string, number> = {
 /** Wasm32 memory the engine may use in all (a little under 4 GiB). */
 const MEMORY_LIMIT = 4 * 2 ** 30 - 2 ** 26;
 
+/** How the matrices are held in engine memory: f32, or Needle 1's int8 (assembly/format.ts). */
+export type Needle2Dtype = "f32" | "int8";
+const FORMATS: Readonly<Record<Needle2Dtype, number>> = { f32: 0, int8: 2 };
+/** Positions per batched step (assembly/needle2/layout.ts CHUNK). */
+const CHUNK = 32;
+
 export interface Needle2LoadOptions extends SourceOptions {
+  /**
+   * Matrices in memory (default "f32"): "int8" requantises each decoded row
+   * symmetrically in groups of 32 (about a quarter of the memory, faster).
+   * The engram tables stay f32 rows.
+   */
+  dtype?: Needle2Dtype;
   /** Positions reserved for prompt plus output (default min(header max_seq_len, 1024)); at most max_seq_len. */
   maxSequenceLength?: number;
   /** A compiled build/needle.wasm, for runtimes that cannot compile from bytes. */
@@ -58,17 +71,19 @@ export interface Needle2GreedyOptions {
 export type Needle2Config = Readonly<CactHeader>;
 
 /** Upper bound of the engine's bytes for a header (assembly/needle2/layout.ts), in safe integers. */
-export function needle2MemoryBytes(h: CactHeader, maxSeq: number): number {
+export function needle2MemoryBytes(h: CactHeader, maxSeq: number, dtype: Needle2Dtype = "f32"): number {
   const d = h.dModel;
   const n = h.mhcLanes;
   const attn = h.numHeads * h.headDim;
   const kv = h.numKvHeads * h.headDim;
-  const mat = (rows: number, cols: number): number => Math.ceil(rows / 4) * Math.ceil(cols / 4) * 64;
+  const mat = (rows: number, cols: number): number => Math.ceil(rows / 4) * (dtype === "f32" ? Math.ceil(cols / 4) * 64 : Math.ceil(cols / 32) * (4 * 32 + 16));
   const layer = mat(2 * attn + 2 * kv, d) + mat(d, attn) + mat(2 * n + n * n, n * d) + 4 * (4 * d + 3 * h.hadaN + 2 * n + n * n) + 64 * 20;
   const e = h.numEngramTables * h.engramSubDim;
   const site = h.numEngramTables * h.engramSlots * h.engramSubDim * 4 + mat(2 * d, e) + 16 * d + 64 * 3;
   const caches = h.numLayers * 2 * kv * maxSeq * 4 + h.engramSites.length * maxSeq * d * 4 + maxSeq * (h.headDim * 4 + 8 + 16);
-  const scratch = 4 * (5 * n * d + 12 * d + 2 * attn + 2 * kv + h.hadaN + e + h.vocab + 4096 + Math.max(n * d, attn, e)) + (1 << 20) + 64 * 64;
+  const maxCols = Math.max(n * d, attn, e, h.hadaN);
+  const perPosition = 4 * (3 * n * d + 2 * n + n * n + 7 * d + 3 * attn + 2 * kv + e + 2 * d + 2 * h.engramSites.length * d) + 6 * (maxCols + 32);
+  const scratch = CHUNK * perPosition + 4 * (n * n + h.hadaN + d + h.vocab + 4096 + maxCols) + (1 << 20) + 64 * 64;
   return 2 ** 20 + mat(h.vocab, d) + 4 * d + h.numLayers * layer + h.engramSites.length * site + caches + scratch;
 }
 
@@ -76,6 +91,8 @@ export class Needle2Model {
   readonly config: Needle2Config;
   /** Positions reserved (prompt plus generated tokens). */
   readonly maxSequenceLength: number;
+  /** The matrices' format in memory. */
+  readonly dtype: Needle2Dtype;
   /** The tokenizer the file carries (null if it has none). */
   readonly tokenizer: Needle2Tokenizer | null;
   #wasm: Needle2Exports | null;
@@ -84,7 +101,8 @@ export class Needle2Model {
   /** Token ids whose positions are in the caches. */
   #cached: number[] = [];
 
-  private constructor(file: CactFile, wasm: Needle2Exports, maxSeq: number) {
+  private constructor(file: CactFile, wasm: Needle2Exports, maxSeq: number, dtype: Needle2Dtype) {
+    this.dtype = dtype;
     this.config = Object.freeze({ ...file.header, engramOrders: [...file.header.engramOrders], engramSites: [...file.header.engramSites] });
     this.maxSequenceLength = maxSeq;
     this.#wasm = wasm;
@@ -106,10 +124,12 @@ export class Needle2Model {
     const file = readCact(bytes);
     const h = file.header;
     const maxSeq = options.maxSequenceLength ?? Math.min(h.maxSeqLen, 1024);
+    const dtype = options.dtype ?? "f32";
+    if (!Object.hasOwn(FORMATS, dtype)) throw new InputError("BAD_DTYPE", `dtype must be one of ${Object.keys(FORMATS).join(", ")}, got ${JSON.stringify(dtype)}`);
     if (!Number.isInteger(maxSeq) || maxSeq < 2 || maxSeq > h.maxSeqLen) {
       throw new InputError("BAD_MAX_SEQUENCE", `maxSequenceLength must be an integer from 2 to the file's max_seq_len ${h.maxSeqLen}, got ${maxSeq}`);
     }
-    const need = needle2MemoryBytes(h, maxSeq);
+    const need = needle2MemoryBytes(h, maxSeq, dtype);
     if (need > MEMORY_LIMIT) {
       throw new CactError("cact_too_large", `this .cact needs about ${Math.ceil(need / 2 ** 20)} MiB of engine memory at maxSequenceLength ${maxSeq}; Wasm32 allows ${MEMORY_LIMIT / 2 ** 20} MiB`);
     }
@@ -117,10 +137,10 @@ export class Needle2Model {
     const pack = (xs: number[]): number => xs.reduce((acc, x, i) => acc | (x << (8 * i)), 0);
     const end = wasm.n2_configure(h.vocab, h.dModel, h.numHeads, h.numKvHeads, h.headDim, h.numLayers, h.hadaN, h.mhcLanes,
       h.engramSlots, h.engramSubDim, h.numEngramTables, h.engramConvDilation, h.engramOrders.length, pack(h.engramOrders),
-      h.engramSites.length, pack(h.engramSites), maxSeq, h.ropeTheta);
+      h.engramSites.length, pack(h.engramSites), maxSeq, h.ropeTheta, FORMATS[dtype]);
     if (end === 0) throw new NeedleError("OUT_OF_MEMORY", `could not grow engine memory to ${Math.ceil(need / 2 ** 20)} MiB for this .cact`);
     for (const t of file.tensors) importTensor(wasm, file, t);
-    return new Needle2Model(file, wasm, maxSeq);
+    return new Needle2Model(file, wasm, maxSeq, dtype);
   }
 
   /** Logits (a copy) after the token ids given, the prompt ids first. */
