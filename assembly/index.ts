@@ -72,6 +72,7 @@ export { fwht_f32, hadamard_mlp_f32 } from "./needle2/hadamard";
 export { sinkhorn_f32, rms_unit_f32 } from "./needle2/mhc";
 export { engram_slot } from "./needle2/engram";
 export { cq_decode_row } from "./needle2/cq";
+export { n2_pool_begin, n2_pool_end } from "./needle2/probes";
 
 /**
  * Lay out a Needle 2 model (needle2/layout.ts) with its matrices in `format`
@@ -94,3 +95,5 @@ export function n2_codebook_ptr(): usize { return N2.codebook; }
 export function n2_tokens_ptr(): usize { return N2.tokens; }
 export function n2_logits_ptr(): usize { return N2.logits; }
 export function n2_weights_bytes(): usize { return N2.weightsEnd - N2.weightsStart; }
+export function n2_probes_ptr(): usize { return N2.probes; }
+export function n2_pooled_ptr(): usize { return N2.poolAcc; }

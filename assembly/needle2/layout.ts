@@ -16,7 +16,7 @@
 //   ├─ tokens    [maxSeq] i32 (the engram hashes look back), zeroKeys [maxSeq] i32
 //   ├─ caches    kvCache [layers][2][kvHeads][maxSeq][hd] f32 (head-major);
 //   │            engramRing: engram values before the conv, per site [maxSeq][d]
-//   └─ scratch   the vectors of up to CHUNK positions ([CHUNK][width] each: a
+//   └─ scratch   probe pooling state (probes.ts); the vectors of up to CHUNK positions ([CHUNK][width] each: a
 //                prompt runs CHUNK positions per GEMM), their int16 activations
 //                for the q8/q4 products, logits [vocab], scores [4][maxSeq], the
 //                staging area for weight import
@@ -123,6 +123,16 @@ export let actScales: usize = 0; // [groups(maxCols)] f32
 export let mixR: usize = 0; // [n][n] Sinkhorn output
 export let hada: usize = 0; // [hadaN]
 export let scratchB: usize = 0; // [d]
+// Probe pooling (probes.ts), one head at a time:
+export let probes: usize = 0; // [MAX_PROBES][d]
+export let poolMax: usize = 0; // [MAX_PROBES]
+export let poolSum: usize = 0; // [MAX_PROBES]
+export let poolAcc: usize = 0; // [MAX_PROBES][d]
+export let poolCell: usize = 0; // [d]
+/** Probes pooling during forward passes (0: pooling off). */
+export let poolCount: i32 = 0;
+export let poolPad: i32 = 0;
+export let poolCells: i32 = 0;
 export let logits: usize = 0; // [vocab]
 export let scores: usize = 0; // [4][maxSeq]
 export let rowBuffer: usize = 0; // [maxCols]
@@ -157,6 +167,9 @@ function field(bytes: usize): usize {
 @inline function mat(rows: i32, cols: i32): usize {
   return matrixBytes(format, rows, cols);
 }
+
+/** Most probes of a head (the confidence head's 8). */
+export const MAX_PROBES: i32 = 8;
 
 /** Largest CQ group (lib/needle2/cact.ts CACT_LIMITS.group). */
 export const MAX_GROUP: i32 = 4096;
@@ -270,6 +283,12 @@ export function n2Configure(
   mixR = take(f32s(n * n));
   hada = take(f32s(hn));
   scratchB = take(f32s(d));
+  probes = take(f32s(MAX_PROBES * d));
+  poolMax = take(f32s(MAX_PROBES));
+  poolSum = take(f32s(MAX_PROBES));
+  poolAcc = take(f32s(MAX_PROBES * d));
+  poolCell = take(f32s(d));
+  poolCount = 0;
   logits = take(f32s(vocab));
   scores = take(f32s(4 * maxLen));
   rowBuffer = take(f32s(maxCols));
@@ -282,6 +301,16 @@ export function n2Configure(
   const havePages = memory.size();
   if (needPages > havePages && memory.grow(needPages - havePages) < 0) return 0;
   return memoryEnd;
+}
+
+export function setPool(count: i32, padId: i32): void {
+  poolCount = count;
+  poolPad = padId;
+  poolCells = 0;
+}
+
+export function countCell(): void {
+  poolCells++;
 }
 
 @inline export function layer(l: i32): usize {

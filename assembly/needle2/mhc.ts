@@ -50,6 +50,13 @@ export function mhc_pre_f32(u: usize, X: usize, mix: usize, aPre: f32, bPre: usi
   }
 }
 
+/** out [d] = the mean of the n lanes of X [n][d]. */
+export function lane_mean_f32(out: usize, X: usize, n: i32, d: i32): void {
+  const inv = <f32>1 / <f32>n;
+  memory.fill(out, 0, <usize>d << 2);
+  for (let l = 0; l < n; l++) for (let c = 0; c < d; c++) store<f32>(at(out, c), load<f32>(at(out, c)) + load<f32>(at(X, l * d + c)) * inv);
+}
+
 /** Sinkhorn in log space over m [n][n] in place: 20 × (rows, then columns) normalised, then exp. */
 export function sinkhorn_f32(m: usize, n: i32): void {
   for (let it = 0; it < SINKHORN_ITERS; it++) {

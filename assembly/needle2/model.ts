@@ -8,13 +8,15 @@
 //              y = Block(bx) - u;  X = R·X + hpost ⊗ y           (mhc.ts)
 //   Block(x):  x += σ(g)·zcrms(attn(zcrms(x)));  x += HadamardMLP(zcrms(x))
 //   logits = E · zcrms(mean_l X[l])   (after the last position only)
+// While a probe head pools (probes.ts), each position's x0 and lane means go to it.
 
 import * as N from "./layout";
 import { matrixRow } from "../linear";
 import { rmsnorm_zc_f32, rmsnorm_zc_rows_f32 } from "../norm";
 import { gated_add_f32 } from "../residual";
 import { engram_conv_f32, engram_gather_f32, engram_inject_f32 } from "./engram";
-import { mhc_post_f32, mhc_pre_f32, rms_unit_f32 } from "./mhc";
+import { lane_mean_f32, mhc_post_f32, mhc_pre_f32, rms_unit_f32 } from "./mhc";
+import { pool_cell_f32, pool_lanes_f32 } from "./probes";
 import { hadamard_mlp_f32 } from "./hadamard";
 import { gated_attention_f32 } from "./gated_attention";
 import { n2Linear } from "./linear";
@@ -65,6 +67,11 @@ function block(y: usize, x: usize, u: usize, l: i32, p0: i32, m: i32): void {
   for (let c = 0; c < m * d; c++) store<f32>(at(y, c), load<f32>(at(x1, c)) + load<f32>(at(N.proj, c)) - load<f32>(at(u, c)));
 }
 
+/** Whether position p's cells go to the probes being pooled (probes.ts). */
+@inline function pooled(p: i32): bool {
+  return N.poolCount > 0 && load<i32>(at(N.tokens, p)) != N.poolPad;
+}
+
 /** Positions p0..p0+m-1 (m ≤ CHUNK) through every layer; logits after the last when `wantLogits`. */
 function step(p0: i32, m: i32, wantLogits: bool): void {
   const d = N.dModel;
@@ -75,6 +82,7 @@ function step(p0: i32, m: i32, wantLogits: bool): void {
     const x = at(N.lanesX, t * nd);
     matrixRow(x, N.embedding, d, load<i32>(at(N.tokens, p0 + t)), <f32>Math.sqrt(<f64>d), N.format);
     for (let l = 1; l < n; l++) memory.copy(at(x, l * d), x, N.f32s(d));
+    if (pooled(p0 + t)) pool_cell_f32(x);
   }
   engramStep(p0, m);
   for (let l = 0; l < N.nLayers; l++) {
@@ -97,13 +105,11 @@ function step(p0: i32, m: i32, wantLogits: bool): void {
       mhc_post_f32(at(N.lanesNext, t * nd), at(N.lanesX, t * nd), at(N.scratchA, t * d), at(N.mixOut, t * N.mixDim), aPost, w + N.B_POST, aRes, w + N.B_RES, lane, n, d, N.mixR);
     }
     memory.copy(N.lanesX, N.lanesNext, N.f32s(m * nd));
+    for (let t = 0; t < m; t++) if (pooled(p0 + t)) pool_lanes_f32(at(N.lanesX, t * nd));
   }
   if (!wantLogits) return;
-  const last = at(N.lanesX, (m - 1) * nd);
   const mean = N.scratchB;
-  memory.fill(mean, 0, N.f32s(d));
-  const inv = <f32>1 / <f32>n;
-  for (let l = 0; l < n; l++) for (let c = 0; c < d; c++) store<f32>(at(mean, c), load<f32>(at(mean, c)) + load<f32>(at(last, l * d + c)) * inv);
+  lane_mean_f32(mean, at(N.lanesX, (m - 1) * nd), n, d);
   rmsnorm_zc_f32(mean, mean, N.finalNorm, d);
   n2Linear(N.logits, mean, 1, N.embedding, N.vocab, d);
 }

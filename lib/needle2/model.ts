@@ -8,7 +8,7 @@ import { instantiateEngine } from "../engine/instance.ts";
 import { CactError, InputError, NeedleError } from "../errors.ts";
 import { requireWasmSimd } from "../engine/features.ts";
 import { readSource, type Source, type SourceOptions } from "../load/source.ts";
-import { readCact, TERNARY_RECORD_BITS, type CactFile, type CactHeader, type CactTensor } from "./cact.ts";
+import { floatValues, readCact, TERNARY_RECORD_BITS, type CactFile, type CactHeader, type CactTensor, type ProbeHeadKind } from "./cact.ts";
 import { cqCodebook } from "./cq.ts";
 import { Needle2Tokenizer, parseTokenizerBlob } from "./tokenizer.ts";
 
@@ -27,6 +27,10 @@ interface Needle2Exports {
   n2_tokens_ptr(): number;
   n2_logits_ptr(): number;
   n2_weights_bytes(): number;
+  n2_probes_ptr(): number;
+  n2_pooled_ptr(): number;
+  n2_pool_begin(count: number, padId: number): void;
+  n2_pool_end(): number;
   argmax_f32(x: number, n: number): number;
 }
 
@@ -83,7 +87,7 @@ export function needle2MemoryBytes(h: CactHeader, maxSeq: number, dtype: Needle2
   const caches = h.numLayers * 2 * kv * maxSeq * 4 + h.engramSites.length * maxSeq * d * 4 + maxSeq * (h.headDim * 4 + 8 + 16);
   const maxCols = Math.max(n * d, attn, e, h.hadaN);
   const perPosition = 4 * (3 * n * d + 2 * n + n * n + 7 * d + 3 * attn + 2 * kv + e + 2 * d + 2 * h.engramSites.length * d) + 6 * (maxCols + 32);
-  const scratch = CHUNK * perPosition + 4 * (n * n + h.hadaN + d + h.vocab + 4096 + maxCols) + (1 << 20) + 64 * 64;
+  const scratch = CHUNK * perPosition + 4 * (n * n + h.hadaN + 18 * d + h.vocab + 4096 + maxCols + 16) + (1 << 20) + 64 * 64;
   return 2 ** 20 + mat(h.vocab, d) + 4 * d + h.numLayers * layer + h.engramSites.length * site + caches + scratch;
 }
 
@@ -95,6 +99,9 @@ export class Needle2Model {
   readonly dtype: Needle2Dtype;
   /** The tokenizer the file carries (null if it has none). */
   readonly tokenizer: Needle2Tokenizer | null;
+  /** The probe heads the file carries, in its order. */
+  readonly probeHeads: readonly ProbeHeadKind[];
+  #heads = new Map<ProbeHeadKind, HeadWeights>();
   #wasm: Needle2Exports | null;
   #tokens: Int32Array;
   #logits: Float32Array;
@@ -111,6 +118,16 @@ export class Needle2Model {
     // Memory never grows after configure, so these views stay valid.
     this.#tokens = new Int32Array(wasm.memory.buffer, wasm.n2_tokens_ptr(), maxSeq);
     this.#logits = new Float32Array(wasm.memory.buffer, wasm.n2_logits_ptr(), file.header.vocab);
+    for (const head of file.heads) {
+      this.#heads.set(head.kind, {
+        probes: floatValues(file, head.probes),
+        count: head.probes.shape[0]!,
+        proj: floatValues(file, head.proj),
+        bias: floatValues(file, head.bias),
+        outDim: head.proj.shape[0]!,
+      });
+    }
+    this.probeHeads = Object.freeze(file.heads.map((h) => h.kind));
   }
 
   /** Load a `.cact` from a path, URL, bytes, Response, Blob or stream. */
@@ -168,6 +185,24 @@ export class Needle2Model {
     return out;
   }
 
+  /**
+   * The contrastive head's unit vector for a text's ids (architecture.py
+   * encode_contrastive: every position's cells pooled by the head's probes,
+   * projected, L2-normalised). NO_PROBE_HEAD if the file has none.
+   */
+  embed(ids: ArrayLike<number>): Float32Array {
+    const p = this.#probe("contrastive", ids);
+    let norm = 0;
+    for (const v of p) norm += v * v;
+    const inv = 1 / Math.sqrt(norm + 1e-12);
+    return p.map((v) => v * inv);
+  }
+
+  /** The confidence head's logit for ids (architecture.py forward_confidence); NO_PROBE_HEAD if the file has none. */
+  confidenceLogit(ids: ArrayLike<number>): number {
+    return this.#probe("confidence", ids)[0]!;
+  }
+
   /** Bytes of the engine's linear memory (weights, caches and scratch, all reserved at load). */
   get wasmMemoryBytes(): number {
     return this.#engine().memory.buffer.byteLength;
@@ -181,6 +216,32 @@ export class Needle2Model {
   /** Release the engine instance; the model cannot be used afterwards. */
   dispose(): void {
     this.#wasm = null;
+  }
+
+  /** proj · pooled + bias for a head, its probes pooled over a fresh forward pass of ids. */
+  #probe(kind: ProbeHeadKind, ids: ArrayLike<number>): Float32Array {
+    const head = this.#heads.get(kind);
+    if (!head) throw new NeedleError("NO_PROBE_HEAD", `this .cact has no ${kind} head (it has: ${this.probeHeads.join(", ") || "none"})`);
+    const wasm = this.#engine();
+    const d = this.config.dModel;
+    new Float32Array(wasm.memory.buffer, wasm.n2_probes_ptr(), head.count * d).set(head.probes);
+    wasm.n2_pool_begin(head.count, this.tokenizer?.padId ?? 0);
+    try {
+      this.#cached.length = 0; // every position's cells are needed
+      this.#run(ids);
+    } finally {
+      wasm.n2_pool_end();
+    }
+    const pooled = new Float32Array(wasm.memory.buffer, wasm.n2_pooled_ptr(), head.count * d);
+    const width = head.count * d;
+    const out = Float32Array.from(head.bias);
+    for (let o = 0; o < head.outDim; o++) {
+      let acc = 0;
+      const row = o * width;
+      for (let i = 0; i < width; i++) acc += head.proj[row + i]! * pooled[i]!;
+      out[o] = out[o]! + acc;
+    }
+    return out;
   }
 
   #argmax(): number {
@@ -211,6 +272,15 @@ export class Needle2Model {
     if (!this.#wasm) throw new NeedleError("DISPOSED", "this Needle2Model was disposed");
     return this.#wasm;
   }
+}
+
+/** A probe head's weights, as f32, for the host's projection. */
+interface HeadWeights {
+  probes: Float32Array;
+  count: number;
+  proj: Float32Array;
+  bias: Float32Array;
+  outDim: number;
 }
 
 /** The layer or site a canonical name belongs to, and its slot name: "layer03.q_proj" → [3, "q_proj"]. */

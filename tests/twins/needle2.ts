@@ -95,6 +95,12 @@ interface Site {
   taps: Float64Array;
 }
 
+function laneMean(X: Float64Array, n: number, d: number): Float64Array {
+  const mean = new Float64Array(d);
+  for (let l = 0; l < n; l++) for (let c = 0; c < d; c++) mean[c]! += X[l * d + c]! / n;
+  return mean;
+}
+
 export class Needle2Twin {
   readonly vocab: number;
   private readonly h: CactFile["header"];
@@ -108,6 +114,8 @@ export class Needle2Twin {
   private kCache: Float64Array[][] = [];
   private vCache: Float64Array[][] = [];
   private engramV: Float64Array[][] = [];
+  /** Per step, the cells the probe heads pool (hidden_cells): x0, then the lane mean after each layer. */
+  cells: Float64Array[][] = [];
 
   constructor(file: CactFile) {
     const h = (this.h = file.header);
@@ -139,6 +147,7 @@ export class Needle2Twin {
     this.kCache = this.layers.map(() => []);
     this.vCache = this.layers.map(() => []);
     this.engramV = this.sites.map(() => []);
+    this.cells = [];
   }
 
   /** Feeds one token at the next position; returns the logits after it. */
@@ -153,6 +162,8 @@ export class Needle2Twin {
     // X: n lanes of d, all x0 at first.
     let X = new Float64Array(n * d);
     for (let l = 0; l < n; l++) X.set(x0, l * d);
+    const cells = [x0];
+    this.cells.push(cells);
     const m = this.mhc;
     for (let i = 0; i < h.numLayers; i++) {
       const nx = zcrms(X, null);
@@ -190,9 +201,9 @@ export class Needle2Twin {
         }
       }
       X = next;
+      cells.push(laneMean(X, n, d));
     }
-    const mean = new Float64Array(d);
-    for (let l = 0; l < n; l++) for (let c = 0; c < d; c++) mean[c]! += X[l * d + c]! / n;
+    const mean = laneMean(X, n, d);
     return gemv(this.emb, zcrms(mean, this.finalNorm), h.vocab, d);
   }
 
