@@ -95,7 +95,7 @@ interface Site {
   taps: Float64Array;
 }
 
-function laneMean(X: Float64Array, n: number, d: number): Float64Array {
+function laneMean(X: Float64Array<ArrayBufferLike>, n: number, d: number): Float64Array {
   const mean = new Float64Array(d);
   for (let l = 0; l < n; l++) for (let c = 0; c < d; c++) mean[c]! += X[l * d + c]! / n;
   return mean;
@@ -115,7 +115,7 @@ export class Needle2Twin {
   private vCache: Float64Array[][] = [];
   private engramV: Float64Array[][] = [];
   /** Per step, the cells the probe heads pool (hidden_cells): x0, then the lane mean after each layer. */
-  cells: Float64Array[][] = [];
+  cells: Float64Array<ArrayBufferLike>[][] = [];
 
   constructor(file: CactFile) {
     const h = (this.h = file.header);
@@ -162,7 +162,7 @@ export class Needle2Twin {
     // X: n lanes of d, all x0 at first.
     let X = new Float64Array(n * d);
     for (let l = 0; l < n; l++) X.set(x0, l * d);
-    const cells = [x0];
+    const cells: Float64Array<ArrayBufferLike>[] = [x0];
     this.cells.push(cells);
     const m = this.mhc;
     for (let i = 0; i < h.numLayers; i++) {
