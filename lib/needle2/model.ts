@@ -166,21 +166,51 @@ export class Needle2Model {
     return this.#logits.slice();
   }
 
+  /**
+   * Advanced, for a generation loop: the logits after `ids` (the caches keep
+   * their longest common prefix), as a view valid until the next call.
+   */
+  prefill(ids: ArrayLike<number>): Float32Array {
+    this.#run(ids);
+    return this.#logits;
+  }
+
+  /** Advanced: feed one more token after what prefill/step ran; the logits after it (a view). */
+  step(token: number): Float32Array {
+    const n = this.#cached.length;
+    if (n === 0) throw new NeedleError("NOT_PREFILLED", "step: call prefill() first");
+    if (n >= this.maxSequenceLength) throw new InputError("INPUT_TOO_LONG", `the sequence already holds maxSequenceLength = ${this.maxSequenceLength} tokens`);
+    if (!Number.isInteger(token) || token < 0 || token >= this.config.vocab) throw new InputError("TOKEN_ID_RANGE", `id ${token} is not in 0..${this.config.vocab - 1}`);
+    this.#tokens[n] = token;
+    this.#engine().n2_forward(n, n + 1);
+    this.#cached.push(token);
+    return this.#logits;
+  }
+
+  /** Tokens in the caches (after prefill and steps). */
+  get cachedLength(): number {
+    return this.#cached.length;
+  }
+
+  /** The first id of the largest logit of the last prefill/step. */
+  argmax(): number {
+    const wasm = this.#engine();
+    return wasm.argmax_f32(wasm.n2_logits_ptr(), this.config.vocab);
+  }
+
   /** Greedy ids after `ids`, stopping at EOS (not included), after maxTokens, or at maxSequenceLength. */
   greedy(ids: ArrayLike<number>, options: Needle2GreedyOptions = {}): number[] {
     const room = this.maxSequenceLength - ids.length;
     const maxTokens = options.maxTokens ?? room;
     if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new InputError("BAD_MAX_TOKENS", `maxTokens must be a non-negative integer, got ${maxTokens}`);
     const eos = this.tokenizer?.eosId ?? 1;
-    const seq = Array.from(ids);
-    this.#run(seq);
+    this.#run(ids);
     const out: number[] = [];
     for (let k = 0; k < maxTokens; k++) {
-      const next = this.#argmax();
-      if (next === eos || seq.length >= this.maxSequenceLength) break;
+      const next = this.argmax();
+      if (next === eos || this.#cached.length >= this.maxSequenceLength) break;
       out.push(next);
-      seq.push(next);
-      if (k + 1 < maxTokens) this.#run(seq);
+      if (k + 1 < maxTokens) this.step(next);
     }
     return out;
   }
@@ -242,11 +272,6 @@ export class Needle2Model {
       out[o] = out[o]! + acc;
     }
     return out;
-  }
-
-  #argmax(): number {
-    const wasm = this.#engine();
-    return wasm.argmax_f32(wasm.n2_logits_ptr(), this.config.vocab);
   }
 
   /** Bring the caches to `ids` (reusing the longest cached prefix) and leave the logits after it. */
