@@ -16,8 +16,21 @@ export interface Needle2PromptInput {
 }
 
 export function renderNeedle2Prompt(input: Needle2PromptInput): string {
-  const system = input.system ? `<|im_start|>system\n${input.system}<|im_end|>\n` : "";
-  return `${system}<|im_start|>user\n<tools>${dumpsPlain(input.tools)}</tools>\n${input.query}<|im_end|>\n<|im_start|>assistant\n`;
+  return needle2PromptSpans(input).text;
+}
+
+/** The prompt text and where in it the tools JSON and the query ("\n" + query) lie, as [start, end) character offsets. */
+export function needle2PromptSpans(input: Needle2PromptInput): { text: string; tools: [number, number]; query: [number, number] } {
+  const head = `${input.system ? `<|im_start|>system\n${input.system}<|im_end|>\n` : ""}<|im_start|>user\n<tools>`;
+  const tools = dumpsPlain(input.tools);
+  const toolsEnd = head.length + tools.length;
+  const queryStart = toolsEnd + "</tools>".length;
+  const query = `\n${input.query}`;
+  return {
+    text: `${head}${tools}</tools>${query}<|im_end|>\n<|im_start|>assistant\n`,
+    tools: [head.length, toolsEnd],
+    query: [queryStart, queryStart + query.length],
+  };
 }
 
 /** [BOS] + encode(text), at most maxSeqLen - 1 ids (generate_cached's truncation). */

@@ -1,0 +1,104 @@
+// One Needle 2 call before and after the engine runs: the checked options,
+// the prompt ids (lib/needle2/prompt.ts) cut as generate_cached cuts them, and
+// the result read back from the generated ids (lib/needle2/calls.ts).
+
+import { InputError } from "../errors.ts";
+import { checkOptionsObject, optionError } from "../options.ts";
+import { MAX_QUERY_CHARS } from "../limits.ts";
+import { dumpsPlain } from "../pyjson.ts";
+import type { ToolsInput } from "../tools.ts";
+import { parseNeedle2Output, type Needle2ParseErrorCode } from "./calls.ts";
+import { needle2PromptSpans } from "./prompt.ts";
+import type { Needle2Tokenizer } from "./tokenizer.ts";
+import { prepareNeedle2Tools } from "./tools.ts";
+
+/** Most tokens a call generates by default (needle/__init__.py complete's max_new_tokens). */
+export const NEEDLE2_MAX_NEW_TOKENS = 256;
+/** Longest system text, in characters (as the query's limit). */
+export const MAX_SYSTEM_CHARS = MAX_QUERY_CHARS;
+
+/** Options of Needle 1 that Needle 2 has no counterpart for, with the reason. */
+const NEEDLE1_ONLY: Readonly<Record<string, string>> = {
+  constrained: "there is no constrained decoding for Needle 2 yet: its call is generated unconstrained",
+  prefix: "Needle 2's answer starts with its <think> reasoning; a forced call prefix is not supported",
+  toolChoice: "Needle 2 cannot force a tool yet (no constrained decoding)",
+};
+
+export interface Needle2Request {
+  promptIds: number[];
+  maxTokens: number;
+  names: readonly string[];
+  truncated?: { queryTokens: number; toolsTokens: number };
+}
+
+/**
+ * Checks options (Needle 1's `constrained: false`, `toolChoice: "auto"`
+ * are accepted as the no-ops they are) and renders the prompt. `limit` is
+ * the model's maxSequenceLength: the prompt and the answer share it.
+ */
+export function planNeedle2Request(tokenizer: Needle2Tokenizer, limit: number, query: string, tools: ToolsInput, options: Record<string, unknown>): Needle2Request {
+  checkOptionsObject(options, "options");
+  for (const [key, why] of Object.entries(NEEDLE1_ONLY)) {
+    const value = options[key];
+    if (value === undefined || (key === "constrained" && value === false) || (key === "toolChoice" && value === "auto")) continue;
+    throw new InputError("NOT_FOR_NEEDLE2", `option ${key}: ${why}`);
+  }
+  const system = options.system;
+  if (system !== undefined && typeof system !== "string") throw optionError("system", system, "a string");
+  if (typeof system === "string" && system.length > MAX_SYSTEM_CHARS) throw new InputError("SYSTEM_TOO_LONG", `system has ${system.length} characters; the limit is ${MAX_SYSTEM_CHARS}`);
+  const prepared = prepareNeedle2Tools(tools);
+  const spans = needle2PromptSpans({ query, tools: prepared.list, ...(system ? { system } : {}) });
+  const ids = [tokenizer.bosId, ...tokenizer.encode(spans.text)];
+  const room = limit - 1;
+  const maxTokens = options.maxTokens ?? Math.min(NEEDLE2_MAX_NEW_TOKENS, limit - 1);
+  if (typeof maxTokens !== "number" || !Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > limit - 1) {
+    throw optionError("maxTokens", maxTokens, `an integer from 1 to ${limit - 1} (maxSequenceLength - 1)`, "BAD_MAX_TOKENS");
+  }
+  const request: Needle2Request = { promptIds: ids, maxTokens, names: prepared.names };
+  if (ids.length > room) {
+    if (options.overflow === "error") {
+      throw new InputError("PROMPT_TOO_LONG", `the prompt is ${ids.length} tokens; the limit is ${room} (maxSequenceLength - 1)`);
+    }
+    // generate_cached keeps the first max_seq_len - 1 ids: the end of the query (and the turn markers) go first.
+    request.truncated = droppedTokens(tokenizer, spans, room);
+    request.promptIds = ids.slice(0, room);
+  }
+  return request;
+}
+
+/**
+ * How many tools and query tokens a cut at `keep` ids drops. The tokenizer
+ * matches the markers before it merges, so text up to the end of a span that
+ * a marker follows encodes to a prefix of the whole prompt's ids.
+ */
+function droppedTokens(tokenizer: Needle2Tokenizer, spans: ReturnType<typeof needle2PromptSpans>, keep: number): { queryTokens: number; toolsTokens: number } {
+  const idsBefore = (at: number): number => 1 + tokenizer.encode(spans.text.slice(0, at)).length;
+  const cut = ([from, to]: [number, number]): number => {
+    const start = idsBefore(from);
+    const end = idsBefore(to);
+    return Math.max(0, end - Math.max(start, keep));
+  };
+  return { queryTokens: cut(spans.query), toolsTokens: cut(spans.tools) };
+}
+
+/** What a Needle 2 call returns, in the CallResult shape, with the reasoning. */
+export interface Needle2Result {
+  calls: { name: string; arguments: Record<string, unknown> }[];
+  toolCalls: { id: string; type: "function"; function: { name: string; arguments: string } }[];
+  text: string;
+  reasoning: string | null;
+  error?: { code: Needle2ParseErrorCode; message: string; text: string };
+}
+
+/** The generated ids read back: reasoning, the call text and its calls. */
+export function readNeedle2Answer(tokenizer: Needle2Tokenizer, tokens: readonly number[]): Needle2Result {
+  const out = parseNeedle2Output(tokenizer.decode(tokens));
+  const result: Needle2Result = {
+    calls: out.calls,
+    toolCalls: out.calls.map((call, i) => ({ id: `call_${i}`, type: "function", function: { name: call.name, arguments: dumpsPlain(call.arguments) } })),
+    text: out.callText,
+    reasoning: out.reasoning,
+  };
+  if (out.error) result.error = out.error;
+  return result;
+}
