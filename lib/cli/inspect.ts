@@ -13,6 +13,8 @@ import { cacheRoot } from "../hub/node-cache.ts";
 import type { CliIO, Command } from "./command.ts";
 import { readInputFile } from "./inputs.ts";
 import { columns, groupDigits, toJson } from "./output.ts";
+import { describeCact } from "./inspect-cact.ts";
+import { isCact } from "../needle2/cact.ts";
 
 /** What inspect reports about one file: a JSON object and the same as text lines. */
 interface Report {
@@ -35,11 +37,12 @@ const FILE_KINDS: readonly FileKind[] = [
   { matches: isBundle, describe: describeBundle },
   { matches: (b) => b[0] === PICKLE_PROTO && b[1]! >= 2 && b[1]! <= 5, describe: describeCheckpoint },
   { matches: (b) => b[0] === SENTENCEPIECE_FIRST_TAG, describe: describeTokenizer },
+  { matches: isCact, describe: describeCact },
 ];
 
 export const inspectCommand: Command = {
   name: "inspect",
-  summary: "Describe a .needle bundle, a checkpoint (needle.pkl) or a tokenizer (.model), recognised by content.",
+  summary: "Describe a .needle bundle, a checkpoint (needle.pkl), a Needle 2 .cact or a tokenizer (.model), recognised by content.",
   usage: "inspect FILE [--json]",
   options: {
     json: { type: "boolean", help: "print the description as one JSON document" },
@@ -51,7 +54,8 @@ export const inspectCommand: Command = {
     "A bundle: its format version, weight format, engine layout, sections (offset, length,",
     "CRC-32, all verified), config, meta and tokenizer. A checkpoint: its config (stored and effective, defaults marked), parameter count and",
     "every tensor (name, shape, dtype, bytes). A tokenizer: vocabulary size, special ids,",
-    "user-defined pieces and normalizer settings.",
+    "user-defined pieces and normalizer settings. A Needle 2 .cact: its header, every tensor",
+    "(kind, shape, bits and group, bytes), probe heads and tokenizer.",
     "",
     "With --model ID (no FILE): the cached bundle of that Hugging Face model id.",
     "",
@@ -66,7 +70,7 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const path = await fileToInspect(args);
   const bytes = await readInputFile(path, "file");
   const kind = FILE_KINDS.find((k) => k.matches(bytes));
-  if (!kind) throw new NeedleError("UNKNOWN_FILE_KIND", `${path} is not a .needle bundle, a Needle checkpoint (a pickle, protocol 2 to 5) or a SentencePiece model`);
+  if (!kind) throw new NeedleError("UNKNOWN_FILE_KIND", `${path} is not a .needle bundle, a Needle checkpoint (a pickle, protocol 2 to 5), a Needle 2 .cact or a SentencePiece model`);
   const report = kind.describe(bytes, basename(path));
   io.out(flag(args, "json") ? `${toJson(report.json)}\n` : report.text.map((line) => `${line}\n`).join(""));
   return 0;
