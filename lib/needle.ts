@@ -1,7 +1,8 @@
 // Needle: the API users call. A query and a tool list in, tool calls out:
 // tools (lib/tools.ts) → prompt (lib/prompt.ts) → the generation loop
 // (lib/decode.ts) under a constraint (lib/constrain/) → calls (lib/calls.ts),
-// over one NeedleModel and Tokenizer.
+// over one NeedleModel and Tokenizer; or, for a Needle 2 `.cact`, the same
+// loop over a Needle2Model (lib/needle2/backend.ts: request, session, answer).
 
 import { ConstrainedDecoder } from "./constrain/reference.ts";
 import { InputError, NeedleError, SourceError } from "./errors.ts";
@@ -21,14 +22,21 @@ import { availableThreads } from "./engine/threads.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 import { resolveHubModel, type ModelOrigin } from "./hub/load.ts";
 import { HUB_DEFAULT_DTYPE, type HubLoadOptions } from "./hub/options.ts";
+import { Needle2Backend, Needle2TextStream, needle2LoadOptions } from "./needle2/backend.ts";
+import { Needle2Model } from "./needle2/model.ts";
+import type { Needle2Request } from "./needle2/request.ts";
+import type { Needle2Tokenizer } from "./needle2/tokenizer.ts";
 
 export interface NeedleLoadOptions extends ModelLoadOptions, HubLoadOptions {
   /**
-   * A Needle checkpoint (`needle.pkl`) or a `.needle` bundle: path, URL,
-   * bytes, Response, Blob or stream. Default: the small demo model that ships
-   * with the package (weights/needle-demo.needle), not Cactus's Needle.
+   * A Needle checkpoint (`needle.pkl`), a `.needle` bundle or a Needle 2
+   * `.cact` (recognised by its tag): path, URL, bytes, Response, Blob or
+   * stream. Default: the small demo model that ships with the package
+   * (weights/needle-demo.needle), not Cactus's Needle.
    */
   weights?: Source;
+  /** Needle 2 only: positions reserved for prompt plus answer (default min(the file's max_seq_len, 1024)). */
+  maxSequenceLength?: number;
   /** The matching SentencePiece model (`needle.model`); a bundle carries its own. */
   tokenizer?: Source;
 }
@@ -52,6 +60,8 @@ export interface CallOptions {
    * `result.truncated`; "error" throws PROMPT_TOO_LONG (default "truncate").
    */
   overflow?: "truncate" | "error";
+  /** Needle 2 only: system facts ("date: 2026-07-21; locale: en-US"), rendered as the system turn. */
+  system?: string;
 }
 
 /** A call in the shape of OpenAI's `tool_calls`. */
@@ -85,6 +95,8 @@ export interface CallResult {
   error?: OutputParseError;
   /** Set when the prompt was cut to 1024 tokens: how many tokens were dropped. */
   truncated?: Truncation;
+  /** Needle 2: the text of its `<think>` block (absent when it wrote none). */
+  reasoning?: string;
 }
 
 export type StreamEvent =
@@ -118,6 +130,8 @@ interface Plan extends DecodePlan {
   toolsJson: string;
   nameMap: Readonly<Record<string, string>>;
   truncated?: Truncation;
+  /** Needle 2: the request (the Needle 1 fields above are then empty). */
+  needle2?: Needle2Request;
 }
 
 export interface Prompt {
@@ -131,8 +145,11 @@ export interface Prompt {
 }
 
 export class Needle {
-  readonly model: NeedleModel;
-  readonly tokenizer: Tokenizer;
+  /** The model: a NeedleModel, or for a `.cact` a Needle2Model. */
+  readonly model: NeedleModel | Needle2Model;
+  readonly tokenizer: Tokenizer | Needle2Tokenizer;
+  /** Set for a Needle 2 `.cact`: the per-model part of calls and rank(). */
+  readonly #n2: Needle2Backend | null;
   /** For a model loaded by id ({ model }): repo, revision, commit and files; null otherwise. */
   origin: ModelOrigin | null = null;
   readonly #eosId: number;
@@ -144,7 +161,22 @@ export class Needle {
   /** Calls run one at a time on the engine: each waits for the previous (#turn). */
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(model: NeedleModel, tokenizer: Tokenizer) {
+  constructor(model: NeedleModel, tokenizer: Tokenizer);
+  /** Internal: Needle 2 (Needle.load builds it for a `.cact`). */
+  constructor(backend: Needle2Backend);
+  constructor(model: NeedleModel | Needle2Backend, tokenizer?: Tokenizer) {
+    if (model instanceof Needle2Backend) {
+      this.#n2 = model;
+      this.model = model.model;
+      this.tokenizer = model.tokenizer;
+      this.#eosId = model.eosId;
+      this.#toolCallId = -1;
+      this.#toolsId = -1;
+      this.#tokenStrings = [];
+      return;
+    }
+    this.#n2 = null;
+    if (!tokenizer) throw new InputError("MISSING_TOKENIZER", "new Needle(model, tokenizer) needs the tokenizer");
     if (tokenizer.vocabSize !== model.config.vocab_size) {
       throw new NeedleError("VOCAB_MISMATCH", `the tokenizer has ${tokenizer.vocabSize} pieces but the model's vocab_size is ${model.config.vocab_size}`);
     }
@@ -171,7 +203,13 @@ export class Needle {
     if (options.weights == null) return Needle.#loadDefault(options);
     const tokenizerLoad = options.tokenizer == null ? null : Tokenizer.load(options.tokenizer, options);
     tokenizerLoad?.catch(() => undefined); // awaited below; do not report it unhandled meanwhile
-    const { model, bundledTokenizer } = await NeedleModel.loadWithTokenizer(options.weights, options);
+    const loaded = await NeedleModel.loadWeights(options.weights, options);
+    if (loaded.kind === "cact") return new Needle(new Needle2Backend(await Needle2Model.fromBytes(loaded.bytes, needle2LoadOptions(options as Record<string, unknown>))));
+    if (options.maxSequenceLength !== undefined) {
+      loaded.model.dispose();
+      throw new InputError("NOT_FOR_NEEDLE1", "maxSequenceLength is a Needle 2 (.cact) option; Needle 1 has maxEncoderLength and maxDecoderLength");
+    }
+    const { model, bundledTokenizer } = loaded;
     let tokenizer: Tokenizer;
     if (tokenizerLoad) tokenizer = await tokenizerLoad;
     else if (bundledTokenizer) tokenizer = Tokenizer.fromBytes(bundledTokenizer);
@@ -209,6 +247,7 @@ export class Needle {
 
   /** The prompt a call would run: encoder ids, the normalised tools JSON and the name map. */
   prompt(query: string, tools: ToolsInput, options: Pick<CallOptions, "overflow"> = {}): Prompt {
+    if (this.#n2) throw new InputError("NOT_FOR_NEEDLE2", "prompt() describes Needle 1's encoder input; a Needle 2 call's prompt ids are what model.prefill runs");
     const plan = this.#plan(query, tools, { ...options, constrained: false });
     return { encoderIds: plan.encoderIds, toolsJson: plan.toolsJson, nameMap: plan.nameMap, ...(plan.truncated ? { truncated: plan.truncated } : {}) };
   }
@@ -236,7 +275,7 @@ export class Needle {
     const release = await this.#turn();
     try {
       const tokens: number[] = [];
-      const shown = new TextStream(plan.nameMap);
+      const shown = this.#n2 ? new Needle2TextStream() : new TextStream(plan.nameMap);
       // Each token's event waits for the next choice, so the last one can carry the end of the final text.
       let pending: StreamEvent & { type: "token" } | null = null;
       const run = generate(this.#session(plan), plan, { signal: options.signal, yieldEachToken: true });
@@ -276,8 +315,7 @@ export class Needle {
    */
   async rank(query: string, tools: ToolsInput, k?: number): Promise<RankedTool[]> {
     checkQuery(query);
-    const prepared = prepareTools(tools);
-    const texts = toolTexts(prepared);
+    const texts = this.#n2 ? this.#n2.toolTexts(tools) : toolTexts(prepareTools(tools));
     const limit = k ?? texts.length;
     if (!Number.isInteger(limit) || limit < 0) throw optionError("k", k, "a non-negative integer", "BAD_K");
     // The encoder is shared with generation: wait for calls in flight.
@@ -344,7 +382,8 @@ export class Needle {
 
   /** The engine's side of one generation: encode the prompt, then one decoder step per token. */
   #session(plan: Plan): DecodeSession {
-    const model = this.model;
+    if (plan.needle2) return this.#n2!.session(plan.needle2);
+    const model = this.#m1;
     let pos = 0;
     return {
       start: () => {
@@ -358,14 +397,20 @@ export class Needle {
 
   /** Check the input and build the prompt, forced prefix and constraints. */
   #plan(query: string, tools: ToolsInput, options: CallOptions): Plan {
-    const maxDecoder = this.model.maxDecoderLength - 1;
+    if (this.#n2) {
+      checkQuery(query);
+      const needle2 = this.#n2.plan(query, tools, options as Record<string, unknown>);
+      return { encoderIds: [], forced: [], maxTokens: needle2.maxTokens, eosId: this.#eosId, constraint: null, toolsJson: "", nameMap: {}, needle2 };
+    }
+    const maxDecoder = this.#m1.maxDecoderLength - 1;
     checkCallOptions(options, maxDecoder);
+    if (options.system !== undefined) throw new InputError("NOT_FOR_NEEDLE1", "system is a Needle 2 (.cact) option: Needle 1's prompt has no system turn");
     checkQuery(query);
     const prepared = prepareTools(tools);
     const maxTokens = options.maxTokens ?? Math.min(MAX_NEW_TOKENS, maxDecoder);
-    const queryIds = this.tokenizer.encode(query);
-    const toolsIds = this.tokenizer.encode(prepared.json);
-    const maxLen = Math.min(MAX_ENCODER_LEN, this.model.maxEncoderLength);
+    const queryIds = this.#t1.encode(query);
+    const toolsIds = this.#t1.encode(prepared.json);
+    const maxLen = Math.min(MAX_ENCODER_LEN, this.#m1.maxEncoderLength);
     const encoderIds = buildEncoderInput(queryIds, toolsIds, this.#toolsId, maxLen);
     const dropped = queryIds.length + 1 + toolsIds.length - encoderIds.length;
     let truncated: Plan["truncated"];
@@ -377,7 +422,7 @@ export class Needle {
       truncated = { queryTokens: queryIds.length - queryKept, toolsTokens: toolsIds.length - (encoderIds.length - queryKept - 1) };
     }
     const prefix = forcedPrefix(options, prepared);
-    const forced = prefix === undefined ? [] : [this.#toolCallId, ...this.tokenizer.encode(prefix)];
+    const forced = prefix === undefined ? [] : [this.#toolCallId, ...this.#t1.encode(prefix)];
     if (forced.length > maxTokens) {
       throw new InputError("PREFIX_TOO_LONG", `the forced prefix is ${forced.length} tokens, more than maxTokens (${maxTokens})`);
     }
@@ -386,6 +431,7 @@ export class Needle {
   }
 
   #result(plan: Plan, tokens: number[], finishReason: FinishReason): CallResult {
+    if (plan.needle2) return this.#needle2Result(plan.needle2, tokens, finishReason);
     const decoded = this.tokenizer.decode(tokens);
     const text = outputText(decoded, plan.nameMap);
     const parsed = parseCalls(decoded, plan.nameMap);
@@ -401,6 +447,24 @@ export class Needle {
     if (plan.truncated) result.truncated = plan.truncated;
     return result;
   }
+  #needle2Result(request: Needle2Request, tokens: number[], finishReason: FinishReason): CallResult {
+    const answer = this.#n2!.answer(tokens);
+    const result: CallResult = { calls: answer.calls, toolCalls: answer.toolCalls, text: answer.text, tokens, finishReason };
+    if (answer.error) result.error = new OutputParseError(answer.error.code, answer.error.message, answer.error.text);
+    if (request.truncated) result.truncated = request.truncated;
+    if (answer.reasoning !== null) result.reasoning = answer.reasoning;
+    return result;
+  }
+
+  /** Needle 1's model and tokenizer (the paths that use them run only without #n2). */
+  get #m1(): NeedleModel {
+    return this.model as NeedleModel;
+  }
+
+  get #t1(): Tokenizer {
+    return this.tokenizer as Tokenizer;
+  }
+
 }
 
 function checkQuery(query: unknown): asserts query is string {

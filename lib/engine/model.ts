@@ -6,6 +6,7 @@ import type { NeedleConfig } from "../load/config.ts";
 import { parseCheckpoint, type Checkpoint } from "../load/checkpoint.ts";
 import { BundleError, isBundle, readBundle, type Bundle, type BundleHeader } from "../load/bundle.ts";
 import { readStreamed } from "../load/bundle-stream.ts";
+import { isCact } from "../needle2/cact.ts";
 import { instantiateEngine, type EngineExports } from "./instance.ts";
 import { type DecodeGemv, GemvTuner } from "./gemv-tuner.ts";
 import { CheckpointError, InputError, NeedleError } from "../errors.ts";
@@ -20,6 +21,11 @@ import { checkModelOptions } from "../options.ts";
 import { decodeTokens, type DecodeSession } from "../decode.ts";
 import { MAX_NEW_TOKENS } from "../prompt.ts";
 import { availableThreads, instantiateThreaded, startWorkers, threadedEngineModule, type WorkerPool } from "./threads.ts";
+
+/** What a weights source holds: a Needle model (checkpoint or bundle), or the bytes of a Needle 2 `.cact` (lib/needle2/). */
+export type LoadedWeights =
+  | { kind: "needle"; model: NeedleModel; bundledTokenizer: Uint8Array | null }
+  | { kind: "cact"; bytes: Uint8Array };
 
 /** A freshly configured engine, before its weights are in. */
 interface NewEngine {
@@ -125,6 +131,15 @@ export class NeedleModel {
 
   /** Advanced: load() that also hands back a bundle's tokenizer bytes (null for a checkpoint). */
   static async loadWithTokenizer(source: Source, options: ModelLoadOptions = {}): Promise<{ model: NeedleModel; bundledTokenizer: Uint8Array | null }> {
+    const loaded = await NeedleModel.loadWeights(source, options);
+    if (loaded.kind === "cact") {
+      throw new InputError("CACT_WEIGHTS", "these weights are a Needle 2 .cact: load them with Needle.load({ weights }) (its model is a Needle2Model)");
+    }
+    return loaded;
+  }
+
+  /** Advanced: a Needle model from a checkpoint or bundle, or, for a Needle 2 `.cact` (by its tag), the file's bytes. */
+  static async loadWeights(source: Source, options: ModelLoadOptions = {}): Promise<LoadedWeights> {
     requireWasmSimd();
     await checkLoadOptions(options);
     const opened = await openSource(source, "weights", options);
@@ -138,15 +153,16 @@ export class NeedleModel {
         },
       }, "weights");
       if (streamed.kind === "bundle") {
-        return { model: await NeedleModel.#start(streamed.header.config, engine!, streamed.header.dtype), bundledTokenizer: streamed.tokenizer };
+        return { kind: "needle", model: await NeedleModel.#start(streamed.header.config, engine!, streamed.header.dtype), bundledTokenizer: streamed.tokenizer };
       }
       bytes = streamed.bytes;
     } else {
       bytes = opened.bytes;
     }
-    if (!isBundle(bytes)) return { model: await NeedleModel.fromCheckpoint(parseCheckpoint(bytes), options), bundledTokenizer: null };
+    if (isCact(bytes)) return { kind: "cact", bytes };
+    if (!isBundle(bytes)) return { kind: "needle", model: await NeedleModel.fromCheckpoint(parseCheckpoint(bytes), options), bundledTokenizer: null };
     const bundle = readBundle(bytes);
-    return { model: await NeedleModel.fromBundle(bundle, options), bundledTokenizer: bundle.tokenizer };
+    return { kind: "needle", model: await NeedleModel.fromBundle(bundle, options), bundledTokenizer: bundle.tokenizer };
   }
 
   /** Build a model from a verified bundle: one copy of its weight image into engine memory. */

@@ -1,19 +1,17 @@
-// Needle 2 behind class Needle (lib/needle.ts): the per-model part of a
-// call — the request, the engine steps the one generation loop drives, the
-// result — and rank() over the contrastive head. Loading options of Needle 1
-// that Needle 2 has no counterpart for are refused here, by name.
+// Needle 2 behind class Needle (lib/needle.ts): the per-model part of a call
+// — the request, the DecodeSession the one generation loop (lib/decode.ts)
+// drives, the answer, the stream's text — and rank()'s tool texts. Loading
+// options of Needle 1 that Needle 2 has no counterpart for are refused here,
+// by name.
 
+import type { DecodeSession } from "../decode.ts";
 import { InputError } from "../errors.ts";
-import { EmbeddingCache } from "../embedding-cache.ts";
 import { dumpsPlain } from "../pyjson.ts";
 import type { ToolsInput } from "../tools.ts";
-import { Needle2Model, type Needle2Dtype, type Needle2LoadOptions } from "./model.ts";
+import type { Needle2Dtype, Needle2LoadOptions, Needle2Model } from "./model.ts";
 import { planNeedle2Request, readNeedle2Answer, type Needle2Request, type Needle2Result } from "./request.ts";
 import type { Needle2Tokenizer } from "./tokenizer.ts";
 import { prepareNeedle2Tools } from "./tools.ts";
-
-/** Tokens of a text the contrastive head sees (as Needle 1's retrieval: encode(text)[:256]). */
-const RETRIEVAL_MAX_TOKENS = 256;
 
 /** Load options that only Needle 1 has, and why Needle 2 refuses them. */
 const NEEDLE1_LOAD_ONLY: Readonly<Record<string, string>> = {
@@ -45,7 +43,6 @@ export function needle2LoadOptions(options: Record<string, unknown>): Needle2Loa
 export class Needle2Backend {
   readonly model: Needle2Model;
   readonly tokenizer: Needle2Tokenizer;
-  readonly #embeddings = new EmbeddingCache();
 
   constructor(model: Needle2Model) {
     if (!model.tokenizer) throw new InputError("MISSING_TOKENIZER", "this .cact carries no tokenizer blob");
@@ -64,52 +61,42 @@ export class Needle2Backend {
     return request;
   }
 
-  /** Run the prompt: the first answer token's logits are ready. */
-  start(request: Needle2Request): void {
-    this.model.prefill(request.promptIds);
-  }
-
-  /** The greedy id at answer position `pos`, after feeding `token` (the id chosen at pos - 1; nothing at 0). */
-  next(token: number, pos: number): number {
-    if (pos > 0) this.model.step(token);
-    return this.model.argmax();
-  }
-
-  /** The answer's text so far as a stream shows it (mid-stream without a trailing partial character). */
-  text(tokens: readonly number[], final: boolean): string {
-    const text = this.tokenizer.decode(tokens);
-    return final ? text : text.replace(/\uFFFD+$/, "");
+  /** The engine's side of one generation: the prompt (its longest cached prefix reused), then one step per token. */
+  session(request: Needle2Request): DecodeSession {
+    const model = this.model;
+    return { start: () => model.prefill(request.promptIds), step: (token) => model.step(token), argmax: () => model.argmax() };
   }
 
   answer(tokens: readonly number[]): Needle2Result {
     return readNeedle2Answer(this.tokenizer, tokens);
   }
 
-  /** The tools by the contrastive head's cosine similarity to the query, best first (NO_PROBE_HEAD without one). */
-  rank(query: string, tools: ToolsInput, limit: number): { index: number; score: number }[] {
-    const texts = prepareNeedle2Tools(tools).list.map((tool) => dumpsPlain(tool));
-    const q = this.#embed(query);
-    const ranked = texts.map((text, index) => {
-      const e = this.#embed(text);
-      let score = 0;
-      for (let i = 0; i < e.length; i++) score += e[i]! * q[i]!;
-      return { index, score };
-    });
-    ranked.sort((a, b) => b.score - a.score || a.index - b.index);
-    return ranked.slice(0, limit);
+  /** rank()'s text of each tool: its compact JSON as the prompt shows it. */
+  toolTexts(tools: ToolsInput): string[] {
+    return prepareNeedle2Tools(tools).list.map((tool) => dumpsPlain(tool));
+  }
+}
+
+/**
+ * The answer's text as a stream shows it: what is decoded so far, holding
+ * back a trailing partial character, so the deltas add up to the result's
+ * text (the whole decoded answer, as generate_cached returns it).
+ */
+export class Needle2TextStream {
+  #shown = "";
+
+  update(decoded: string): string {
+    return this.#advance(decoded.replace(/\uFFFD+$/, ""));
   }
 
-  #embed(text: string): Float32Array {
-    let e = this.#embeddings.get(text);
-    if (!e) {
-      e = this.model.embed(this.tokenizer.encode(text).slice(0, RETRIEVAL_MAX_TOKENS));
-      this.#embeddings.set(text, e);
-    }
-    return e;
+  finish(finalText: string): string {
+    return this.#advance(finalText);
   }
 
-  dispose(): void {
-    this.model.dispose();
-    this.#embeddings.clear();
+  #advance(text: string): string {
+    if (text.length <= this.#shown.length || !text.startsWith(this.#shown)) return "";
+    const delta = text.slice(this.#shown.length);
+    this.#shown = text;
+    return delta;
   }
 }

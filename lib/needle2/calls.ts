@@ -7,7 +7,7 @@
 // json semantics, a list of {name, arguments}), names restored to the
 // caller's. What follows `</tool_call>` (normally `<|im_end|>`) is ignored.
 
-import { outputText, parseCalls, type ToolCall } from "../prompt.ts";
+import { outputText, parseCalls, type ToolCall } from "../calls.ts";
 import type { NameMap } from "../tools.ts";
 
 export const THINK_OPEN = "<think>";

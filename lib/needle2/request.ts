@@ -7,6 +7,7 @@ import { checkOptionsObject, optionError } from "../options.ts";
 import { MAX_QUERY_CHARS } from "../limits.ts";
 import { dumpsPlain } from "../pyjson.ts";
 import type { ToolsInput } from "../tools.ts";
+import type { Truncation } from "../calls.ts";
 import { parseNeedle2Output, type Needle2ParseErrorCode } from "./calls.ts";
 import { needle2PromptSpans } from "./prompt.ts";
 import type { Needle2Tokenizer } from "./tokenizer.ts";
@@ -28,7 +29,7 @@ export interface Needle2Request {
   promptIds: number[];
   maxTokens: number;
   names: readonly string[];
-  truncated?: { queryTokens: number; toolsTokens: number };
+  truncated?: Truncation;
 }
 
 /**
@@ -71,7 +72,7 @@ export function planNeedle2Request(tokenizer: Needle2Tokenizer, limit: number, q
  * matches the markers before it merges, so text up to the end of a span that
  * a marker follows encodes to a prefix of the whole prompt's ids.
  */
-function droppedTokens(tokenizer: Needle2Tokenizer, spans: ReturnType<typeof needle2PromptSpans>, keep: number): { queryTokens: number; toolsTokens: number } {
+function droppedTokens(tokenizer: Needle2Tokenizer, spans: ReturnType<typeof needle2PromptSpans>, keep: number): Truncation {
   const idsBefore = (at: number): number => 1 + tokenizer.encode(spans.text.slice(0, at)).length;
   const cut = ([from, to]: [number, number]): number => {
     const start = idsBefore(from);
@@ -90,13 +91,14 @@ export interface Needle2Result {
   error?: { code: Needle2ParseErrorCode; message: string; text: string };
 }
 
-/** The generated ids read back: reasoning, the call text and its calls. */
+/** The generated ids read back: the decoded answer (generate_cached's text), its reasoning and calls. */
 export function readNeedle2Answer(tokenizer: Needle2Tokenizer, tokens: readonly number[]): Needle2Result {
-  const out = parseNeedle2Output(tokenizer.decode(tokens));
+  const text = tokenizer.decode(tokens);
+  const out = parseNeedle2Output(text);
   const result: Needle2Result = {
     calls: out.calls,
     toolCalls: out.calls.map((call, i) => ({ id: `call_${i}`, type: "function", function: { name: call.name, arguments: dumpsPlain(call.arguments) } })),
-    text: out.callText,
+    text,
     reasoning: out.reasoning,
   };
   if (out.error) result.error = out.error;

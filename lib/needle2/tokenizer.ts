@@ -252,7 +252,7 @@ export class Needle2Tokenizer {
   }
 
   /** The piece text of one id. */
-  piece(id: number): string {
+  idToPiece(id: number): string {
     return this.blob.pieces[id] ?? "";
   }
 }
