@@ -5,7 +5,9 @@
 import { InputError, NeedleError, type CallResult, type Needle } from "../index.ts";
 import { countOption, flag, requiredString, type ParsedArgs } from "./args.ts";
 import type { CliIO, Command } from "./command.ts";
-import { MODEL_OPTIONS, checkModelFiles, loadNeedle, modelFiles, readTextFile } from "./inputs.ts";
+import { MODEL_OPTIONS, checkModelFiles, loadNeedle, modelFiles, readTextFile, type ModelFiles } from "./inputs.ts";
+import { isNeedle2Goldens, runNeedle2Conformance } from "./conformance-cact.ts";
+import type { Needle2Dtype } from "../needle2/model.ts";
 import { shorten, toJson } from "./output.ts";
 import { CaseCounter } from "./progress.ts";
 
@@ -66,10 +68,13 @@ export const conformanceCommand: Command = {
     "tools is a JSON string; expected_token_ids start with <tool_call> (4) and exclude the",
     "final EOS. Exit code 0 when the cases ran, whatever the rates; 1 when they could not run.",
     "--weights: a .needle bundle, or a needle.pkl checkpoint with --tokenizer (held as --dtype).",
+    "A Needle 2 .cact runs a goldens file (tests/fixtures-needle2/goldens: cases with prompt_ids):",
+    "first-step logits within 5e-4, greedy ids and teacher-forced argmax exact.",
     "",
     "examples:",
     "  needle-wasm conformance --vectors e2e_vectors.json --weights needle.pkl --tokenizer needle.model",
     "  needle-wasm conformance --vectors e2e_vectors.json --weights needle-int4.needle",
+    "  needle-wasm conformance --vectors goldens/tiny_a.json --weights tiny_a.cact",
   ],
   run,
 };
@@ -80,11 +85,29 @@ async function run(args: ParsedArgs, io: CliIO): Promise<number> {
   const limit = countOption(args, "limit", 1);
   const constrained = !flag(args, "no-constrain");
   await checkModelFiles(files);
-  const vectors = parseVectors(await readTextFile(vectorsPath, "vectors")).slice(0, limit);
+  const text = await readTextFile(vectorsPath, "vectors");
+  const goldens = needle2Goldens(text);
+  if (goldens) return runNeedle2Conformance({ ...goldens, cases: goldens.cases.slice(0, limit) }, files.weights, needle2Dtype(files), flag(args, "json"), vectorsPath, io);
+  const vectors = parseVectors(text).slice(0, limit);
   const needle = await loadNeedle(files, io.err);
   const report = await runVectors(needle, vectors, constrained, vectorsPath, io);
   io.out(flag(args, "json") ? `${toJson(report)}\n` : formatReport(report).map((line) => `${line}\n`).join(""));
   return 0;
+}
+
+/** A Needle 2 goldens file (tests/fixtures-needle2/goldens), or null for needle-rs vectors. */
+function needle2Goldens(text: string): Parameters<typeof runNeedle2Conformance>[0] | null {
+  try {
+    const root: unknown = JSON.parse(text);
+    return isNeedle2Goldens(root) ? root : null;
+  } catch {
+    return null; // parseVectors reports it
+  }
+}
+
+function needle2Dtype(files: ModelFiles): Needle2Dtype | undefined {
+  if (files.dtype === undefined || files.dtype === "f32" || files.dtype === "int8") return files.dtype;
+  throw new InputError("NOT_FOR_NEEDLE2", `--dtype ${files.dtype}: Needle 2 holds its matrices as f32 or int8`);
 }
 
 /** The cases of a vectors file, checked field by field. */

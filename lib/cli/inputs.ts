@@ -10,6 +10,7 @@ import { withProgress, type ProgressSink } from "./progress.ts";
 import { withDownloadProgress } from "./hub-progress.ts";
 import { HUB_DEFAULT_DTYPE } from "../hub/options.ts";
 import { packageRootUrl } from "../assets.ts";
+import { isCact } from "../needle2/cact.ts";
 
 export const DTYPES: readonly WeightDtype[] = ["f32", "f16", "int8", "int4"];
 
@@ -17,7 +18,7 @@ export const DTYPES: readonly WeightDtype[] = ["f32", "f16", "int8", "int4"];
 export const MODEL_OPTIONS: OptionTable = {
   model: { type: "string", value: "ID", help: "a Hugging Face model id (Cactus-Compute/needle): downloaded once, verified, cached, converted" },
   revision: { type: "string", value: "REV", help: "with --model: the branch, tag or commit (default main)" },
-  weights: { type: "string", value: "FILE", help: "a .needle bundle, or a checkpoint (needle.pkl) with --tokenizer (default: the bundled demo model)" },
+  weights: { type: "string", value: "FILE", help: "a .needle bundle, a Needle 2 .cact, or a checkpoint (needle.pkl) with --tokenizer (default: the bundled demo model)" },
   tokenizer: { type: "string", value: "FILE", help: "the SentencePiece model (needle.model): needed with a .pkl, replaces a bundle's own" },
   dtype: { type: "string", value: "f32|f16|int8|int4", help: `weight format in memory for a .pkl (default f32; with --model ${HUB_DEFAULT_DTYPE}); a bundle's is fixed` },
 };
@@ -57,7 +58,8 @@ export function modelFiles(args: ParsedArgs): ModelFiles {
  */
 export async function checkModelFiles(files: ModelFiles): Promise<void> {
   if (files.tokenizer !== undefined || files.model !== undefined) return;
-  if (isBundle(await readFileStart(files.weights, "weights", 8))) return;
+  const start = await readFileStart(files.weights, "weights", 8);
+  if (isBundle(start) || isCact(start)) return;
   throw new UsageError(`--tokenizer is required: ${files.weights} is not a .needle bundle (a needle.pkl needs its needle.model; needle-wasm convert makes a bundle that carries it)`);
 }
 

@@ -17,7 +17,7 @@ export function toJson(value: unknown): string {
   return `{${fields.map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`).join(",")}}`;
 }
 
-/** The `--json` form of a result: calls, text, tokens, finishReason, and error / truncated when set. */
+/** The `--json` form of a result: calls, text, tokens, finishReason, and error / truncated / reasoning (Needle 2) when set. */
 export function resultJson(result: CallResult): Record<string, unknown> {
   return {
     calls: result.calls,
@@ -26,6 +26,7 @@ export function resultJson(result: CallResult): Record<string, unknown> {
     finishReason: result.finishReason,
     error: result.error ? { code: result.error.code, message: result.error.message } : undefined,
     truncated: result.truncated,
+    reasoning: result.reasoning,
   };
 }
 

@@ -20,6 +20,7 @@ export const runCommand: Command = {
     "max-tokens": { type: "string", value: "N", help: `most tokens to generate (1 to ${MAX_NEW_TOKENS}, default ${MAX_NEW_TOKENS})` },
     prefix: { type: "string", value: "TEXT", help: "force the answer to begin with TEXT" },
     "tool-choice": { type: "string", value: "NAME", help: "force a call of the tool NAME" },
+    system: { type: "string", value: "TEXT", help: 'Needle 2 (.cact): system facts, e.g. "date: 2026-07-21; locale: en-US"' },
     "stdin-timeout": { type: "string", value: "SECONDS", help: `with --tools -: how long to wait for stdin to end (default ${STDIN_TIMEOUT_SECONDS}, 0 for no limit)` },
   },
   positionals: { min: 0, max: 0 },
@@ -29,7 +30,8 @@ export const runCommand: Command = {
     "formats are accepted.",
     "",
     "--weights: a .needle bundle (needle-wasm convert) carries its tokenizer and weight format;",
-    "a needle.pkl checkpoint needs --tokenizer, and is held as --dtype (default f32).",
+    "a needle.pkl checkpoint needs --tokenizer, and is held as --dtype (default f32). A Needle 2",
+    ".cact carries its tokenizer (--dtype f32 or int8; its answer is not constrained).",
     "",
     "Output: one line per call, `name {arguments}`; `no call` when there is none (with the",
     "model's text when it is not a list of calls). Exit code 0 whenever the model ran.",
@@ -76,8 +78,10 @@ function callOptions(args: ParsedArgs): CallOptions {
   const toolChoice = stringOption(args, "tool-choice");
   if (prefix !== undefined && toolChoice !== undefined) throw new UsageError("give either --prefix or --tool-choice, not both");
   const maxTokens = countOption(args, "max-tokens", 1, MAX_NEW_TOKENS);
+  const system = stringOption(args, "system");
   return {
-    constrained: !flag(args, "no-constrain"),
+    ...(flag(args, "no-constrain") ? { constrained: false } : {}),
+    ...(system !== undefined ? { system } : {}),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(prefix !== undefined ? { prefix } : {}),
     ...(toolChoice !== undefined ? { toolChoice: { name: toolChoice } } : {}),
