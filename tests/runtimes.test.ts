@@ -13,6 +13,10 @@
 //             on the demo model the example's build step copies
 //             — its OpenAI-compatible routes driven by the openai client
 //             and the AI SDK.
+// One Needle 2 case in each of the five: the fixture .cact (tiny_a) loaded
+// through Needle.load, its golden chat prompts giving the golden greedy ids
+// (tests/runtimes/needle2.mjs in Deno and Bun, the page's module in
+// Chromium, a fourth Worker service in workerd).
 // Each example also runs with no arguments, on the bundled demo model. The
 // versions of the runtimes used are printed at the end.
 // Every test name and failure message starts with the runtime's name. The
@@ -30,6 +34,7 @@ import OpenAI from "openai";
 import { runtimeBinary } from "./runtimes/bins.ts";
 import { TOKENIZER, WEIGHTS, assertResults, e2eCases, type E2ECase, type E2EResult } from "./runtimes/cases.ts";
 import { checkAiSdk, checkOpenAIClient } from "./server-helpers.ts";
+import { NEEDLE2_FIXTURES, readNeedle2Golden } from "./needle2-helpers.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const RUNTIMES = `${ROOT}tests/runtimes/`;
@@ -104,6 +109,29 @@ function freePort(): Promise<number> {
   });
 }
 
+// ---------------------------------------------------------------- Needle 2
+
+const NEEDLE2_WEIGHTS = `${NEEDLE2_FIXTURES}models/tiny_a.cact`;
+const needle2Golden = readNeedle2Golden("tiny_a");
+/** The golden chat prompts as calls, with their system facts where they have them. */
+const NEEDLE2_CASES = needle2Golden.cases.filter((c) => c.prompt.query !== undefined).map((c) => ({
+  query: c.prompt.query!,
+  tools: c.prompt.tools ?? [],
+  options: { maxTokens: needle2Golden.settings.max_new_tokens, ...(c.prompt.system ? { system: c.prompt.system } : {}) },
+  tokens: c.greedy_ids,
+}));
+
+function assertNeedle2(runtime: string, cases: typeof NEEDLE2_CASES, results: { tokens: number[] }[]): void {
+  assert.is(results.length, cases.length, `${runtime}: Needle 2 results`);
+  cases.forEach((c, i) => assert.equal(results[i]!.tokens, c.tokens, `${runtime}: Needle 2 case ${i} (${c.query}): the golden greedy ids`));
+}
+
+function writeNeedle2CasesFile(): string {
+  const file = `${mkdtempSync(`${tmpdir()}/needle2-runtimes-`)}/cases.json`;
+  writeFileSync(file, JSON.stringify({ weights: NEEDLE2_WEIGHTS, cases: NEEDLE2_CASES }));
+  return file;
+}
+
 async function timed<T>(runtime: string, body: () => Promise<T>): Promise<T> {
   const started = performance.now();
   try {
@@ -149,6 +177,22 @@ test("node: the inline entry (base64 .wasm) and a caller-supplied WebAssembly.Mo
   assertResults("node (wasmModule option)", some, await runCases(viaModule, some));
   viaInline.model.dispose();
   viaModule.model.dispose();
+});
+
+test("node, deno, bun: a Needle 2 .cact gives the golden greedy ids through Needle.load", async () => {
+  const needle = await dist.Needle.load({ weights: NEEDLE2_WEIGHTS });
+  const inNode = [];
+  for (const c of NEEDLE2_CASES) inNode.push(await needle.call(c.query, c.tools as never, c.options));
+  assertNeedle2("node", NEEDLE2_CASES, inNode);
+  needle.dispose();
+  const file = writeNeedle2CasesFile();
+  const deno = await run("deno", runtimeBinary("deno"), ["run", "--allow-read", "--no-lock", `${RUNTIMES}needle2.mjs`, file], { env: { DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" } });
+  const bun = await run("bun", runtimeBinary("bun"), [`${RUNTIMES}needle2.mjs`, file], { env: { NO_COLOR: "1" } });
+  for (const [name, stdout] of [["deno", deno], ["bun", bun]] as const) {
+    const report = JSON.parse(stdout.trim().split("\n").pop()!) as { runtime: string; results: { tokens: number[] }[] };
+    assert.is(report.runtime, name);
+    assertNeedle2(name, NEEDLE2_CASES, report.results);
+  }
 });
 
 // ---------------------------------------------------------------- deno, bun
@@ -243,6 +287,28 @@ test("chromium: the browser example loads with progress events, calls from the p
     }
   }));
 
+test("chromium: a Needle 2 .cact, fetched by URL in the page, gives the golden greedy ids", async () => {
+  const { chromium } = await import("playwright-core");
+  const { startServer } = (await import(`${ROOT}examples/browser/serve.mjs`)) as { startServer: StartServer };
+  const server = await startServer({ mounts: { "/model/needle2.cact": NEEDLE2_WEIGHTS } });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}package.json`);
+    const results = await page.evaluate(async ({ cases, entry }) => {
+      const { Needle } = (await import(entry)) as Api;
+      const needle = await Needle.load({ weights: "/model/needle2.cact" });
+      const out = [];
+      for (const c of cases) out.push({ tokens: (await needle.call(c.query, c.tools as never, c.options)).tokens });
+      return out;
+    }, { cases: NEEDLE2_CASES, entry: "/dist/index.js" });
+    assertNeedle2("chromium", NEEDLE2_CASES, results);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
+
 test("chromium: the browser example with no parameters loads the bundled demo model, shows its tokenizer as in the bundle, and answers as Node does", async () => {
   const { chromium } = await import("playwright-core");
   const { startServer } = (await import(`${ROOT}examples/browser/serve.mjs`)) as { startServer: StartServer };
@@ -310,6 +376,7 @@ test("workerd: the Worker example, bundled with wrangler's conditions, answers P
     writeFileSync(`${models}/needle_tiny-int4.needle`, int4);
     const demoWeights = fileURLToPath(dist.defaultModelUrl());
     copyFileSync(demoWeights, `${models}/needle-demo.needle`);
+    copyFileSync(NEEDLE2_WEIGHTS, `${models}/tiny_a.cact`);
     const viaNode = await dist.Needle.load({ weights: int4 });
     assert.is(viaNode.model.dtype, "int4");
     const int4Cases = CASES.filter((_, i) => i % 3 === 0);
@@ -325,8 +392,9 @@ test("workerd: the Worker example, bundled with wrangler's conditions, answers P
       return { calls: r.calls, text: r.text, tokens: r.tokens, finishReason: r.finishReason, error: r.error?.code ?? null };
     })();
 
-    const [goldenPort, bundlePort, demoPort] = [await freePort(), await freePort(), await freePort()];
+    const [goldenPort, bundlePort, demoPort, needle2Port] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const args = ["serve", `${RUNTIMES}workerd.capnp`, "--socket-addr", `golden=127.0.0.1:${goldenPort}`, "--socket-addr", `bundle=127.0.0.1:${bundlePort}`, "--socket-addr", `demo=127.0.0.1:${demoPort}`,
+      "--socket-addr", `needle2=127.0.0.1:${needle2Port}`,
       "--directory-path", `models=${models}`, "--directory-path", `demo-models=${example}/model`];
     const child = spawn(workerd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let log = "";
@@ -352,6 +420,9 @@ test("workerd: the Worker example, bundled with wrangler's conditions, answers P
 
       const [demoResult] = await post(demoPort, [{ name: "demo", query: DEMO_QUERY, tools: DEMO_TOOLS, options: {}, expect: { finishReason: "stop", calls: [], error: false } }]);
       assert.equal(demoResult, demoExpected, "workerd: with no WEIGHTS_KEY the Worker runs the demo model demo-model.mjs put in model/, answering as Node's Needle.load()");
+
+      const needle2Cases = NEEDLE2_CASES.map((c, i) => ({ name: `needle2 ${i}`, query: c.query, tools: c.tools, options: c.options, expect: { finishReason: "", calls: [], error: true } }));
+      assertNeedle2("workerd", NEEDLE2_CASES, await post(needle2Port, needle2Cases));
 
       const bad = await fetch(`http://127.0.0.1:${goldenPort}/`, { method: "POST", body: JSON.stringify({ query: "", tools: [] }) });
       assert.is(bad.status, 400, "workerd: an empty query is a 400");

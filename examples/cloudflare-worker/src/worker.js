@@ -11,7 +11,8 @@
 // For Needle itself, convert it to int4 (convert.mjs: the format that fits
 // an isolate's 128 MB, see README.md) and set WEIGHTS_KEY to
 // "needle-int4.needle". A needle.pkl checkpoint also works where memory
-// allows: set WEIGHTS_KEY to it and TOKENIZER_KEY to its needle.model.
+// allows: set WEIGHTS_KEY to it and TOKENIZER_KEY to its needle.model. A
+// Needle 2 .cact works too (it carries its tokenizer; option "system").
 //
 // Where the files come from (first match):
 //   env.MODEL_BUCKET  an R2 bucket (R2 objects stream in as { body, size })
@@ -31,7 +32,7 @@ import { Needle, InputError, createHandler } from "needle-wasm";
 
 /** The package's bundled demo model, as demo-model.mjs names it in ./model. */
 const DEMO_MODEL = "needle-demo.needle";
-const CALL_OPTIONS = ["constrained", "maxTokens", "prefix", "toolChoice", "overflow"];
+const CALL_OPTIONS = ["constrained", "maxTokens", "prefix", "toolChoice", "overflow", "system"];
 
 /** @type {Promise<Needle> | undefined} */
 let loading;
