@@ -64,7 +64,7 @@ test("stream yields the same ids and result, its deltas adding up to the decoded
 test("a path, a file URL and a Blob (streamed) load the same model", async () => {
   const path = `${NEEDLE2_FIXTURES}models/tiny_a.cact`;
   const c = chats[1]!;
-  for (const weights of [path, pathToFileURL(path), new Blob([readNeedle2Model("tiny_a")])]) {
+  for (const weights of [path, pathToFileURL(path), new Blob([readNeedle2Model("tiny_a") as Uint8Array<ArrayBuffer>])]) {
     const needle = await Needle.load({ weights, dtype: "int8", maxSequenceLength: 128 });
     assert.is((needle.model as Needle2Model).dtype, "int8");
     assert.is((needle.model as Needle2Model).maxSequenceLength, 128);
