@@ -398,6 +398,7 @@ export class Needle {
   /** Check the input and build the prompt, forced prefix and constraints. */
   #plan(query: string, tools: ToolsInput, options: CallOptions): Plan {
     if (this.#n2) {
+      checkCallOptions(options, this.#n2.model.maxSequenceLength - 1);
       checkQuery(query);
       const needle2 = this.#n2.plan(query, tools, options as Record<string, unknown>);
       return { encoderIds: [], forced: [], maxTokens: needle2.maxTokens, eosId: this.#eosId, constraint: null, toolsJson: "", nameMap: {}, needle2 };
