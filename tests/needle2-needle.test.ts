@@ -57,6 +57,7 @@ test("stream yields the same ids and result, its deltas adding up to the decoded
   assert.equal(tokens, c.greedy_ids);
   expectGolden(result!, c);
   assert.is(text, needle.tokenizer.decode(c.greedy_ids));
+  assert.is(result!.text, text);
   const many = await needle.callMany(chats.map((x) => ({ query: x.prompt.query!, tools: x.prompt.tools as never, options: { maxTokens: STEPS, ...(x.prompt.system ? { system: x.prompt.system } : {}) } })));
   many.forEach((r, i) => expectGolden(r, chats[i]!));
 });
