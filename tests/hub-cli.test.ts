@@ -15,7 +15,8 @@ import { withDownloadProgress } from "../lib/cli/hub-progress.ts";
 import { Needle } from "../lib/index.ts";
 import { TOKENIZER, WEIGHTS } from "./runtimes/cases.ts";
 import { startHub, type HubServer } from "./hub/server.ts";
-import { CHECKPOINT_BYTES, OTHER_REPO, PUBLIC_REPO, testRepos } from "./hub/repos.ts";
+import { CHECKPOINT_BYTES, NEEDLE2_REPO, OTHER_REPO, PUBLIC_REPO, testRepos } from "./hub/repos.ts";
+import { readNeedle2Golden } from "./needle2-helpers.ts";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 const QUERY = "What's the weather in Paris?";
@@ -115,6 +116,17 @@ test("pull, cache list, inspect --model, cache remove", async () => {
   const gone = await cli(["cache", "remove", PUBLIC_REPO], cache);
   assert.is(gone.code, 1);
   assert.match(gone.stderr, /NOT_FOUND: test-org\/needle-tiny is not in the cache/);
+});
+
+test("a Needle 2 repo: pull caches the .cact as it is, run --model answers from it, inspect --model describes it", async () => {
+  const cache = cacheDir();
+  const pulled = ok(await cli(["pull", NEEDLE2_REPO], cache), "pull");
+  assert.match(pulled.stdout, /weights: needle2\.cact \(a \.cact, loaded as it is\)/);
+  const c = readNeedle2Golden("tiny_a").cases[0]!;
+  const run = JSON.parse(ok(await cli(["run", "--model", NEEDLE2_REPO, "--query", c.prompt.query!, "--tools", JSON.stringify(c.prompt.tools), "--max-tokens", "32", "--dtype", "f32", "--json"], cache, { HF_HUB_OFFLINE: "1" }), "run offline").stdout);
+  assert.equal(run.tokens, c.greedy_ids);
+  const inspected = JSON.parse(ok(await cli(["inspect", "--model", NEEDLE2_REPO, "--json"], cache), "inspect --model").stdout);
+  assert.is(inspected.kind, "cact");
 });
 
 test("two pull processes at once: one downloads, the other waits on the lock and finds the files; both succeed", async () => {

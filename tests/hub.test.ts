@@ -15,7 +15,9 @@ import { Sha256 } from "../lib/hub/sha256.ts";
 import { rng } from "./helpers.ts";
 import { TOKENIZER, assertResults, e2eCases } from "./runtimes/cases.ts";
 import { startHub, type HubServer } from "./hub/server.ts";
-import { CHECKPOINT_BYTES, GATED_REPO, GATED_TOKEN, NEEDLE2_REPO, OTHER_REPO, PUBLIC_REPO, TOKENIZER_BYTES, testRepos } from "./hub/repos.ts";
+import { CACT_BYTES, CHECKPOINT_BYTES, GATED_REPO, GATED_TOKEN, NEEDLE2_REPO, NEEDLE2_TWO_REPO, OTHER_REPO, PUBLIC_REPO, TOKENIZER_BYTES, testRepos } from "./hub/repos.ts";
+import { Needle2Model } from "../lib/needle2/model.ts";
+import { readNeedle2Golden } from "./needle2-helpers.ts";
 
 const tokenizer = await Tokenizer.load(TOKENIZER);
 const CASES = e2eCases((t) => tokenizer.encode(t)).slice(0, 3);
@@ -103,7 +105,7 @@ test("load by id: downloads and verifies both files, converts once to the dtype,
   assert.is(origin.cached, false);
   assert.is(origin.family, "Needle 1");
   assert.is(origin.files.weights.sha256, createHash("sha256").update(CHECKPOINT_BYTES).digest("hex"));
-  assert.is(origin.files.tokenizer.size, TOKENIZER_BYTES.length);
+  assert.is(origin.files.tokenizer!.size, TOKENIZER_BYTES.length);
   assert.is(needle.model.dtype, "f32");
   const repo = join(opts.cacheDir!, "models", "test-org--needle-tiny");
   assert.is(readFileSync(join(repo, "refs", "main"), "utf8").trim(), origin.commit);
@@ -167,10 +169,33 @@ test("404s: an unknown repo and an unknown revision are NOT_FOUND, and say what 
   await rejects(Needle.load(options({ model: "../etc" })), "BAD_MODEL_ID", /owner\/name/);
 });
 
-test("unknown layouts are refused from the file list, before any file is downloaded: another model, and Needle 2 (not in this build)", async () => {
-  await rejects(Needle.load(options({ model: OTHER_REPO })), "UNSUPPORTED_MODEL", /config\.json.*supported: Needle 1 \(needle\.pkl \+ tokenizer\/needle\.model/);
-  await rejects(Needle.load(options({ model: NEEDLE2_REPO })), "NOT_SUPPORTED_YET", /Needle 2.*does not run yet/);
+test("unknown layouts are refused from the file list, before any file is downloaded: another model, and two .cact files", async () => {
+  await rejects(Needle.load(options({ model: OTHER_REPO })), "UNSUPPORTED_MODEL", /config\.json.*supported: Needle 1 \(needle\.pkl \+ tokenizer\/needle\.model.*Needle 2/);
+  await rejects(Needle.load(options({ model: NEEDLE2_TWO_REPO })), "UNSUPPORTED_MODEL", /2 \.cact files \(a\.cact, b\.cact\)/);
   assert.ok(hub.requests.every((r) => r.path.startsWith("/api/")), "only the file list was asked for");
+});
+
+test("a Needle 2 repo: the .cact is downloaded, verified, cached and loaded as it is (no bundle); then from the cache with no request, and offline", async () => {
+  const opts = options({ model: NEEDLE2_REPO });
+  const needle = await Needle.load(opts);
+  assert.instance(needle.model, Needle2Model);
+  const c = readNeedle2Golden("tiny_a").cases[0]!;
+  assert.equal((await needle.call(c.prompt.query!, c.prompt.tools as never, { maxTokens: 32 })).tokens, c.greedy_ids);
+  const origin = needle.origin!;
+  assert.equal([origin.family, origin.cached, origin.bundle, origin.files.tokenizer], ["Needle 2", false, undefined, undefined]);
+  assert.is(origin.files.weights.sha256, createHash("sha256").update(CACT_BYTES).digest("hex"));
+  const repo = join(opts.cacheDir!, "models", "test-org--needle2-tiny");
+  assert.equal(new Uint8Array(readFileSync(join(repo, "snapshots", origin.commit, "needle2.cact"))), CACT_BYTES);
+  assert.not.ok(existsSync(join(repo, "bundles")), "nothing converted");
+  needle.dispose();
+  const before = hub.requests.length;
+  const again = await Needle.load(opts);
+  assert.is(again.origin!.cached, true);
+  again.dispose();
+  const offline = await Needle.load({ ...opts, offline: true, dtype: "int8" });
+  assert.is((offline.model as Needle2Model).dtype, "int8");
+  offline.dispose();
+  assert.is(hub.requests.length, before, "no request after the first load");
 });
 
 test("429 and 5xx are retried with backoff; past the retry budget they are RATE_LIMITED / SERVER_ERROR", async () => {

@@ -47,7 +47,7 @@ async function pull(args: ParsedArgs, io: CliIO): Promise<number> {
     return 0;
   }
   io.out(`${origin.cached ? "up to date" : "pulled"}: ${origin.repo}@${origin.revision} (commit ${origin.commit}) from ${origin.endpoint}\n`);
-  io.out(`${origin.bundle!.dtype} bundle: ${origin.bundle!.path}\n`);
+  io.out(origin.bundle ? `${origin.bundle.dtype} bundle: ${origin.bundle.path}\n` : `weights: ${origin.files.weights.path} (a .cact, loaded as it is)\n`);
   return 0;
 }
 

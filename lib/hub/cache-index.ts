@@ -80,11 +80,18 @@ export async function removeCached(api: NodeApi, root: string, repo: string, rev
   return target.bytes;
 }
 
-/** The cached bundle of a repo's revision (the given dtype, or any), with where it came from. */
+/**
+ * The cached bundle of a repo's revision (the given dtype, or any), with
+ * where it came from; for a Needle 2 repo, its cached .cact.
+ */
 export async function findCachedBundle(api: NodeApi, root: string, repo: string, revision: string, dtype?: string): Promise<{ path: string; commit: CachedCommit }> {
   const cache = new RepoCache(api, repoDir(api, root, repo));
   const commitId = /^[0-9a-f]{40}$/.test(revision) ? revision : await cache.readRef(revision);
   const commit = (await listCache(api, root)).find((m) => m.repo === repo)?.commits.find((c) => c.commit === commitId);
+  const weights = commit?.origin?.files.weights.path;
+  if (commit && weights !== undefined && !commit.origin!.files.tokenizer && commit.files.some((f) => f.path === weights)) {
+    return { path: cache.snapshotPath(commit.commit, weights), commit };
+  }
   const bundle = commit?.bundles.find((b) => dtype === undefined || b.dtype === dtype);
   if (!commit || !bundle) throw new HubError("OFFLINE_MISSING", `the cache (${root}) has no ${dtype ?? ""}${dtype ? " " : ""}bundle of ${repo}@${revision}; \`needle-wasm pull ${repo}\` makes one`);
   return { path: bundle.path, commit };

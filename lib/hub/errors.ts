@@ -17,7 +17,6 @@ export type HubErrorCode =
   | "SIZE_MISMATCH" // the bytes are not as long as the listing says
   | "BAD_RESPONSE" // the hub answered something that is not its API
   | "UNSUPPORTED_MODEL" // the repo's files are not a layout this package runs
-  | "NOT_SUPPORTED_YET" // a known model family this build cannot run yet
   | "OFFLINE_MISSING" // offline, and the cache lacks a file
   | "CACHE_ERROR" // the cache directory cannot be written
   | "LOCK_TIMEOUT"; // another process held the download lock too long

@@ -1,8 +1,9 @@
 // Needle.load({ model }): a Hugging Face model id to the files a load reads.
 // Node, Deno and Bun: the disk cache (lib/hub/node-cache.ts), the
 // checkpoint converted once to a .needle bundle of the requested dtype, and
-// the next load reads that bundle without a request. Browsers and web
-// workers: the Cache API, same verification, the checkpoint read as it is.
+// the next load reads that bundle without a request; a Needle 2 .cact is read
+// from the cache as it is. Browsers and web workers: the Cache API, same
+// verification, the files read as they are.
 
 import { convertToBundle } from "../convert.ts";
 import type { WeightDtype } from "../engine/model.ts";
@@ -25,7 +26,8 @@ export interface ModelOrigin {
   commit: string;
   endpoint: string;
   family: string;
-  files: { weights: OriginFile; tokenizer: OriginFile };
+  /** The tokenizer is absent for a Needle 2 .cact, which carries its own. */
+  files: { weights: OriginFile; tokenizer?: OriginFile };
   /** The converted bundle (Node, Deno, Bun), when there is one. */
   bundle?: { path: string; dtype: WeightDtype };
   /** True when nothing was downloaded for this load. */
@@ -72,6 +74,7 @@ async function resolveOnDisk(api: NodeApi, req: HubRequest, options: HubResolveO
   if (commit !== undefined && (!options.refresh || req.offline)) {
     const bundle = cache.bundlePath(commit, dtype);
     const origin = await readOrigin(cache, commit);
+    if (origin && !origin.files.tokenizer && (await cache.exists(cache.snapshotPath(commit, origin.files.weights.path)))) return fileModel(cache, origin, req, true);
     if (origin && (await cache.exists(bundle))) return bundleModel(origin, req, bundle, dtype, true);
   }
   if (req.offline) return offlineConvert(cache, req, commit, root, dtype);
@@ -82,8 +85,8 @@ async function resolveOnDisk(api: NodeApi, req: HubRequest, options: HubResolveO
   return cache.withLock(settled, async () => {
     let downloaded = false;
     const files = {} as ModelOrigin["files"];
-    for (const what of ["weights", "tokenizer"] as const) {
-      const path = layout[what];
+    for (const what of layoutFiles(layout)) {
+      const path = layout[what]!;
       const target = cache.snapshotPath(settled, path);
       const known = (await readOrigin(cache, settled))?.files[what];
       if (known && known.path === path && (await cache.exists(target))) {
@@ -105,9 +108,10 @@ async function resolveOnDisk(api: NodeApi, req: HubRequest, options: HubResolveO
     }
     const origin = originOf(req, settled, layout, files);
     await cache.writeAtomically(cache.originPath(settled), JSON.stringify(origin, null, 2) + "\n");
+    if (!COMMIT.test(req.revision)) await cache.writeAtomically(cache.refPath(req.revision), `${settled}\n`);
+    if (!origin.files.tokenizer) return fileModel(cache, origin, req, !downloaded);
     const bundle = cache.bundlePath(settled, dtype);
     if (downloaded || !(await cache.exists(bundle))) await convertInto(cache, origin, bundle, dtype);
-    if (!COMMIT.test(req.revision)) await cache.writeAtomically(cache.refPath(req.revision), `${settled}\n`);
     return bundleModel(origin, req, bundle, dtype, !downloaded);
   });
 }
@@ -118,10 +122,12 @@ async function offlineConvert(cache: RepoCache, req: HubRequest, commit: string 
   if (commit === undefined) throw new HubError("OFFLINE_MISSING", `offline, and the cache (${root}) has no revision ${JSON.stringify(req.revision)} of ${req.repo}: ${hint}`);
   const origin = await readOrigin(cache, commit);
   if (!origin) throw new HubError("OFFLINE_MISSING", `offline, and the cache has no files of ${req.repo} at ${commit}: ${hint}`);
-  for (const what of ["weights", "tokenizer"] as const) {
-    const path = cache.snapshotPath(commit, origin.files[what].path);
-    if (!(await cache.exists(path))) throw new HubError("OFFLINE_MISSING", `offline, and ${path} (${req.repo} ${origin.files[what].path}) is not in the cache: ${hint}`);
+  for (const file of [origin.files.weights, origin.files.tokenizer]) {
+    if (!file) continue;
+    const path = cache.snapshotPath(commit, file.path);
+    if (!(await cache.exists(path))) throw new HubError("OFFLINE_MISSING", `offline, and ${path} (${req.repo} ${file.path}) is not in the cache: ${hint}`);
   }
+  if (!origin.files.tokenizer) return fileModel(cache, origin, req, true);
   const bundle = cache.bundlePath(commit, dtype);
   await cache.withLock(commit, () => convertInto(cache, origin, bundle, dtype));
   return bundleModel(origin, req, bundle, dtype, true);
@@ -131,7 +137,7 @@ async function offlineConvert(cache: RepoCache, req: HubRequest, commit: string 
 async function convertInto(cache: RepoCache, origin: Omit<ModelOrigin, "cached">, bundle: string, dtype: WeightDtype): Promise<void> {
   const [checkpoint, tokenizer] = await Promise.all([
     cache.api.fs.readFile(cache.snapshotPath(origin.commit, origin.files.weights.path)),
-    cache.api.fs.readFile(cache.snapshotPath(origin.commit, origin.files.tokenizer.path)),
+    cache.api.fs.readFile(cache.snapshotPath(origin.commit, origin.files.tokenizer!.path)),
   ]);
   const { bundle: _omit, ...source } = origin;
   const bytes = await convertToBundle(checkpoint, tokenizer, { dtype, meta: { converter: "needle-wasm (hub cache)", dtype, source } });
@@ -143,10 +149,20 @@ async function readOrigin(cache: RepoCache, commit: string): Promise<Omit<ModelO
   if (text === undefined) return undefined;
   try {
     const origin = JSON.parse(text) as Omit<ModelOrigin, "cached">;
-    return origin.commit === commit && origin.files?.weights && origin.files?.tokenizer ? origin : undefined;
+    return origin.commit === commit && origin.files?.weights ? origin : undefined;
   } catch {
     return undefined; // unreadable: downloaded again
   }
+}
+
+/** A Needle 2 .cact: the cached file itself. */
+function fileModel(cache: RepoCache, origin: Omit<ModelOrigin, "cached">, req: HubRequest, cached: boolean): HubModel {
+  return { weights: cache.snapshotPath(origin.commit, origin.files.weights.path), origin: { ...origin, revision: req.revision, cached } };
+}
+
+/** The files a layout fetches: the weights, and the tokenizer where it names one. */
+function layoutFiles(layout: RunnableLayout): ("weights" | "tokenizer")[] {
+  return layout.tokenizer === undefined ? ["weights"] : ["weights", "tokenizer"];
 }
 
 function bundleModel(origin: Omit<ModelOrigin, "cached">, req: HubRequest, path: string, dtype: WeightDtype, cached: boolean): HubModel {
@@ -165,32 +181,34 @@ async function resolveInCacheApi(req: HubRequest, options: HubResolveOptions): P
   else if (req.offline) throw new HubError("OFFLINE_MISSING", `offline, and the Cache API has no file list of ${req.repo}@${req.revision}: load it once online`);
   else ({ listing, json: listingJson } = await fetchListing(req));
   const layout = chooseLayout(req.repo, new Set(listing.files.keys()));
-  const bytes = {} as Record<"weights" | "tokenizer", Uint8Array>;
+  const bytes = {} as Partial<Record<"weights" | "tokenizer", Uint8Array>>;
   const files = {} as ModelOrigin["files"];
   let downloaded = false;
-  for (const what of ["weights", "tokenizer"] as const) {
-    const path = layout[what];
+  for (const what of layoutFiles(layout)) {
+    const path = layout[what]!;
     const url = resolveUrl(req, listing.commit, path);
     const stored = await cache?.match(url).catch(() => undefined);
     const listed = listing.files.get(path) ?? {};
     if (stored) {
-      bytes[what] = new Uint8Array(await stored.arrayBuffer());
-      options.onProgress?.({ what, source: url, loaded: bytes[what].byteLength, total: bytes[what].byteLength, cached: true });
-      files[what] = { path, size: bytes[what].byteLength, sha256: stored.headers.get("x-needle-sha256") ?? listed.sha256 ?? "" };
+      const stock = new Uint8Array(await stored.arrayBuffer());
+      bytes[what] = stock;
+      options.onProgress?.({ what, source: url, loaded: stock.byteLength, total: stock.byteLength, cached: true });
+      files[what] = { path, size: stock.byteLength, sha256: stored.headers.get("x-needle-sha256") ?? listed.sha256 ?? "" };
       continue;
     }
     if (req.offline) throw new HubError("OFFLINE_MISSING", `offline, and the Cache API has no ${path} of ${req.repo} at ${listing.commit}: load it once online`);
     const sink = new MemorySink();
     const got = await download(req, url, listed, sink, what, options.onProgress);
     checkCommit(got.commit, listing.commit, url);
-    bytes[what] = sink.bytes();
+    const fetched = sink.bytes();
+    bytes[what] = fetched;
     files[what] = { path, size: got.size, sha256: got.sha256 };
     downloaded = true;
     const headers = { "content-length": String(got.size), "x-needle-sha256": got.sha256 };
-    await cache?.put(url, new Response(bytes[what] as Uint8Array<ArrayBuffer>, { headers })).catch(() => undefined);
+    await cache?.put(url, new Response(fetched as Uint8Array<ArrayBuffer>, { headers })).catch(() => undefined);
   }
   if (listingJson !== undefined) await cache?.put(keyOfListing, new Response(listingJson, { headers: { "content-type": "application/json" } })).catch(() => undefined);
-  return { weights: bytes.weights, tokenizer: bytes.tokenizer, origin: { ...originOf(req, listing.commit, layout, files), cached: !downloaded } };
+  return { weights: bytes.weights!, ...(bytes.tokenizer ? { tokenizer: bytes.tokenizer } : {}), origin: { ...originOf(req, listing.commit, layout, files), cached: !downloaded } };
 }
 
 async function openCache(option: boolean | string | undefined): Promise<Cache | undefined> {
