@@ -135,9 +135,9 @@ interface Plan extends DecodePlan {
 }
 
 export interface Prompt {
-  /** `query ids + <tools> + tools ids`, at most 1024 long. */
+  /** `query ids + <tools> + tools ids`, at most 1024 long (Needle 2: the prompt's ids, BOS first, that prefill runs). */
   encoderIds: number[];
-  /** The tool list as the encoder sees it: snake_case names, Python's compact JSON. */
+  /** The tool list as the encoder sees it: snake_case names, Python's compact JSON (Needle 2: names as given). */
   toolsJson: string;
   /** snake_case name → the caller's name. */
   nameMap: Readonly<Record<string, string>>;
@@ -247,8 +247,11 @@ export class Needle {
 
   /** The prompt a call would run: encoder ids, the normalised tools JSON and the name map. */
   prompt(query: string, tools: ToolsInput, options: Pick<CallOptions, "overflow"> = {}): Prompt {
-    if (this.#n2) throw new InputError("NOT_FOR_NEEDLE2", "prompt() describes Needle 1's encoder input; a Needle 2 call's prompt ids are what model.prefill runs");
     const plan = this.#plan(query, tools, { ...options, constrained: false });
+    if (plan.needle2) {
+      const { promptIds, toolsJson, truncated } = plan.needle2;
+      return { encoderIds: promptIds, toolsJson, nameMap: {}, ...(truncated ? { truncated } : {}) };
+    }
     return { encoderIds: plan.encoderIds, toolsJson: plan.toolsJson, nameMap: plan.nameMap, ...(plan.truncated ? { truncated: plan.truncated } : {}) };
   }
 

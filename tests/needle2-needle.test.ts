@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { pathToFileURL } from "node:url";
-import { Needle, type CallResult } from "../lib/index.ts";
+import { Needle, createHandler, type CallResult } from "../lib/index.ts";
 import { Needle2Model } from "../lib/needle2/model.ts";
 import { FIXTURES } from "./helpers.ts";
 import { NEEDLE2_FIXTURES, readNeedle2Golden, readNeedle2Model } from "./needle2-helpers.ts";
@@ -98,7 +98,6 @@ test("options of the other model are refused by name", async () => {
   for (const options of [{ constrained: true }, { prefix: "[" }, { toolChoice: { name: "get_weather" } }]) {
     assert.is(await code(() => needle.call(c.prompt.query!, [], options)), "NOT_FOR_NEEDLE2");
   }
-  assert.is(await code(async () => needle.prompt("q", [])), "NOT_FOR_NEEDLE2");
   const cact = readNeedle2Model("tiny_a");
   for (const options of [{ dtype: "f16" as const }, { threads: 2 }, { tokenizer: `${FIXTURES}tokenizer/needle_test.model` }, { maxDecoderLength: 64 }]) {
     assert.is(await code(() => Needle.load({ weights: cact, ...options })), "NOT_FOR_NEEDLE2");
@@ -108,6 +107,23 @@ test("options of the other model are refused by name", async () => {
   const n1 = await Needle.load(v1);
   assert.is(await code(() => n1.call("q", [], { system: "date: 2026-07-21" })), "NOT_FOR_NEEDLE1");
   n1.dispose();
+});
+
+test("prompt() gives the ids prefill runs; createHandler serves a .cact (usage counts those ids)", async () => {
+  const needle = await needlePromise;
+  const c = chats[0]!;
+  const prompt = needle.prompt(c.prompt.query!, c.prompt.tools as never);
+  assert.equal(prompt.encoderIds, c.prompt_ids);
+  assert.equal(prompt.nameMap, {});
+  const handler = createHandler(needle);
+  const response = await handler(new Request("http://x/v1/chat/completions", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "needle", messages: [{ role: "user", content: c.prompt.query }], tools: (c.prompt.tools as object[]).map((t) => ({ type: "function", function: t })), max_tokens: 8 }),
+  }));
+  assert.is(response.status, 200);
+  const body = (await response.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+  assert.equal([body.usage.prompt_tokens, body.usage.completion_tokens], [c.prompt_ids.length, 8]);
 });
 
 test("an aborted call throws AbortError and the session stays usable", async () => {

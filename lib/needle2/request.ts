@@ -27,6 +27,8 @@ const NEEDLE1_ONLY: Readonly<Record<string, string>> = {
 
 export interface Needle2Request {
   promptIds: number[];
+  /** The tools as the prompt shows them (compact ensure_ascii JSON). */
+  toolsJson: string;
   maxTokens: number;
   names: readonly string[];
   truncated?: Truncation;
@@ -55,7 +57,7 @@ export function planNeedle2Request(tokenizer: Needle2Tokenizer, limit: number, q
   if (typeof maxTokens !== "number" || !Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > limit - 1) {
     throw optionError("maxTokens", maxTokens, `an integer from 1 to ${limit - 1} (maxSequenceLength - 1)`, "BAD_MAX_TOKENS");
   }
-  const request: Needle2Request = { promptIds: ids, maxTokens, names: prepared.names };
+  const request: Needle2Request = { promptIds: ids, toolsJson: dumpsPlain(prepared.list), maxTokens, names: prepared.names };
   if (ids.length > room) {
     if (options.overflow === "error") {
       throw new InputError("PROMPT_TOO_LONG", `the prompt is ${ids.length} tokens; the limit is ${room} (maxSequenceLength - 1)`);
