@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { pathToFileURL } from "node:url";
-import { Needle, createHandler, type CallResult } from "../lib/index.ts";
+import { Needle, NeedleModel, createHandler, type CallResult } from "../lib/index.ts";
 import { Needle2Model } from "../lib/needle2/model.ts";
 import { FIXTURES } from "./helpers.ts";
 import { NEEDLE2_FIXTURES, readNeedle2Golden, readNeedle2Model } from "./needle2-helpers.ts";
@@ -102,6 +102,7 @@ test("options of the other model are refused by name", async () => {
   for (const options of [{ dtype: "f16" as const }, { threads: 2 }, { tokenizer: `${FIXTURES}tokenizer/needle_test.model` }, { maxDecoderLength: 64 }]) {
     assert.is(await code(() => Needle.load({ weights: cact, ...options })), "NOT_FOR_NEEDLE2");
   }
+  assert.is(await code(() => NeedleModel.load(cact)), "CACT_WEIGHTS");
   const v1 = { weights: `${FIXTURES}tiny/needle_tiny.p4_numpy1.pkl`, tokenizer: `${FIXTURES}tokenizer/needle_test.model` };
   assert.is(await code(() => Needle.load({ ...v1, maxSequenceLength: 64 })), "NOT_FOR_NEEDLE1");
   const n1 = await Needle.load(v1);
