@@ -39,3 +39,10 @@ export function firstLogits(c: Needle2Case): Float64Array {
   const bytes = Buffer.from(c.first_logits_f64_b64, "base64");
   return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
 }
+
+/** The first index of the largest value (numpy's argmax). */
+export function argmax(x: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
+  return best;
+}

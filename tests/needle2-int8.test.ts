@@ -5,18 +5,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Needle2Model } from "../lib/needle2/model.ts";
-import { NEEDLE2_MODELS, readNeedle2Golden, readNeedle2Model } from "./needle2-helpers.ts";
+import { argmax, NEEDLE2_MODELS, readNeedle2Golden, readNeedle2Model } from "./needle2-helpers.ts";
 
 /** Largest |Δlogit| allowed, relative to the position's largest |logit|. */
 const RELATIVE_TOL = 0.05;
 /** Share of teacher-forced positions whose argmax must agree with f32's. */
 const ARGMAX_AGREEMENT = 0.95;
 
-function argmax(x: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
-  return best;
-}
 
 for (const name of NEEDLE2_MODELS) {
   test(`${name}: int8 gives f32's greedy ids and, along the forced paths, its argmax and logits`, async () => {

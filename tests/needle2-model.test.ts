@@ -7,15 +7,10 @@ import * as assert from "uvu/assert";
 import { InputError } from "../lib/errors.ts";
 import { Needle2Model } from "../lib/needle2/model.ts";
 import { assertClose } from "./helpers.ts";
-import { firstLogits, NEEDLE2_MODELS, readNeedle2Golden, readNeedle2Model } from "./needle2-helpers.ts";
+import { argmax, firstLogits, NEEDLE2_MODELS, readNeedle2Golden, readNeedle2Model } from "./needle2-helpers.ts";
 
 const TOL = 5e-4;
 
-function argmax(x: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
-  return best;
-}
 
 for (const name of NEEDLE2_MODELS) {
   const golden = readNeedle2Golden(name);

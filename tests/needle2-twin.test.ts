@@ -7,17 +7,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readCact } from "../lib/needle2/cact.ts";
 import { assertClose } from "./helpers.ts";
-import { firstLogits, NEEDLE2_MODELS, readNeedle2Golden, readNeedle2Model } from "./needle2-helpers.ts";
+import { argmax, firstLogits, NEEDLE2_MODELS, readNeedle2Golden, readNeedle2Model } from "./needle2-helpers.ts";
 import { Needle2Twin } from "./twins/needle2.ts";
 
 const TOL = 5e-4;
 const EOS = 1;
 
-function argmax(x: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
-  return best;
-}
 
 for (const name of NEEDLE2_MODELS) {
   const twin = new Needle2Twin(readCact(readNeedle2Model(name)));
