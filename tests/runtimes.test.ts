@@ -29,9 +29,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, s
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
 import OpenAI from "openai";
 import { runtimeBinary } from "./runtimes/bins.ts";
+import { bundleWorker } from "./runtimes/worker-bundle.ts";
 import { TOKENIZER, WEIGHTS, assertResults, e2eCases, type E2ECase, type E2EResult } from "./runtimes/cases.ts";
 import { checkAiSdk, checkOpenAIClient } from "./server-helpers.ts";
 import { NEEDLE2_FIXTURES, readNeedle2Golden } from "./needle2-helpers.ts";
@@ -466,37 +466,6 @@ function prepareDemoModel(): string {
   return example;
 }
 
-/**
- * Bundle examples/cloudflare-worker/src/worker.js as wrangler does: the
- * conditions wrangler sets, `needle-wasm` from this checkout (a node_modules
- * symlink in a temporary folder), .wasm imports kept as Wasm modules (named
- * needle.wasm in workerd.capnp). Returns the package entry the bundle used.
- */
-async function bundleWorker(): Promise<string> {
-  const modules = mkdtempSync(`${tmpdir()}/needle-worker-`);
-  mkdirSync(`${modules}/node_modules`);
-  symlinkSync(ROOT, `${modules}/node_modules/needle-wasm`, "dir");
-  try {
-    const result = await esbuild.build({
-      entryPoints: [`${ROOT}examples/cloudflare-worker/src/worker.js`],
-      outfile: `${RUNTIMES}.build/worker.js`,
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      conditions: ["workerd", "worker", "browser"],
-      mainFields: ["module", "main"],
-      nodePaths: [`${modules}/node_modules`],
-      metafile: true,
-      logLevel: "silent",
-      plugins: [{ name: "wasm-modules", setup: (build) => build.onResolve({ filter: /\.wasm$/ }, () => ({ path: "./needle.wasm", external: true })) }],
-    });
-    const inputs = Object.keys(result.metafile.inputs);
-    return inputs.find((p) => /dist\/index[.\w]*\.js$/.test(p)) ?? inputs.join(", ");
-  } finally {
-    rmSync(modules, { recursive: true, force: true });
-  }
-}
 
 async function waitForServer(url: string, log: () => string, child: ReturnType<typeof spawn>): Promise<void> {
   const deadline = Date.now() + 30_000;
