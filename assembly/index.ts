@@ -96,4 +96,5 @@ export function n2_tokens_ptr(): usize { return N2.tokens; }
 export function n2_logits_ptr(): usize { return N2.logits; }
 export function n2_weights_bytes(): usize { return N2.weightsEnd - N2.weightsStart; }
 export function n2_probes_ptr(): usize { return N2.probes; }
+export function n2_set_kv_window(window: i32): void { N2.setKvWindow(window); }
 export function n2_pooled_ptr(): usize { return N2.poolAcc; }

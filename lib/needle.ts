@@ -37,6 +37,8 @@ export interface NeedleLoadOptions extends ModelLoadOptions, HubLoadOptions {
   weights?: Source;
   /** Needle 2 only: positions reserved for prompt plus answer (default min(the file's max_seq_len, 1024)). */
   maxSequenceLength?: number;
+  /** Needle 2 only: the sliding attention window (default 0, none; "header": the file's kv_window). */
+  kvWindow?: number | "header";
   /** The matching SentencePiece model (`needle.model`); a bundle carries its own. */
   tokenizer?: Source;
 }
@@ -205,9 +207,10 @@ export class Needle {
     tokenizerLoad?.catch(() => undefined); // awaited below; do not report it unhandled meanwhile
     const loaded = await NeedleModel.loadWeights(options.weights, options);
     if (loaded.kind === "cact") return new Needle(new Needle2Backend(await Needle2Model.fromBytes(loaded.bytes, needle2LoadOptions(options as Record<string, unknown>))));
-    if (options.maxSequenceLength !== undefined) {
+    for (const key of ["maxSequenceLength", "kvWindow"] as const) {
+      if (options[key] === undefined) continue;
       loaded.model.dispose();
-      throw new InputError("NOT_FOR_NEEDLE1", "maxSequenceLength is a Needle 2 (.cact) option; Needle 1 has maxEncoderLength and maxDecoderLength");
+      throw new InputError("NOT_FOR_NEEDLE1", `${key} is a Needle 2 (.cact) option; Needle 1 has maxEncoderLength and maxDecoderLength`);
     }
     const { model, bundledTokenizer } = loaded;
     let tokenizer: Tokenizer;

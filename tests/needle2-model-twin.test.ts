@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { readCact } from "../lib/needle2/cact.ts";
 import { Needle2Model } from "../lib/needle2/model.ts";
 import { assertClose, rng } from "./helpers.ts";
-import { readNeedle2Model } from "./needle2-helpers.ts";
+import { readNeedle2Golden, readNeedle2Model } from "./needle2-helpers.ts";
 import { Needle2Twin } from "./twins/needle2.ts";
 import { writeRandomCact, type RandomCactGeometry } from "./twins/random-cact.ts";
 
@@ -39,6 +39,37 @@ GEOMETRIES.forEach((g, gi) => {
     }
     model.dispose();
   });
+});
+
+test("kvWindow: each position attends to its last kvWindow keys only, as decode.py's kv_window (the twin with the same window)", async () => {
+  for (const name of ["tiny_a", "tiny_b"]) {
+    const bytes = readNeedle2Model(name);
+    const c = readNeedle2Golden(name).cases[0]!;
+    const ids = [...c.prompt_ids, ...c.teacher_forced_ids];
+    const window = 8;
+    const twin = new Needle2Twin(readCact(bytes), window);
+    const model = await Needle2Model.fromBytes(bytes, { kvWindow: window });
+    const batched = await Needle2Model.fromBytes(bytes, { kvWindow: window });
+    const plain = await Needle2Model.fromBytes(bytes);
+    let differs = false;
+    for (let p = 0; p < ids.length; p++) {
+      const want = twin.step(ids[p]!);
+      const got = model.logits(ids.slice(0, p + 1));
+      assertClose(got, want, TOL, `${name} window ${window} position ${p}`);
+      if (p > window) differs ||= Math.abs(got[0]! - plain.logits(ids.slice(0, p + 1))[0]!) > 1e-3;
+    }
+    assertClose(batched.logits(ids), model.logits(ids), 1e-5, `${name}: batched prefill with a window`);
+    assert.ok(differs, `${name}: the window changes the logits`);
+    const header = await Needle2Model.fromBytes(bytes, { kvWindow: "header" });
+    assert.is(header.kvWindow, readCact(bytes).header.kvWindow);
+    for (const m of [model, batched, plain, header]) m.dispose();
+  }
+  try {
+    await Needle2Model.fromBytes(readNeedle2Model("tiny_a"), { kvWindow: -1 });
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as { code: string }).code, "BAD_KV_WINDOW");
+  }
 });
 
 test.run();

@@ -105,6 +105,10 @@ test("options of the other model are refused by name", async () => {
   assert.is(await code(() => NeedleModel.load(cact)), "CACT_WEIGHTS");
   const v1 = { weights: `${FIXTURES}tiny/needle_tiny.p4_numpy1.pkl`, tokenizer: `${FIXTURES}tokenizer/needle_test.model` };
   assert.is(await code(() => Needle.load({ ...v1, maxSequenceLength: 64 })), "NOT_FOR_NEEDLE1");
+  assert.is(await code(() => Needle.load({ ...v1, kvWindow: 8 })), "NOT_FOR_NEEDLE1");
+  const windowed = await Needle.load({ weights: cact, kvWindow: 8 });
+  assert.is((windowed.model as Needle2Model).kvWindow, 8);
+  windowed.dispose();
   const n1 = await Needle.load(v1);
   assert.is(await code(() => n1.call("q", [], { system: "date: 2026-07-21" })), "NOT_FOR_NEEDLE1");
   n1.dispose();

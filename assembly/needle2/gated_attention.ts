@@ -2,7 +2,8 @@
 // _attn_cached) for m consecutive positions: h → [q | k | v | gate] in one
 // product; q and k zero-centred-RMS-normed per head, rotated (rope.ts); k, v
 // appended to the cache; each position's causal softmax attention over the
-// keys up to itself (attention.ts); o ⊙ σ(gate); then the output projection.
+// keys up to itself (attention.ts), the last kvWindow of them when a window
+// is set (decode.py kv_window, no sinks); o ⊙ σ(gate); then the output projection.
 
 import * as N from "./layout";
 import { rmsnorm_zc_heads_f32 } from "../norm";
@@ -48,7 +49,10 @@ export function gated_attention_f32(out: usize, h: usize, l: i32, p0: i32, m: i3
     const q = at(N.qkvg, t * width);
     const gate = q + N.f32s(N.attnDim + 2 * N.kvDim);
     const o = at(N.attnOut, t * N.attnDim);
-    attend_f32(o, N.attnDim, q, N.attnDim, 1, kc, vc, hd, N.maxSeq * hd, p0 + t + 1, N.zeroKeys, -1, N.nHeads, N.nKvHeads, hd, N.scores);
+    const keys = p0 + t + 1;
+    const first = N.kvWindow > 0 && keys > N.kvWindow ? keys - N.kvWindow : 0;
+    const skip = N.f32s(first * hd);
+    attend_f32(o, N.attnDim, q, N.attnDim, 1, kc + skip, vc + skip, hd, N.maxSeq * hd, keys - first, N.zeroKeys, -1, N.nHeads, N.nKvHeads, hd, N.scores);
     sigmoid_gate_f32(o, gate, N.attnDim);
   }
   n2Linear(out, N.attnOut, m, w + N.OUT, N.dModel, N.attnDim);

@@ -53,6 +53,12 @@ export let maxSeq: i32 = 0;
 export let maxCols: i32 = 0;
 /** Weight format of the matrices (format.ts). */
 export let format: i32 = FORMAT_F32;
+/** Sliding attention window (decode.py kv_window): a query at p sees keys p - kvWindow + 1 .. p; 0: all. */
+export let kvWindow: i32 = 0;
+
+export function setKvWindow(w: i32): void {
+  kvWindow = w;
+}
 
 /** Engram orders [4] and site layers [4] (i32). */
 export let orders: usize = 0;

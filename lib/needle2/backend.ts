@@ -30,8 +30,9 @@ export function needle2LoadOptions(options: Record<string, unknown>): Needle2Loa
   if (dtype !== undefined && dtype !== "f32" && dtype !== "int8") throw new InputError("NOT_FOR_NEEDLE2", `option dtype: Needle 2 holds its matrices as f32 or int8, not ${String(dtype)}`);
   const threads = options.threads;
   if (threads !== undefined && threads !== 1 && threads !== "auto") throw new InputError("NOT_FOR_NEEDLE2", `option threads: the Needle 2 engine runs on one thread (threads 1 or "auto"), got ${String(threads)}`);
-  const { maxSequenceLength, wasmModule, onProgress, cache } = options as Needle2LoadOptions;
+  const { maxSequenceLength, kvWindow, wasmModule, onProgress, cache } = options as Needle2LoadOptions;
   return {
+    ...(kvWindow !== undefined ? { kvWindow } : {}),
     ...(dtype !== undefined ? { dtype: dtype as Needle2Dtype } : {}),
     ...(maxSequenceLength !== undefined ? { maxSequenceLength } : {}),
     ...(wasmModule !== undefined ? { wasmModule } : {}),

@@ -8,7 +8,7 @@ import { instantiateEngine } from "../engine/instance.ts";
 import { CactError, InputError, NeedleError } from "../errors.ts";
 import { requireWasmSimd } from "../engine/features.ts";
 import { readSource, type Source, type SourceOptions } from "../load/source.ts";
-import { floatValues, readCact, TERNARY_RECORD_BITS, type CactFile, type CactHeader, type CactTensor, type ProbeHeadKind } from "./cact.ts";
+import { CACT_LIMITS, floatValues, readCact, TERNARY_RECORD_BITS, type CactFile, type CactHeader, type CactTensor, type ProbeHeadKind } from "./cact.ts";
 import { cqCodebook } from "./cq.ts";
 import { Needle2Tokenizer, parseTokenizerBlob } from "./tokenizer.ts";
 
@@ -31,6 +31,7 @@ interface Needle2Exports {
   n2_pooled_ptr(): number;
   n2_pool_begin(count: number, padId: number): void;
   n2_pool_end(): number;
+  n2_set_kv_window(window: number): void;
   argmax_f32(x: number, n: number): number;
 }
 
@@ -60,6 +61,13 @@ export interface Needle2LoadOptions extends SourceOptions {
    * The engram tables stay f32 rows.
    */
   dtype?: Needle2Dtype;
+  /**
+   * Sliding attention window (decode.py's kv_window, no pinned tokens): a
+   * position sees the last kvWindow keys, itself included. Default 0, no
+   * window (decode.py's default); "header": the file's kv_window, the size
+   * the closed engine's window is computed to.
+   */
+  kvWindow?: number | "header";
   /** Positions reserved for prompt plus output (default min(header max_seq_len, 1024)); at most max_seq_len. */
   maxSequenceLength?: number;
   /** A compiled build/needle.wasm, for runtimes that cannot compile from bytes. */
@@ -97,6 +105,8 @@ export class Needle2Model {
   readonly maxSequenceLength: number;
   /** The matrices' format in memory. */
   readonly dtype: Needle2Dtype;
+  /** The attention window in positions (0: none). */
+  readonly kvWindow: number;
   /** The tokenizer the file carries (null if it has none). */
   readonly tokenizer: Needle2Tokenizer | null;
   /** The probe heads the file carries, in its order. */
@@ -108,8 +118,9 @@ export class Needle2Model {
   /** Token ids whose positions are in the caches. */
   #cached: number[] = [];
 
-  private constructor(file: CactFile, wasm: Needle2Exports, maxSeq: number, dtype: Needle2Dtype) {
+  private constructor(file: CactFile, wasm: Needle2Exports, maxSeq: number, dtype: Needle2Dtype, kvWindow: number) {
     this.dtype = dtype;
+    this.kvWindow = kvWindow;
     this.config = Object.freeze({ ...file.header, engramOrders: [...file.header.engramOrders], engramSites: [...file.header.engramSites] });
     this.maxSequenceLength = maxSeq;
     this.#wasm = wasm;
@@ -146,6 +157,10 @@ export class Needle2Model {
     if (!Number.isInteger(maxSeq) || maxSeq < 2 || maxSeq > h.maxSeqLen) {
       throw new InputError("BAD_MAX_SEQUENCE", `maxSequenceLength must be an integer from 2 to the file's max_seq_len ${h.maxSeqLen}, got ${maxSeq}`);
     }
+    const kvWindow = options.kvWindow === "header" ? h.kvWindow : (options.kvWindow ?? 0);
+    if (!Number.isInteger(kvWindow) || kvWindow < 0 || kvWindow > CACT_LIMITS.maxSeqLen) {
+      throw new InputError("BAD_KV_WINDOW", `kvWindow must be "header" or an integer from 0 (no window) to ${CACT_LIMITS.maxSeqLen}, got ${String(options.kvWindow)}`);
+    }
     const need = needle2MemoryBytes(h, maxSeq, dtype);
     if (need > MEMORY_LIMIT) {
       throw new CactError("cact_too_large", `this .cact needs about ${Math.ceil(need / 2 ** 20)} MiB of engine memory at maxSequenceLength ${maxSeq}; Wasm32 allows ${MEMORY_LIMIT / 2 ** 20} MiB`);
@@ -157,7 +172,8 @@ export class Needle2Model {
       h.engramSites.length, pack(h.engramSites), maxSeq, h.ropeTheta, FORMATS[dtype]);
     if (end === 0) throw new NeedleError("OUT_OF_MEMORY", `could not grow engine memory to ${Math.ceil(need / 2 ** 20)} MiB for this .cact`);
     for (const t of file.tensors) importTensor(wasm, file, t);
-    return new Needle2Model(file, wasm, maxSeq, dtype);
+    wasm.n2_set_kv_window(kvWindow);
+    return new Needle2Model(file, wasm, maxSeq, dtype, kvWindow);
   }
 
   /** Logits (a copy) after the token ids given, the prompt ids first. */

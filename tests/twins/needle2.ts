@@ -117,7 +117,8 @@ export class Needle2Twin {
   /** Per step, the cells the probe heads pool (hidden_cells): x0, then the lane mean after each layer. */
   cells: Float64Array<ArrayBufferLike>[][] = [];
 
-  constructor(file: CactFile) {
+  /** kvWindow: decode.py's kv_window (0: none): a query at p sees keys at p - kvWindow + 1 .. p. */
+  constructor(file: CactFile, private readonly kvWindow = 0) {
     const h = (this.h = file.header);
     this.vocab = h.vocab;
     const cq = (name: string): Float64Array => f64(dequant(file, tensor(file, name)));
@@ -258,19 +259,20 @@ export class Needle2Twin {
     this.vCache[i]!.push(v);
     const o = new Float64Array(H * hd);
     const n = pos + 1;
+    const from = this.kvWindow > 0 ? Math.max(0, n - this.kvWindow) : 0;
     for (let hh = 0; hh < H; hh++) {
       const g = Math.floor(hh / (H / KV));
       const scores = new Float64Array(n);
       let mx = -Infinity;
-      for (let t = 0; t < n; t++) {
+      for (let t = from; t < n; t++) {
         let s = 0;
         for (let j = 0; j < hd; j++) s += q[hh * hd + j]! * this.kCache[i]![t]![g * hd + j]!;
         scores[t] = s / Math.sqrt(hd);
         mx = Math.max(mx, scores[t]!);
       }
       let sum = 0;
-      for (let t = 0; t < n; t++) sum += (scores[t] = Math.exp(scores[t]! - mx));
-      for (let t = 0; t < n; t++) for (let j = 0; j < hd; j++) o[hh * hd + j]! += (scores[t]! / sum) * this.vCache[i]![t]![g * hd + j]!;
+      for (let t = from; t < n; t++) sum += (scores[t] = Math.exp(scores[t]! - mx));
+      for (let t = from; t < n; t++) for (let j = 0; j < hd; j++) o[hh * hd + j]! += (scores[t]! / sum) * this.vCache[i]![t]![g * hd + j]!;
     }
     const gate = gemv(L.gate, hn, H * hd, d);
     for (let j = 0; j < H * hd; j++) o[j]! *= sigmoid(gate[j]!);
