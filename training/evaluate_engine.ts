@@ -1,30 +1,47 @@
-// Accuracy of a model on held-out function-calling cases, run through OUR
-// engine (the package's public API, not torch): exact match of the calls
-// (names and arguments, order-insensitive for several calls), name
-// accuracy, and no-call accuracy, per split.
+// Accuracy of a model on function-calling cases, run through OUR engine (the
+// package's public API, not torch, with its default decoding): exact match of
+// the calls (names and arguments, order-insensitive for several calls), name
+// accuracy, and no-call precision and recall, per split.
 //
 //   node --import tsx training/evaluate_engine.ts [--weights F [--tokenizer F]] [--dtype f32|f16|int8|int4]
-//        [--data FILE ...] [--limit N] [--no-constrain] [--json] [--pick N]
+//        [--data FILE ...] [--limit N] [--no-constrain] [--json] [--misses] [--pick N]
 //
+// --misses also prints every case not answered exactly (id or query, expected, got).
 // --pick N prints, instead of scores, the indices of up to N cases of the
 // first data file the model answers exactly, taken round-robin across
 // splits and answer kinds (one call, several, none): how
 // weights/demo/regression_cases.json (the CI regression set) is chosen.
 //
-// Defaults: the bundled demo model, and training/data/test_id.jsonl plus
-// training/data/test_unseen.jsonl (made by `/usr/bin/python3 training/data.py`);
-// each line {query, tools, answer, split, family, template}.
+// Two line formats are read:
+// - generated splits (training/data.py, training/surface.py): {query, tools,
+//   answer, split, ...} with tools and answer as JSON strings;
+// - the hand-written set (training/eval/handwritten.jsonl, see
+//   training/eval/README.md): {id, kind, tool_kind, query, tools, answer}
+//   with tools and answer as JSON values; its split is "handwritten/<kind>"
+//   (catalog: kinds of tools the training catalog has; unseen: kinds it never had).
+// Defaults: the bundled demo model; the hand-written set, plus
+// training/data/test_id.jsonl and test_unseen.jsonl where they exist.
 
 import { readFileSync, existsSync } from "node:fs";
+import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { Needle, type WeightDtype } from "../lib/index.ts";
 
 export interface Case {
   query: string;
+  /** The tool list as JSON text. */
   tools: string;
+  /** The expected calls as JSON text (a list of {name, arguments}). */
   answer: string;
   split: string;
   family?: string;
+  /** The hand-written set's case id. */
+  id?: string;
+}
+
+/** What evaluate() needs of a model: Needle's call(). */
+export interface Caller {
+  call(query: string, tools: string, options?: { constrained?: boolean }): Promise<{ calls: { name: string; arguments: unknown }[]; error?: unknown }>;
 }
 
 export interface SplitScore {
@@ -34,9 +51,11 @@ export interface SplitScore {
   exact: number;
   /** Tool names equal as a multiset. */
   names: number;
-  /** Cases whose answer is no call, and how many of them got none. */
+  /** Cases whose answer is no call, and how many of them got none (recall = noCall / noCallCases). */
   noCallCases: number;
   noCall: number;
+  /** Cases the model answered with no call, right or wrong (precision = noCall / noCallAnswers). */
+  noCallAnswers: number;
   /** Outputs that were not a list of calls. */
   unparsed: number;
 }
@@ -62,18 +81,21 @@ export function scoreCase(expected: { name: string; arguments: unknown }[], got:
   };
 }
 
-export async function evaluate(needle: Needle, cases: Case[], constrained = true): Promise<SplitScore[]> {
+/** Scores per split; `constrained: false` turns constrained decoding off, otherwise the call's defaults are used. */
+export async function evaluate(needle: Caller, cases: Case[], constrained = true, onMiss?: (c: Case, got: string) => void): Promise<SplitScore[]> {
   const bySplit = new Map<string, SplitScore>();
   for (const c of cases) {
-    const score = bySplit.get(c.split) ?? { split: c.split, cases: 0, exact: 0, names: 0, noCallCases: 0, noCall: 0, unparsed: 0 };
+    const score = bySplit.get(c.split) ?? { split: c.split, cases: 0, exact: 0, names: 0, noCallCases: 0, noCall: 0, noCallAnswers: 0, unparsed: 0 };
     bySplit.set(c.split, score);
-    const result = await needle.call(c.query, c.tools, { constrained });
+    const result = await needle.call(c.query, c.tools, constrained ? {} : { constrained: false });
     const expected = JSON.parse(c.answer) as { name: string; arguments: unknown }[];
     const s = scoreCase(expected, result.error ? null : result.calls.map((call) => ({ name: call.name, arguments: call.arguments })));
     score.cases++;
     if (s.exact) score.exact++;
+    else onMiss?.(c, result.error ? `unparsed: ${String(result.error)}` : JSON.stringify(result.calls));
     if (s.names) score.names++;
     if (result.error) score.unparsed++;
+    else if (result.calls.length === 0) score.noCallAnswers++;
     if (s.noCall !== undefined) {
       score.noCallCases++;
       if (s.noCall) score.noCall++;
@@ -100,11 +122,19 @@ export async function pickRegressionCases(needle: Needle, cases: Case[], n: numb
   return picked.sort((a, b) => a - b);
 }
 
+/** One JSONL line of either format as a Case. */
+export function toCase(row: Record<string, unknown>, file: string): Case {
+  const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+  const split = typeof row.split === "string" ? row.split : typeof row.kind === "string" ? `handwritten/${row.kind}` : basename(file, ".jsonl");
+  return { query: String(row.query), tools: text(row.tools), answer: text(row.answer), split, ...(typeof row.family === "string" ? { family: row.family } : {}),
+    ...(typeof row.id === "string" ? { id: row.id } : {}) };
+}
+
 export function readCases(files: string[], limit?: number): Case[] {
   const cases: Case[] = [];
   for (const file of files) {
     const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.trim());
-    for (const line of lines.slice(0, limit)) cases.push(JSON.parse(line) as Case);
+    for (const line of lines.slice(0, limit)) cases.push(toCase(JSON.parse(line) as Record<string, unknown>, file));
   }
   return cases;
 }
@@ -113,10 +143,12 @@ function percent(n: number, d: number): string {
   return d === 0 ? "–" : `${((100 * n) / d).toFixed(1)}%`;
 }
 
+/** A Markdown table: no-call recall over the `[]` cases (their count in brackets), precision over the `[]` answers. */
 export function formatScores(scores: SplitScore[]): string {
-  const lines = ["| split | cases | exact match | name accuracy | no-call accuracy | unparsed |", "| --- | ---: | ---: | ---: | ---: | ---: |"];
+  const lines = ["| split | cases | exact match | name accuracy | no-call recall | no-call precision | unparsed |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"];
   for (const s of scores) {
-    lines.push(`| ${s.split} | ${s.cases} | ${percent(s.exact, s.cases)} | ${percent(s.names, s.cases)} | ${percent(s.noCall, s.noCallCases)} (${s.noCallCases}) | ${s.unparsed} |`);
+    lines.push(`| ${s.split} | ${s.cases} | ${percent(s.exact, s.cases)} | ${percent(s.names, s.cases)} | ${percent(s.noCall, s.noCallCases)} (${s.noCallCases}) | ${percent(s.noCall, s.noCallAnswers)} (${s.noCallAnswers}) | ${s.unparsed} |`);
   }
   return lines.join("\n");
 }
@@ -131,12 +163,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       limit: { type: "string" },
       "no-constrain": { type: "boolean" },
       json: { type: "boolean" },
+      misses: { type: "boolean" },
       pick: { type: "string" },
     },
     strict: true,
   });
   const here = (f: string) => new URL(f, import.meta.url).pathname;
-  const files = values.data ?? [here("data/test_id.jsonl"), here("data/test_unseen.jsonl")];
+  const generated = [here("data/test_id.jsonl"), here("data/test_unseen.jsonl")].filter((f) => existsSync(f));
+  const files = values.data ?? [here("eval/handwritten.jsonl"), ...generated];
   for (const f of files) {
     if (!existsSync(f)) {
       console.error(`evaluate_engine: ${f} is missing; make it with /usr/bin/python3 training/data.py`);
@@ -153,7 +187,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(0);
   }
   const started = performance.now();
-  const scores = await evaluate(needle, readCases(files, values.limit ? Number(values.limit) : undefined), !values["no-constrain"]);
+  const scores = await evaluate(needle, readCases(files, values.limit ? Number(values.limit) : undefined), !values["no-constrain"],
+    values.misses ? (c, got) => console.log(`${c.id ?? c.split}\t${c.query}\n  expected ${c.answer}\n  got      ${got}`) : undefined);
   const seconds = (performance.now() - started) / 1000;
   if (values.json) console.log(JSON.stringify({ scores, seconds }));
   else console.log(`${formatScores(scores)}\n\n${scores.reduce((n, s) => n + s.cases, 0)} cases in ${seconds.toFixed(1)} s`);
