@@ -16,7 +16,8 @@ Every example draws its tool surface afresh:
 - catalog tools: data.py's examples (its training frames, phrasings and
   values), re-surfaced: tool names rewritten (verb synonyms, "get" dropped,
   word order, style), parameters renamed by synonyms (answers follow),
-  descriptions rewritten or dropped;
+  descriptions rewritten or dropped, a quarter of the string values
+  replaced by made-up words in the query and the answer alike;
 - multi-call requests, and no-call requests measured apart: a request for a
   (verb, noun) pair no tool has, among look-alikes; small talk; no tools.
 
@@ -45,6 +46,7 @@ from values import BOOKS, EVENTS, KINDS, MOVIES, PLAYLISTS, RELATIVE_DATES, SONG
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HANDWRITTEN = os.path.join(HERE, "eval", "handwritten.jsonl")
+MADE_UP_VALUES = 0.25      # share of string values made of made-up words
 HELD_OUT_NOUN_EVERY = 10   # every 10th noun of lexicon.NOUNS appears only in test_composed
 TITLES = EVENTS + TASKS + SONGS + PLAYLISTS + SUBJECTS + BOOKS + MOVIES
 
@@ -87,7 +89,28 @@ def held_out_words_absent():
 # ---- values ------------------------------------------------------------------------
 
 def draw_role_value(role, rng):
-    """(text in the request, JSON value) for a parameter role."""
+    """(text in the request, JSON value) for a parameter role; a quarter of
+    the strings get their words replaced by made-up ones, so that values are
+    copied from the request rather than recalled from a closed list."""
+    surface, value = pool_value(role, rng)
+    if isinstance(value, str) and rng.random() < MADE_UP_VALUES:
+        value = made_up_like(value, rng)
+        return value, value
+    return surface, value
+
+
+def made_up_like(value, rng):
+    """The value with each alphabetic word replaced by a made-up word of the same casing."""
+    words = []
+    for word in value.split(" "):
+        if word.isalpha() and len(word) > 1:
+            new = made_up_word(rng)
+            word = new.upper() if word.isupper() else new.capitalize() if word[0].isupper() else new
+        words.append(word)
+    return " ".join(words)
+
+
+def pool_value(role, rng):
     kind = lexicon.ROLES[role][2]
     if kind == "title":
         s = rng.choice(TITLES)
@@ -103,9 +126,17 @@ def draw_role_value(role, rng):
     return KINDS[kind](rng)
 
 
+REAL_WORDS = {w for names, says in lexicon.NOUNS for n in names + says for w in re.split(r"[_ \-]", n.lower())} | \
+    {w for _, names, says, _ in lexicon.VERBS for n in names + says for w in re.split(r"[_ ]", n)}
+
+
 def made_up_word(rng):
-    return "".join(rng.choice(lexicon.ONSETS) + rng.choice(lexicon.VOWELS) for _ in range(rng.choice([1, 2, 2, 3]))) \
-        + rng.choice(lexicon.CODAS)
+    """A pronounceable word that is none of the lexicon's words, nor contains one of five letters or more."""
+    while True:
+        word = "".join(rng.choice(lexicon.ONSETS) + rng.choice(lexicon.VOWELS) for _ in range(rng.choice([1, 2, 2, 3]))) \
+            + rng.choice(lexicon.CODAS)
+        if word not in REAL_WORDS and not any(len(w) >= 5 and w in word for w in REAL_WORDS):
+            return word
 
 
 def article(noun):
@@ -118,6 +149,11 @@ def plural(noun):
 
 # ---- composed tools ----------------------------------------------------------------
 
+# Verb groups close enough that one request could mean either: never target and distractor on one noun.
+CLOSE_VERBS = [{"get", "list", "search", "scan"}, {"start", "resume"}, {"stop", "pause"}, {"delete", "reset"},
+               {"create", "schedule", "book"}, {"send", "invite"}, {"close", "hide"}, {"order", "book"}]
+
+
 class Composed:
     """A tool of a composed kind: verb (group, name word, request phrases,
     description verbs), noun (name word, request words), parameters."""
@@ -128,10 +164,10 @@ class Composed:
 
     def conflicts(self, other):
         """Whether a request for one could be read as a request for the other."""
-        reading = {"get", "list"}
         if self.noun[0] != other.noun[0]:
             return False
-        return self.verb[0] == other.verb[0] or {self.verb[0], other.verb[0]} <= reading or self.toggle or other.toggle
+        pair = {self.verb[0], other.verb[0]}
+        return len(pair) == 1 or any(pair <= close for close in CLOSE_VERBS) or self.toggle or other.toggle
 
 
 class ComposedKinds:
@@ -381,9 +417,20 @@ def resurface(example, rng):
                                            f"Use this to {readable}."])
         t_order = ["name", "description", "parameters"]
         t.update({k: t.pop(k) for k in t_order if k in t})
-    new_answer = [{"name": names[c["name"]], "arguments": {keys[c["name"]][k]: v for k, v in c["arguments"].items()}}
-                  for c in answer]
-    return dict(example, tools=compact_json(tools), answer=compact_json(new_answer),
+    query = example["query"]
+    enums = {(t_name, p) for t_name, spec in ((t["name"], t["parameters"]) for t in tools) for p, v in spec.items() if "enum" in v}
+    values = [v for c in answer for v in c["arguments"].values() if isinstance(v, str)]
+    swapped = {}
+    for c in answer:
+        for k, v in c["arguments"].items():
+            if (isinstance(v, str) and len(v) > 2 and (names[c["name"]], keys[c["name"]][k]) not in enums
+                    and query.count(v) == 1 and sum(v in w for w in values) == 1 and rng.random() < MADE_UP_VALUES):
+                swapped[v] = made_up_like(v, rng)
+    for old, new in swapped.items():
+        query = query.replace(old, new)
+    new_answer = [{"name": names[c["name"]], "arguments": {keys[c["name"]][k]: swapped.get(v, v) if isinstance(v, str) else v
+                                                           for k, v in c["arguments"].items()}} for c in answer]
+    return dict(example, query=query, tools=compact_json(tools), answer=compact_json(new_answer),
                 family="catalog:" + example["family"])
 
 
