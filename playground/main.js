@@ -1,12 +1,16 @@
-// The playground: load a model (the bundled demo, or local files), edit the
+// The playground: load a model (the bundled demo, local files, or a model id
+// on a Hugging Face hub), edit the
 // tools and the query, run, and show the streamed output, the calls, the
 // timings, the tokens and the retrieval ranking. The state lives in the
 // address (state.js) so a case can be shared as a link.
 //
 // For scripts: body[data-state] ("loading" | "ready" | "running" | "waiting"
-// for files | "error"), body[data-runs] (completed runs), window.playground.needle.
+// for files or a model id | "error"), body[data-runs] (completed runs),
+// body[data-loads] (model loads that ended: ready, failed or waiting),
+// window.playground.needle.
 
 import { Needle, hasWasmSimd, prepareTools } from "../dist/index.js";
+import { describeOrigin, describeProgress, hubLoadOptions } from "./hub.js";
 import { sortModelFiles } from "./model-files.js";
 import { DEFAULT_PRESET, PRESETS } from "./presets.js";
 import { renderCalls, renderRanking, renderStats, renderTokens } from "./render.js";
@@ -26,6 +30,12 @@ window.playground = { get needle() { return needle; } };
 function setPageState(value) {
   document.body.dataset.state = value;
   $("run").disabled = value !== "ready";
+}
+
+/** A load ended (ready, failed, or waiting for files or an id) in `value`. */
+function loadEnded(value) {
+  setPageState(value);
+  document.body.dataset.loads = String(Number(document.body.dataset.loads) + 1);
 }
 
 function describeError(err) {
@@ -61,9 +71,9 @@ function setupThreads() {
     : "Threads: 1. More need a cross-origin-isolated page (COOP/COEP headers, as `needle-wasm playground` sends them) for SharedArrayBuffer; this page is not isolated.";
 }
 
-/** dtype applies to a checkpoint only: a bundle's weights format is fixed. */
+/** dtype applies to a checkpoint only (local, or a hub repo's needle.pkl): a bundle's weights format is fixed. */
 function updateDtype() {
-  const checkpoint = state.model === "files" && localFiles?.weightsKind === "checkpoint";
+  const checkpoint = (state.model === "files" && localFiles?.weightsKind === "checkpoint") || state.model === "hub";
   $("dtype").disabled = !checkpoint;
   $("dtype").value = checkpoint ? state.dtype : needle?.model.dtype ?? state.dtype;
   $("dtype-note").textContent = checkpoint ? "The checkpoint's weights are converted to this format in memory." : "dtype: fixed by the bundle (convert a checkpoint to change it).";
@@ -72,10 +82,14 @@ function updateDtype() {
 function showProgress(event) {
   const bar = $("load-progress");
   bar.hidden = false;
+  bar.dataset.what = event.what;
   if (event.total !== undefined) {
     bar.max = event.total;
     bar.value = event.loaded;
+  } else {
+    bar.removeAttribute("value"); // indeterminate
   }
+  $("model-status").textContent = `${describeProgress(event)}…`;
 }
 
 async function loadModel() {
@@ -90,14 +104,22 @@ async function loadModel() {
     if (!localFiles) {
       const names = state.files ? ` (${state.files})` : "";
       $("model-status").textContent = `This case uses local model files${names}: choose or drop them above, or pick the demo model.`;
-      setPageState("waiting");
+      loadEnded("waiting");
       return;
     }
     options.weights = localFiles.weights;
     if (localFiles.tokenizer) options.tokenizer = localFiles.tokenizer;
     if (localFiles.weightsKind === "checkpoint") options.dtype = state.dtype;
     label = [localFiles.weights.name, localFiles.tokenizer?.name].filter(Boolean).join(" + ");
+  } else if (state.model === "hub") {
+    if (state.hub.trim() === "") {
+      $("model-status").textContent = "Enter a Hugging Face model id (owner/name) above, then Enter or Load.";
+      loadEnded("waiting");
+      return;
+    }
+    Object.assign(options, hubLoadOptions(state), { dtype: state.dtype });
   }
+  $("hub-model").removeAttribute("aria-invalid");
   setPageState("loading");
   $("model-status").textContent = "Loading…";
   const started = performance.now();
@@ -105,16 +127,19 @@ async function loadModel() {
     const loading = await Needle.load(options);
     if (generation !== loadGeneration) return loading.dispose();
     needle = loading;
+    if (needle.origin) label = describeOrigin(needle.origin);
     loaded = { label, loadMs: performance.now() - started };
     const { config, dtype, threads } = needle.model;
     $("model-status").textContent = `Ready: ${label}; ${dtype}, d_model ${config.d_model}, ${threads} thread${threads > 1 ? "s" : ""}, loaded in ${Math.round(loaded.loadMs)} ms.`;
     $("load-progress").hidden = true;
     updateDtype();
-    setPageState("ready");
+    loadEnded("ready");
   } catch (err) {
     if (generation !== loadGeneration) return;
     $("model-status").textContent = `Could not load the model: ${describeError(err)}`;
-    setPageState("error");
+    $("load-progress").hidden = true;
+    if (state.model === "hub") $("hub-model").setAttribute("aria-invalid", "true");
+    loadEnded("error");
   }
 }
 
@@ -131,6 +156,17 @@ async function useFiles(files) {
   document.querySelector('input[name=model][value=files]').checked = true;
   saveState();
   await loadModel();
+}
+
+/** Load the id in the hub fields (Enter or Load): the model choice becomes "hub". */
+function useHub() {
+  state.hub = $("hub-model").value.trim();
+  state.revision = $("hub-revision").value.trim();
+  state.endpoint = $("hub-endpoint").value.trim();
+  state.model = "hub";
+  document.querySelector("input[name=model][value=hub]").checked = true;
+  saveState();
+  loadModel();
 }
 
 // ------------------------------------------------------------ tools
@@ -314,6 +350,9 @@ function restoreControls() {
   $("max-tokens").value = state.maxTokens;
   $("options").open = state.constrained !== "1" || state.prefix !== "" || state.choice !== "" || state.maxTokens !== "511";
   if (state.files) $("model-files-status").textContent = state.files;
+  $("hub-model").value = state.hub;
+  $("hub-revision").value = state.revision;
+  $("hub-endpoint").value = state.endpoint;
   setupThreads();
   checkTools();
 }
@@ -345,12 +384,22 @@ function wire() {
   $("run").addEventListener("click", run);
   for (const radio of document.querySelectorAll("input[name=model]")) {
     radio.addEventListener("change", (e) => {
+      if (e.target.value === "hub") return useHub();
       state.model = e.target.value;
       saveState();
       loadModel();
     });
   }
   $("model-files").addEventListener("change", (e) => useFiles(e.target.files));
+  $("hub-load").addEventListener("click", useHub);
+  for (const id of ["hub-model", "hub-revision", "hub-endpoint"]) {
+    $(id).addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.isComposing) {
+        e.preventDefault();
+        useHub();
+      }
+    });
+  }
   document.addEventListener("dragover", (e) => {
     e.preventDefault();
     $("drop-zone").classList.add("over");

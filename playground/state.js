@@ -1,6 +1,7 @@
 // The page's state in its address (after #, so no server sees it): what a
 // shared link restores. Only plain strings; the model's own files cannot
-// travel in a link, so a local model is recorded by its file names.
+// travel in a link, so a local model is recorded by its file names; a model
+// on a Hugging Face hub by its id, revision and the hub's address.
 
 /** Keys and their defaults; a value equal to its default is left out of the link. */
 const DEFAULTS = {
@@ -9,6 +10,9 @@ const DEFAULTS = {
   query: "",
   model: "demo",
   files: "",
+  hub: "",
+  revision: "",
+  endpoint: "",
   dtype: "f32",
   threads: "1",
   constrained: "1",
@@ -16,6 +20,9 @@ const DEFAULTS = {
   prefix: "",
   maxTokens: "511",
 };
+
+/** The model choices: the bundled demo, local files, a Hugging Face model id. */
+const MODELS = ["demo", "files", "hub"];
 
 /** The state in `hash` (location.hash), every key present. */
 export function readState(hash) {
@@ -25,7 +32,7 @@ export function readState(hash) {
     const value = params.get(key);
     if (value !== null) state[key] = value;
   }
-  if (state.model !== "demo" && state.model !== "files") state.model = DEFAULTS.model;
+  if (!MODELS.includes(state.model)) state.model = DEFAULTS.model;
   return state;
 }
 
