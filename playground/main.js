@@ -13,7 +13,7 @@ import { Needle, hasWasmSimd, prepareTools } from "../dist/index.js";
 import { describeOrigin, describeProgress, hubLoadOptions } from "./hub.js";
 import { sortModelFiles } from "./model-files.js";
 import { DEFAULT_PRESET, PRESETS } from "./presets.js";
-import { renderCalls, renderRanking, renderStats, renderTokens } from "./render.js";
+import { renderCalls, renderChangedSteps, renderRanking, renderStats, renderTokens } from "./render.js";
 import { readState, stateHash } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
@@ -316,6 +316,7 @@ async function run() {
     const replayed = replay(prompt.encoderIds, result);
     const generated = generatedTokens(result, Math.min(forcedCount(options, prompt), result.tokens.length), replayed.own);
     renderTokens($("generated-tokens"), generated);
+    renderChangedSteps($("changed-steps"), generated);
     $("generated-count").textContent = `(${result.tokens.length}${result.finishReason === "stop" ? " + EOS" : ""}; ${generated.filter((t) => t.forced).length} forced, ${generated.filter((t) => t.changed).length} changed by the constraints)`;
     renderStats($("stats"), statsRows({ prompt, result, timing, replayed }));
     renderRanking($("ranking"), await needle.rank(query, tools), prepareTools(tools).names);

@@ -8,26 +8,33 @@ function el(tag, props = {}, children = []) {
   return node;
 }
 
-/** The calls as a table: name, arguments, and confidence when the result carries it. */
+/** A confidence the package reported (a number in [0, 1]) to 3 places; "—" when it reported none. */
+export function confidenceText(value) {
+  return typeof value === "number" ? value.toFixed(3) : "—";
+}
+
+/**
+ * The calls as a table (name, arguments, and each call's `confidence` as
+ * the result carries it), and under it the note: the parse error, or for
+ * `[]` the result's `noCallConfidence`.
+ */
 export function renderCalls(table, note, result) {
   const head = table.tHead;
   const body = table.tBodies[0];
-  head.replaceChildren();
-  body.replaceChildren();
-  const withConfidence = result.calls.some((c) => typeof c.confidence === "number");
-  head.append(el("tr", {}, ["#", "name", "arguments", ...(withConfidence ? ["confidence"] : [])].map((t) => el("th", { scope: "col", textContent: t }))));
-  for (const [i, call] of result.calls.entries()) {
-    const cells = [
-      el("td", { textContent: String(i + 1) }),
-      el("td", { textContent: call.name, className: "name" }),
-      el("td", {}, [el("code", { textContent: JSON.stringify(call.arguments) })]),
-    ];
-    if (withConfidence) cells.push(el("td", { textContent: typeof call.confidence === "number" ? call.confidence.toFixed(3) : "" }));
-    body.append(el("tr", {}, cells));
-  }
-  note.textContent = result.error
-    ? `No calls: the output is not a list of calls (${result.error.code}: ${result.error.message}).`
-    : result.calls.length === 0 ? "No call: the model answered [] (no listed tool fits)." : "";
+  head.replaceChildren(el("tr", {}, [
+    ...["#", "name", "arguments"].map((t) => el("th", { scope: "col", textContent: t })),
+    el("th", { scope: "col", textContent: "confidence", title: "the result's calls[i].confidence; — where the package reports none" }),
+  ]));
+  body.replaceChildren(...result.calls.map((call, i) => el("tr", {}, [
+    el("td", { textContent: String(i + 1) }),
+    el("td", { textContent: call.name, className: "name" }),
+    el("td", {}, [el("code", { textContent: JSON.stringify(call.arguments) })]),
+    el("td", { textContent: confidenceText(call.confidence), className: "confidence" }),
+  ])));
+  if (result.error) note.textContent = `No calls: the output is not a list of calls (${result.error.code}: ${result.error.message}).`;
+  else if (result.calls.length === 0) {
+    note.replaceChildren("No call: the model answered [] (no listed tool fits). Confidence that none fits: ", el("span", { className: "confidence", textContent: confidenceText(result.noCallConfidence) }));
+  } else note.textContent = "";
 }
 
 /** Rows of `{ key, label, value, title? }` into the stats table (each row's data-stat is its key). */
@@ -47,6 +54,20 @@ export function renderTokens(box, tokens) {
     const chip = el("span", { className: classes, textContent: visiblePiece(t.piece), title });
     chip.dataset.id = String(t.id);
     return chip;
+  }));
+}
+
+/**
+ * The steps where the constraints overrode the model, in words (the chips'
+ * titles say it too, but a title needs a mouse): the step, the token
+ * chosen, and the model's own first choice.
+ */
+export function renderChangedSteps(list, tokens) {
+  list.replaceChildren(...tokens.flatMap((t, step) => {
+    if (!t.changed) return [];
+    const item = el("li", { textContent: `step ${step}: ${JSON.stringify(t.piece)} (id ${t.id}) instead of the model's own first choice ${JSON.stringify(t.changed.piece)} (id ${t.changed.id})` });
+    item.dataset.step = String(step);
+    return [item];
   }));
 }
 
