@@ -11,51 +11,32 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { startPlaygroundServer, urlSegments } from "../lib/cli/playground-server.ts";
 import { FIXTURES, readFixtureJson } from "./helpers.ts";
+import { CLI, ROOT, callRows, chips, launchChromium, openPage as openIn, runOnce, settled, startCli, stat, stop, type Served } from "./playground-helpers.ts";
 
 type Api = typeof import("../lib/index.ts");
 
-const ROOT = fileURLToPath(new URL("../", import.meta.url));
-const CLI = join(ROOT, "dist/cli.js");
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 const WEIGHTS = `${FIXTURES}tiny/needle_tiny.p4_numpy1.pkl`;
 const TOKENIZER = `${FIXTURES}tokenizer/needle_test.model`;
 const goldens = readFixtureJson("tiny/model_goldens.json");
 const golden = (id: string) => goldens.cases.find((c: { id: string }) => c.id === id);
 const dist: Api = await import(join(ROOT, "dist/index.js"));
 const scratch = mkdtempSync(join(tmpdir(), "needle-playground-"));
-
-interface Served {
-  url: string;
-  child: ChildProcess;
-  stderr: () => string;
-}
-
-/** Start `node dist/cli.js playground …args`; resolves once it prints its address. */
-function startCli(args: string[], env: Record<string, string> = {}): Promise<Served> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, "playground", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    child.stdout.on("data", (d) => {
-      stdout += d;
-      const url = /serving (http:\/\/\S+)/.exec(stdout)?.[1];
-      if (url) resolve({ url, child, stderr: () => stderr });
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`playground exited with ${code} before serving: ${stderr}`)));
+/** How the page shows a confidence the package reported: 3 places, or "—" for none. */
+const shown = (confidence: unknown) => (typeof confidence === "number" ? confidence.toFixed(3) : "—");
+/** The calls table's rows for `result` (CallResult may or may not declare confidence: read it as the page does). */
+const expectedRows = (result: { calls: object[] }) =>
+  result.calls.map((c, i) => {
+    const { name, arguments: args, confidence } = c as { name: string; arguments: unknown; confidence?: unknown };
+    return [String(i + 1), name, JSON.stringify(args), shown(confidence)];
   });
-}
 
 /** Run the command to its end (for usage errors). */
 function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
@@ -68,14 +49,6 @@ function runCli(args: string[]): Promise<{ code: number | null; stderr: string }
       clearTimeout(timer);
       resolve({ code, stderr });
     });
-  });
-}
-
-function stop(served: Served): Promise<void> {
-  return new Promise((resolve) => {
-    if (served.child.exitCode !== null) return resolve();
-    served.child.once("exit", () => resolve());
-    served.child.kill("SIGTERM");
   });
 }
 
@@ -221,38 +194,10 @@ test("playground: usage errors exit 2; a port in use exits 1 with PORT_IN_USE", 
 let browser: Browser;
 let served: Served;
 
-async function openPage(url: string, viewport = { width: 1280, height: 1000 }): Promise<{ page: Page; errors: string[]; requested: string[] }> {
-  const page = await browser.newPage({ viewport });
-  const errors: string[] = [];
-  const requested: string[] = [];
-  page.on("pageerror", (err) => errors.push(err.message));
-  page.on("request", (r) => requested.push(new URL(r.url()).pathname));
-  page.setDefaultTimeout(60_000);
-  await page.goto(url);
-  return { page, errors, requested };
-}
-
-async function settled(page: Page, expect = "ready"): Promise<void> {
-  await page.waitForSelector("body:not([data-state=loading])");
-  const state = await page.getAttribute("body", "data-state");
-  assert.is(state, expect, `page state (${await page.textContent("#model-status")})`);
-}
-
-/** Click Run (or press Enter in the query) and wait for that run to complete. */
-async function runOnce(page: Page, how: "click" | "enter" = "click"): Promise<void> {
-  const before = Number(await page.getAttribute("body", "data-runs"));
-  if (how === "click") await page.click("#run");
-  else await page.press("#query", "Enter");
-  await page.waitForSelector(`body[data-runs='${before + 1}'][data-state=ready]`);
-}
-
-const chips = (page: Page, box: string) => page.$$eval(`#${box} .tok`, (els) => els.map((e) => ({ id: Number((e as HTMLElement).dataset.id), text: e.textContent, cls: e.className })));
-const stat = async (page: Page, key: string) => (await page.textContent(`#stats tr[data-stat=${key}] td`)) ?? "";
+const openPage = (url: string, viewport?: { width: number; height: number }) => openIn(browser, url, viewport);
 
 test.before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
-  const { chromium } = await import("playwright-core");
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 60_000 });
+  browser = await launchChromium();
   served = await startCli(["--port", "0"]);
 });
 
@@ -279,9 +224,8 @@ test("chromium: a preset on the demo model, run with Enter: the calls, prompt an
   const expected = await needle.call(query, tools);
   const prompt = needle.prompt(query, tools);
   assert.ok(expected.calls.length > 0, "the preset makes the demo model call a tool");
-  const rows = await page.$$eval("#calls tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
-  assert.equal(rows, expected.calls.map((c, i) => [String(i + 1), c.name, JSON.stringify(c.arguments)]));
-  assert.is(await page.$$eval("#calls thead th", (ths) => ths.length), 3, "no confidence column: the result has none");
+  assert.equal(await callRows(page), expectedRows(expected));
+  assert.equal(await page.$$eval("#calls thead th", (ths) => ths.map((th) => th.textContent)), ["#", "name", "arguments", "confidence"]);
   assert.is(await page.textContent("#raw-text"), expected.text);
   assert.is(await page.textContent("#output"), expected.text, "the output ends as the final text");
   const outputs = (await page.evaluate(() => (window as unknown as { outputs: string[] }).outputs)).filter((t) => t !== "");
@@ -355,6 +299,14 @@ test("chromium: the fixture checkpoint and tokenizer through the file input give
   const changed = run.constrained_steps.filter((s: { forced: boolean; raw_argmax: number; chosen: number }) => !s.forced && s.raw_argmax !== s.chosen).map((s: { step: number }) => s.step);
   assert.ok(changed.length > 0, "the golden run has steps the constraints changed");
   assert.equal(marked("changed"), changed);
+  // The same steps in words, for the keyboard and touch screens (a chip's title needs a mouse).
+  const tokenizer = await dist.Tokenizer.load(TOKENIZER);
+  const piece = (id: number) => JSON.stringify(tokenizer.idToPiece(id));
+  const steps = run.constrained_steps.filter((s: { forced: boolean; raw_argmax: number; chosen: number }) => !s.forced && s.raw_argmax !== s.chosen);
+  assert.equal(
+    await page.$$eval("#changed-steps li", (lis) => lis.map((li) => li.textContent)),
+    steps.map((s: { step: number; raw_argmax: number; chosen: number }) => `step ${s.step}: ${piece(s.chosen)} (id ${s.chosen}) instead of the model's own first choice ${piece(s.raw_argmax)} (id ${s.raw_argmax})`),
+  );
 
   // Another dtype reloads the checkpoint in that format, and the page still runs.
   await page.selectOption("#dtype", "int8");
@@ -392,20 +344,64 @@ test("chromium: files dropped on the page are told apart by content and loaded; 
   await page.close();
 });
 
-test("chromium: the calls table has a confidence column exactly when the calls carry a confidence", async () => {
+test("chromium: the calls table shows each call's confidence, and — where a call has none; under [] the no-call confidence (made-up results)", async () => {
   const { page } = await openPage(served.url);
   // A string, run as the page's own module code would (no transpiler helpers, no types).
-  const headers = await page.evaluate(`(async () => {
+  const seen = await page.evaluate(`(async () => {
     const { renderCalls } = await import("./render.js");
     const table = document.getElementById("calls");
     const note = document.getElementById("calls-note");
-    const seen = () => [[...table.tHead.querySelectorAll("th")].map((th) => th.textContent), [...table.tBodies[0].querySelectorAll("td")].map((td) => td.textContent)];
-    renderCalls(table, note, { calls: [{ name: "f", arguments: { a: 1 }, confidence: 0.87654 }] });
-    const withConfidence = seen();
+    const seen = () => ({
+      head: [...table.tHead.querySelectorAll("th")].map((th) => th.textContent),
+      cells: [...table.tBodies[0].querySelectorAll("tr")].map((tr) => [...tr.children].map((td) => td.textContent)),
+      note: note.textContent,
+      noCall: note.querySelector(".confidence")?.textContent ?? null,
+    });
+    const out = [];
+    renderCalls(table, note, { calls: [{ name: "f", arguments: { a: 1 }, confidence: 0.87654 }, { name: "g", arguments: {} }] });
+    out.push(seen());
     renderCalls(table, note, { calls: [{ name: "f", arguments: { a: 1 } }] });
-    return [...withConfidence, ...seen()];
+    out.push(seen());
+    renderCalls(table, note, { calls: [], noCallConfidence: 0.25 });
+    out.push(seen());
+    renderCalls(table, note, { calls: [] });
+    out.push(seen());
+    return out;
   })()`);
-  assert.equal(headers, [["#", "name", "arguments", "confidence"], ["1", "f", '{"a":1}', "0.877"], ["#", "name", "arguments"], ["1", "f", '{"a":1}']]);
+  const head = ["#", "name", "arguments", "confidence"];
+  const none = "No call: the model answered [] (no listed tool fits). Confidence that none fits: ";
+  assert.equal(seen, [
+    { head, cells: [["1", "f", '{"a":1}', "0.877"], ["2", "g", "{}", "—"]], note: "", noCall: null },
+    { head, cells: [["1", "f", '{"a":1}', "—"]], note: "", noCall: null },
+    { head, cells: [], note: `${none}0.250`, noCall: "0.250" },
+    { head, cells: [], note: `${none}—`, noCall: "—" },
+  ]);
+  await page.close();
+});
+
+test("chromium: the confidence column and the no-call confidence are the package's own (result.calls[i].confidence, result.noCallConfidence), — where it reports none", async () => {
+  const { page, errors } = await openPage(served.url);
+  await settled(page);
+  const needle = await dist.Needle.load();
+  const tools = await page.inputValue("#tools");
+  // A call, and an answer of [] (nothing in the weather preset tells a joke); constrained and not.
+  for (const constrained of [true, false]) {
+    if (!constrained) await page.click("#options summary");
+    await page.setChecked("#constrained", constrained);
+    for (const query of ["What's the weather in Paris?", "Tell me a joke"]) {
+      await page.fill("#query", query);
+      await runOnce(page);
+      const expected = await needle.call(query, tools, { constrained });
+      const what = `${query} (constrained: ${constrained})`;
+      assert.equal(await callRows(page), expectedRows(expected), what);
+      if (constrained) assert.is(expected.calls.length === 0, query === "Tell me a joke", `${what}: ${expected.text}`);
+      if (expected.calls.length === 0 && expected.error === undefined) {
+        assert.is(await page.textContent("#calls-note .confidence"), shown((expected as { noCallConfidence?: unknown }).noCallConfidence), what);
+      }
+    }
+  }
+  needle.dispose();
+  assert.equal(errors, []);
   await page.close();
 });
 
@@ -508,12 +504,81 @@ test("chromium: threads when the page is cross-origin isolated (same tokens on 2
   }
 });
 
+test("chromium: works from the keyboard: Ctrl+Enter in the tools, Tab to Run and Enter, arrow keys through the model choices, Enter on Options", async () => {
+  const { page, errors } = await openPage(served.url);
+  await settled(page);
+  await page.focus("#tools");
+  const before = Number(await page.getAttribute("body", "data-runs"));
+  await page.keyboard.press("Control+Enter");
+  await page.waitForSelector(`body[data-runs='${before + 1}'][data-state=ready]`);
+  assert.ok(((await page.textContent("#calls tbody")) ?? "").includes("get_current_weather"));
+  await page.focus("#query");
+  await page.keyboard.press("Tab");
+  assert.is(await page.evaluate(() => document.activeElement?.id), "run", "Tab from the query reaches Run");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(`body[data-runs='${before + 2}'][data-state=ready]`);
+
+  // The model choices are one radio group: the arrow keys move through them, each choice applied at once.
+  await page.focus("input[name=model][value=demo]");
+  await page.keyboard.press("ArrowRight");
+  await settled(page, "waiting");
+  assert.ok(await page.isChecked("input[name=model][value=files]"));
+  await page.keyboard.press("ArrowRight");
+  await settled(page, "waiting");
+  assert.ok(await page.isChecked("input[name=model][value=hub]"));
+  await page.keyboard.press("ArrowRight");
+  await settled(page);
+  assert.ok(await page.isChecked("input[name=model][value=demo]"));
+
+  await page.focus("#options summary");
+  await page.keyboard.press("Enter");
+  assert.is(await page.evaluate(() => (document.getElementById("options") as HTMLDetailsElement).open), true);
+  await page.keyboard.press("Tab");
+  assert.is(await page.evaluate(() => document.activeElement?.id), "constrained", "Tab goes on into the options");
+  assert.equal(errors, []);
+  await page.close();
+});
+
+test("chromium: tool choice forces the call's opening, marks those tokens forced, gives the package's result, and stays in the link", async () => {
+  const { page, errors } = await openPage(served.url);
+  await settled(page);
+  await page.selectOption("#preset", "smart-home");
+  await page.click("#options summary");
+  await page.selectOption("#tool-choice", "set_temperature");
+  await runOnce(page);
+  const query = await page.inputValue("#query");
+  const tools = await page.inputValue("#tools");
+  const needle = await dist.Needle.load();
+  const expected = await needle.call(query, tools, { toolChoice: { name: "set_temperature" } });
+  // README: toolChoice forces `<tool_call>` and the text `[{"name":"<snake_case name>","arguments":{`.
+  const forced = 1 + needle.tokenizer.encode('[{"name":"set_temperature","arguments":{').length;
+  needle.dispose();
+  assert.is(await page.textContent("#raw-text"), expected.text);
+  assert.equal(await callRows(page), expectedRows(expected));
+  assert.ok(expected.text.trimStart().startsWith('[{"name":"set_temperature","arguments":{'), expected.text);
+  if (expected.error) assert.is(await page.textContent("#calls-note"), `No calls: the output is not a list of calls (${expected.error.code}: ${expected.error.message}).`);
+  const generated = await chips(page, "generated-tokens");
+  assert.equal(generated.map((c) => c.id), [...expected.tokens, ...(expected.finishReason === "stop" ? [1] : [])]);
+  assert.equal(generated.flatMap((c, i) => (c.cls.split(" ").includes("forced") ? [i] : [])), Array.from({ length: forced }, (_, i) => i));
+  const link = page.url();
+  assert.match(link, /[#&]choice=set_temperature(&|$)/);
+  await page.close();
+  const { page: again } = await openPage(link);
+  await settled(again);
+  assert.is(await again.inputValue("#tool-choice"), "set_temperature");
+  assert.is(await again.evaluate(() => (document.getElementById("options") as HTMLDetailsElement).open), true, "the options a link sets are shown");
+  assert.equal(errors, []);
+  await again.close();
+});
+
 test("chromium: readable on a phone-sized screen (no sideways scrolling), and a screenshot that is not blank", async () => {
   const { page } = await openPage(served.url, { width: 390, height: 844 });
   await settled(page);
   await runOnce(page);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   assert.is(overflow, 0, "page wider than the screen");
+  const wider = await page.$$eval("table, .tokens, .ranking, .hub .row", (els) => els.filter((e) => e.scrollWidth > e.clientWidth).map((e) => e.id || e.className));
+  assert.equal(wider, [], "parts that scroll sideways on a phone");
   const png = await page.screenshot({ fullPage: true });
   await page.close();
   const { page: blank } = await openPage("about:blank");
