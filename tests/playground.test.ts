@@ -504,6 +504,31 @@ test("chromium: threads when the page is cross-origin isolated (same tokens on 2
   }
 });
 
+test("chromium: a prompt over 1024 tokens: the tools' tail is cut as the package cuts it, the stats say how much, the token view shows what is left", async () => {
+  const { page, errors } = await openPage(served.url);
+  await settled(page);
+  const query = "What's the weather in Paris? ".repeat(105);
+  const tools = await page.inputValue("#tools");
+  await page.fill("#query", query);
+  await runOnce(page);
+  const needle = await dist.Needle.load();
+  const prompt = needle.prompt(query, tools);
+  const expected = await needle.call(query, tools);
+  const queryLength = needle.tokenizer.encode(query).length;
+  needle.dispose();
+  const truncated = prompt.truncated!;
+  assert.ok(truncated.toolsTokens > 0 && truncated.queryTokens === 0, JSON.stringify(truncated));
+  assert.is(prompt.encoderIds.length, 1024);
+  assert.is(await stat(page, "prompt"), "1024");
+  assert.is(await stat(page, "truncated"), `yes: 0 query and ${truncated.toolsTokens} tools tokens dropped`);
+  const promptChips = await chips(page, "prompt-tokens");
+  assert.equal(promptChips.map((c) => c.id), prompt.encoderIds);
+  assert.equal(promptChips.map((c) => c.cls.split(" ")[1]), prompt.encoderIds.map((_, i) => (i < queryLength ? "query" : i === queryLength ? "marker" : "tools")));
+  assert.is(await page.textContent("#raw-text"), expected.text);
+  assert.equal(errors, []);
+  await page.close();
+});
+
 test("chromium: works from the keyboard: Ctrl+Enter in the tools, Tab to Run and Enter, arrow keys through the model choices, Enter on Options", async () => {
   const { page, errors } = await openPage(served.url);
   await settled(page);
