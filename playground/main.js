@@ -24,12 +24,18 @@ let needle = null;
 let loaded = null; // { label, loadMs } of the model in `needle`
 let localFiles = null; // { weights, tokenizer, weightsKind } chosen on this visit
 let loadGeneration = 0;
+/** The run going on: `{ controller, done }` (done settles once the run has let go of the model). */
+let running = null;
+/** Why a run was stopped (its AbortSignal's reason). */
+const STOPPED_BY_USER = "user";
+const STOPPED_FOR_MODEL = "model";
 
 window.playground = { get needle() { return needle; } };
 
 function setPageState(value) {
   document.body.dataset.state = value;
-  $("run").disabled = value !== "ready";
+  $("run").disabled = value !== "ready" && value !== "running";
+  $("run").textContent = value === "running" ? "Stop" : "Run";
 }
 
 /** A load ended (ready, failed, or waiting for files or an id) in `value`. */
@@ -94,6 +100,12 @@ function showProgress(event) {
 
 async function loadModel() {
   const generation = ++loadGeneration;
+  if (running) {
+    // The run stops at its next token and lets go of the model before it is disposed.
+    running.controller.abort(STOPPED_FOR_MODEL);
+    await running.done;
+    if (generation !== loadGeneration) return;
+  }
   needle?.dispose();
   needle = null;
   loaded = null;
@@ -278,8 +290,14 @@ function statsRows({ prompt, result, timing, replayed }) {
   ];
 }
 
+/** Run, or (while a run is going) stop it: the Run button is Stop then, and Esc stops it too. */
+function runOrStop() {
+  if (running) running.controller.abort(STOPPED_BY_USER);
+  else run();
+}
+
 async function run() {
-  if (!needle || document.body.dataset.state !== "ready") return;
+  if (!needle || running || document.body.dataset.state !== "ready") return;
   $("run-error").textContent = "";
   const query = $("query").value;
   const tools = $("tools").value;
@@ -292,15 +310,20 @@ async function run() {
     checkTools();
     return;
   }
+  const controller = new AbortController();
+  let finished;
+  running = { controller, done: new Promise((resolve) => (finished = resolve)) };
   setPageState("running");
   $("output").textContent = "";
   renderTokens($("prompt-tokens"), promptTokens(query, prompt));
   $("prompt-count").textContent = `(${prompt.encoderIds.length}: query, <tools>, tools)`;
   const timing = { start: performance.now(), first: 0, end: 0 };
   let result;
+  let streamed = 0;
   try {
-    for await (const event of needle.stream(query, tools, options)) {
+    for await (const event of needle.stream(query, tools, { ...options, signal: controller.signal })) {
       if (event.type === "token") {
+        streamed++;
         if (timing.first === 0) timing.first = performance.now();
         $("output").textContent += event.text;
       } else {
@@ -322,9 +345,14 @@ async function run() {
     renderRanking($("ranking"), await needle.rank(query, tools), prepareTools(tools).names);
     document.body.dataset.runs = String(Number(document.body.dataset.runs) + 1);
   } catch (err) {
-    $("run-error").textContent = describeError(err);
+    $("run-error").textContent = err?.name !== "AbortError" ? describeError(err)
+      : controller.signal.reason === STOPPED_FOR_MODEL ? "Stopped: another model was chosen."
+      : `Stopped after ${streamed} token${streamed === 1 ? "" : "s"} (Esc or Stop).`;
   } finally {
-    setPageState("ready");
+    running = null;
+    finished();
+    // A model load that stopped this run sets the page's state itself.
+    if (controller.signal.reason !== STOPPED_FOR_MODEL) setPageState("ready");
   }
 }
 
@@ -382,7 +410,13 @@ function wire() {
       run();
     }
   });
-  $("run").addEventListener("click", run);
+  $("run").addEventListener("click", runOrStop);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && running) {
+      e.preventDefault();
+      running.controller.abort(STOPPED_BY_USER);
+    }
+  });
   for (const radio of document.querySelectorAll("input[name=model]")) {
     radio.addEventListener("change", (e) => {
       if (e.target.value === "hub") return useHub();

@@ -529,6 +529,41 @@ test("chromium: a prompt over 1024 tokens: the tools' tail is cut as the package
   await page.close();
 });
 
+test("chromium: Esc or Stop ends a run at the next token; a model chosen during a run stops it before the old model goes, and the page runs on the new one", async () => {
+  const { page, errors } = await openPage(served.url);
+  await settled(page);
+  const runError = async () => (await page.textContent("#run-error")) ?? "";
+  // Run, then Esc (or Stop: the Run button while running) before the first token comes.
+  for (const stopWith of ["Escape", "Stop"]) {
+    await page.evaluate((how) => {
+      const button = document.getElementById("run")!;
+      button.click();
+      if (how === "Escape") document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+      else button.click();
+    }, stopWith);
+    await page.waitForFunction(() => document.getElementById("run-error")!.textContent !== "");
+    await settled(page);
+    assert.match(await runError(), /^Stopped after \d+ tokens? \(Esc or Stop\)\.$/, stopWith);
+    assert.is(await page.getAttribute("body", "data-runs"), "0", `${stopWith}: a stopped run is not a run`);
+    assert.is(await page.textContent("#run"), "Run");
+  }
+  // Another model chosen while a run is going: the run stops, then the demo model is let go.
+  await page.evaluate(() => {
+    document.getElementById("run")!.click();
+    (document.querySelector("input[name=model][value=files]") as HTMLInputElement).click();
+  });
+  await page.waitForFunction(() => document.getElementById("run-error")!.textContent !== "" && document.body.dataset.state !== "running");
+  assert.is(await runError(), "Stopped: another model was chosen.");
+  await settled(page, "waiting");
+  await page.check("input[name=model][value=demo]");
+  await settled(page);
+  await runOnce(page);
+  assert.is(await runError(), "");
+  assert.ok(((await page.textContent("#calls tbody")) ?? "").includes("get_current_weather"));
+  assert.equal(errors, []);
+  await page.close();
+});
+
 test("chromium: works from the keyboard: Ctrl+Enter in the tools, Tab to Run and Enter, arrow keys through the model choices, Enter on Options", async () => {
   const { page, errors } = await openPage(served.url);
   await settled(page);
