@@ -105,6 +105,15 @@ test("chromium: a model id on the hub is downloaded with progress, runs a preset
   assert.equal((await callRows(page)).map((r) => r.slice(0, 3)), expected.calls.map((c, i) => [String(i + 1), c.name, JSON.stringify(c.arguments)]));
   assert.is(await stat(page, "model"), "f32, d_model 64, 1 thread");
 
+  // Another dtype converts the cached checkpoint again, with no request.
+  hub.requests.length = 0;
+  await afterLoad(page, () => page.selectOption("#dtype", "int8"));
+  await settled(page);
+  assert.match((await page.textContent("#model-status")) ?? "", `Ready: ${PUBLIC_REPO}@main (commit ${commit.slice(0, 12)}, from this browser's cache); int8, d_model 64`);
+  assert.equal(hub.requests, [], "no request for another dtype");
+  await afterLoad(page, () => page.selectOption("#dtype", "f32"));
+  await settled(page);
+
   const link = new URL(page.url());
   const hash = new URLSearchParams(link.hash.slice(1));
   assert.equal([hash.get("model"), hash.get("hub"), hash.get("endpoint"), hash.get("revision")], ["hub", PUBLIC_REPO, hub.url, null]);
