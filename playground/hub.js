@@ -3,11 +3,15 @@
 // origin and for download progress. The download, its SHA-256 checks and
 // the Cache API store are the package's (lib/hub/); nothing here fetches.
 
-/** `{ model, revision?, endpoint? }` from the page's state; empty fields are the package's defaults. */
-export function hubLoadOptions(state) {
+/**
+ * `{ model, revision?, endpoint?, token? }` from the page's state and the
+ * token field (never part of the state); empty fields are the package's defaults.
+ */
+export function hubLoadOptions(state, token) {
   const options = { model: state.hub.trim() };
   if (state.revision.trim() !== "") options.revision = state.revision.trim();
   if (state.endpoint.trim() !== "") options.endpoint = state.endpoint.trim();
+  if (token !== "") options.token = token;
   return options;
 }
 

@@ -129,7 +129,7 @@ async function loadModel() {
       loadEnded("waiting");
       return;
     }
-    Object.assign(options, hubLoadOptions(state), { dtype: state.dtype });
+    Object.assign(options, hubLoadOptions(state, $("hub-token").value.trim()), { dtype: state.dtype });
   }
   $("hub-model").removeAttribute("aria-invalid");
   setPageState("loading");
@@ -427,7 +427,7 @@ function wire() {
   }
   $("model-files").addEventListener("change", (e) => useFiles(e.target.files));
   $("hub-load").addEventListener("click", useHub);
-  for (const id of ["hub-model", "hub-revision", "hub-endpoint"]) {
+  for (const id of ["hub-model", "hub-revision", "hub-endpoint", "hub-token"]) {
     $(id).addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.isComposing) {
         e.preventDefault();

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { startHub, type HubServer } from "./hub/server.ts";
-import { CHECKPOINT_BYTES, OTHER_REPO, PUBLIC_REPO, TOKENIZER_BYTES, testRepos } from "./hub/repos.ts";
+import { CHECKPOINT_BYTES, GATED_REPO, GATED_TOKEN, OTHER_REPO, PUBLIC_REPO, TOKENIZER_BYTES, testRepos } from "./hub/repos.ts";
 import { ROOT, afterLoad, callRows, launchChromium, openPage, runOnce, settled, startCli, stat, stop, type Served } from "./playground-helpers.ts";
 import { FIXTURES } from "./helpers.ts";
 
@@ -191,6 +191,26 @@ test("chromium: an id the hub does not have, one that is not an id, a repo of an
   await settled(page);
   await runOnce(page);
   assert.is(await stat(page, "model"), "f16, d_model 192, 1 thread");
+  assert.equal(errors, []);
+  await page.close();
+});
+
+test("chromium: a gated repo: without a token the package's UNAUTHORIZED, with one it loads; the token reaches the hub, never storage or the link", async () => {
+  const { page, errors } = await openPage(browser, served.url);
+  await settled(page);
+  await loadId(page, GATED_REPO);
+  await settled(page, "error");
+  assert.is(await page.textContent("#model-status"), await expectedError({ model: GATED_REPO }));
+  hub.requests.length = 0;
+  await page.fill("#hub-token", GATED_TOKEN);
+  await afterLoad(page, () => page.press("#hub-token", "Enter"));
+  await settled(page);
+  assert.match((await page.textContent("#model-status")) ?? "", `Ready: ${GATED_REPO}@main`);
+  const resolves = hub.requests.filter((r) => r.host === "hub" && r.path.includes("/resolve/"));
+  assert.ok(resolves.length === 2 && resolves.every((r) => r.auth), "the token went with each file request to the hub");
+  assert.ok(hub.requests.filter((r) => r.host === "storage").every((r) => !r.auth), "and not to the storage host");
+  assert.not.match(page.url(), GATED_TOKEN);
+  assert.is(new URLSearchParams(new URL(page.url()).hash.slice(1)).get("hub"), GATED_REPO);
   assert.equal(errors, []);
   await page.close();
 });
