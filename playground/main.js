@@ -345,7 +345,9 @@ async function run() {
     renderRanking($("ranking"), await needle.rank(query, tools), prepareTools(tools).names);
     document.body.dataset.runs = String(Number(document.body.dataset.runs) + 1);
   } catch (err) {
-    $("run-error").textContent = err?.name !== "AbortError" ? describeError(err)
+    // The package throws the signal's reason (or an AbortError) when the run is stopped.
+    const stopped = controller.signal.aborted && (err === controller.signal.reason || err?.name === "AbortError");
+    $("run-error").textContent = !stopped ? describeError(err)
       : controller.signal.reason === STOPPED_FOR_MODEL ? "Stopped: another model was chosen."
       : `Stopped after ${streamed} token${streamed === 1 ? "" : "s"} (Esc or Stop).`;
   } finally {
