@@ -221,10 +221,16 @@ function callOptions() {
   return options;
 }
 
-/** How many leading tokens are fed rather than chosen: `<tool_call>` and the prefix's tokens (README: toolChoice's prefix). */
-function forcedCount(options, prompt) {
+/**
+ * How many leading tokens are fed rather than chosen: `<tool_call>` and the
+ * forced text's tokens (README: prefix and toolChoice). A prefix is always
+ * fed; a tool choice is fed as the reference's prefix unless the result was
+ * decoded by a schema grammar (it then carries `noCallConfidence`), which
+ * enforces the choice and feeds nothing.
+ */
+function forcedCount(options, prompt, result) {
   let prefix = options.prefix;
-  if (options.toolChoice) {
+  if (options.toolChoice && typeof result.noCallConfidence !== "number") {
     const snake = Object.keys(prompt.nameMap).find((s) => s === options.toolChoice.name || prompt.nameMap[s] === options.toolChoice.name);
     prefix = `[{"name":"${snake}","arguments":{`;
   }
@@ -337,7 +343,7 @@ async function run() {
     renderCalls($("calls"), $("calls-note"), result);
     $("raw-text").textContent = result.text;
     const replayed = replay(prompt.encoderIds, result);
-    const generated = generatedTokens(result, Math.min(forcedCount(options, prompt), result.tokens.length), replayed.own);
+    const generated = generatedTokens(result, Math.min(forcedCount(options, prompt, result), result.tokens.length), replayed.own);
     renderTokens($("generated-tokens"), generated);
     renderChangedSteps($("changed-steps"), generated);
     $("generated-count").textContent = `(${result.tokens.length}${result.finishReason === "stop" ? " + EOS" : ""}; ${generated.filter((t) => t.forced).length} forced, ${generated.filter((t) => t.changed).length} changed by the constraints)`;
