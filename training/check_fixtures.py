@@ -8,6 +8,7 @@ and mean |x| (5e-4), all first-step logits (5e-4), the unconstrained greedy ids
 training pass), and the contrastive embeddings (1e-5). Exits non-zero on any failure.
 
 Usage: /usr/bin/python3 training/check_fixtures.py [fixtures_dir]
+(default: tests/fixtures in this repository, wherever it is run from)
 """
 
 import base64
@@ -23,7 +24,7 @@ import sentencepiece as spm
 from needle_torch import greedy_generate, load_checkpoint
 from prompt import encoder_ids, normalize_tools, to_snake_case
 
-FIXTURES = "/work/shared/fixtures"
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
 CHECKPOINTS = [("tiny", "needle_tiny.p4_numpy1.pkl"), ("ffn", "needle_ffn.p4_numpy2.pkl")]
 TOL = 5e-4
 TOL_CONTRASTIVE = 1e-5
