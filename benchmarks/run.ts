@@ -15,6 +15,7 @@ const runs: [string, string[]][] = [
   ["constrain.bench.ts", []],
   ["simd-peak.bench.ts", []],
   ["gemv-stream.bench.ts", []],
+  ["sizes.ts", []],
 ];
 for (const [file, args] of runs) {
   console.log(`## ${file}`);
