@@ -1,6 +1,6 @@
-import { InputError } from "../errors.ts";
-import type { PreparedTools } from "../tools.ts";
-import type { ToolGrammarOptions } from "./schema.ts";
+import { InputError } from "../../errors.ts";
+import type { PreparedTools } from "../../tools.ts";
+import type { GrammarOptions } from "./grammar.ts";
 
 /** How generation is constrained: "schema" (the default; `true` means it too), "reference", or none. */
 export type ConstrainMode = "schema" | "reference" | false;
@@ -16,7 +16,7 @@ export interface Decoding {
   /** Text forced after `<tool_call>` (reference behaviour). */
   prefix?: string;
   /** The schema grammar's options, in schema mode. */
-  grammar?: ToolGrammarOptions;
+  grammar?: GrammarOptions;
 }
 
 /** The constraint, forced prefix and grammar options that `constrained`, `toolChoice` and `prefix` ask for. */
