@@ -75,6 +75,7 @@ export class SchemaDecoder {
     this.#toolCallId = options.toolCallId;
     this.#maxTokens = options.maxTokens;
     this.#callLogProb = new Float64Array(options.maxTokens + 1);
+    this.minTokens = this.#machine.minRest();
     if (grammar.tools === 0) this.#noCall = 1;
     else if (grammar.requireCall) this.#noCall = 0;
   }
@@ -84,10 +85,12 @@ export class SchemaDecoder {
     return this.grammar.warnings;
   }
 
-  /** The fewest tokens of a complete answer (bytes of the shortest one: an upper bound with a bytewise tokenizer). */
-  get minTokens(): number {
-    return this.#machine.depth === 1 && this.#step === 0 ? this.#machine.minRest() : -1;
-  }
+  /**
+   * maxTokens below this may leave the answer unfinished: the bytes of the
+   * shortest complete answer (with a bytewise tokenizer, at least the
+   * tokens it needs).
+   */
+  readonly minTokens: number;
 
   /** The list of calls is closed. */
   get complete(): boolean {
@@ -125,7 +128,7 @@ export class SchemaDecoder {
     let chosen = this.#eosId;
     if (!m.complete) {
       const left = this.#maxTokens - this.#step - 1; // tokens after this one
-      let limit = m.minRest() <= left ? left : UNLIMITED;
+      let limit = m.minRest() <= left + 1 ? left : UNLIMITED; // this token can write a byte of the shortest rest
       this.#firstByte.fill(0);
       chosen = top !== this.#eosId && this.#allows(top, limit) ? top : this.#bestAllowed(logits, n, limit);
       if (chosen < 0 && limit !== UNLIMITED) chosen = this.#bestAllowed(logits, n, (limit = UNLIMITED));
