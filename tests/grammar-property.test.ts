@@ -32,8 +32,8 @@ function randomCase(next: () => number): Case {
   const names = Object.keys(prepared.nameMap);
   const r = next();
   let options: GrammarOptions = { requireCall: false, single: false };
-  if (names.length > 0 && r < 0.25) options = { requireCall: true, single: false };
-  else if (names.length > 0 && r < 0.45) options = { requireCall: true, single: true, only: names[randomInt(next, 0, names.length - 1)]! };
+  if (names.length > 0 && r < 0.35) options = { requireCall: true, single: false };
+  else if (names.length > 0 && r < 0.6) options = { requireCall: true, single: true, only: names[randomInt(next, 0, names.length - 1)]! };
   const minTokens = schemaDecoder(tokenizer, prepared.json, options, 1).minTokens;
   return { toolsJson: prepared.json, options, maxTokens: minTokens + randomInt(next, 0, 48), query: QUERIES[randomInt(next, 0, QUERIES.length - 1)]! };
 }
@@ -54,22 +54,34 @@ function check(c: Case, out: Decoded, label: string): void {
   if (c.options.requireCall) assert.is(none, 0, `${label}: no call is impossible`);
 }
 
+/** Per token: +1 when its text closes something ("]" or "}"), +2 when it holds other JSON punctuation. */
+const punctuation = Int8Array.from(tokenizer.tokenStrings(), (t) => (/[\]}]/.test(t) ? 1 : /[",:{[]/.test(t) ? 2 : 0));
+
 test("1,200 generated tool lists decoded from random logits all parse and validate", () => {
   const next = rng(21);
-  const pool = new Float32Array(tokenizer.vocabSize * 4);
   const vocab = tokenizer.vocabSize;
+  const pool = new Float32Array(vocab * 4);
+  const logits = new Float32Array(vocab);
+  let calls = 0;
   for (let n = 0; n < 1200; n++) {
     const c = randomCase(next);
-    // Noise, sometimes with the structural and multi-character tokens favoured, sometimes sharply peaked.
+    // Noise; flat or sharply peaked; closing tokens held back (long answers that the
+    // token budget must close) or JSON punctuation favoured (tokens across boundaries).
     const scale = pick(next, [1, 4, 30]);
     for (let i = 0; i < pool.length; i++) pool[i] = (next() - 0.5) * scale;
+    const closing = pick(next, [0, -8, 0]);
+    const other = pick(next, [0, 0, 3]);
+    const bias = [0, closing, other];
     const decoder = schemaDecoder(tokenizer, c.toolsJson, c.options, c.maxTokens);
     const out = decodeWith(tokenizer, decoder, c.maxTokens, () => {
       const offset = randomInt(next, 0, pool.length - vocab);
-      return pool.subarray(offset, offset + vocab);
+      for (let i = 0; i < vocab; i++) logits[i] = pool[offset + i]! + bias[punctuation[i]!]!;
+      return logits;
     });
     check(c, out, `case ${n}`);
+    calls += decoder.calls;
   }
+  assert.ok(calls > 600, `the answers hold ${calls} calls`);
 });
 
 function pick<T>(next: () => number, items: readonly T[]): T {

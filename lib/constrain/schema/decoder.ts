@@ -36,8 +36,19 @@ import type { TokenBytes } from "./token-bytes.ts";
  *   0 when a call is required, 1 when no call is possible.
  */
 
+/** exp(-d) for d in [0, EXP_RANGE) from a table at steps of 1/EXP_STEPS, refined by a second-order term (relative error < 1e-6). */
+const EXP_STEPS = 64;
 /** Softmax terms further than this below the largest logit are dropped (each under e^-30 of it). */
-const SOFTMAX_WINDOW = 30;
+const EXP_RANGE = 30;
+const EXP_TABLE = Float64Array.from({ length: EXP_RANGE * EXP_STEPS + 1 }, (_, k) => Math.exp(-k / EXP_STEPS));
+
+function expBelow(d: number): number {
+  const scaled = d * EXP_STEPS;
+  if (!(scaled < EXP_RANGE * EXP_STEPS)) return 0; // far below, or NaN
+  const k = scaled | 0;
+  const x = (scaled - k) / EXP_STEPS;
+  return EXP_TABLE[k]! * (1 - x * (1 - x * 0.5));
+}
 const UNLIMITED = 0x3fffffff;
 
 export interface SchemaDecoderOptions {
@@ -115,13 +126,18 @@ export class SchemaDecoder {
   /** The token to write next under `logits` (EOS once the list is closed). */
   argmax(logits: ArrayLike<number>): number {
     const n = Math.min(this.#bytes.size, logits.length);
-    let top = 0;
-    let topValue = logits[0]!;
-    for (let i = 1; i < n; i++) {
+    // One pass: the largest logit and Σ exp(logit - largest), rescaled when the largest changes. NaNs are skipped.
+    let top = -1;
+    let topValue = -Infinity;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
       const v = logits[i]!;
-      if (v > topValue || topValue !== topValue) {
-        top = i;
+      if (v > topValue) {
+        sum = sum * Math.exp(topValue - v) + 1;
         topValue = v;
+        top = i;
+      } else {
+        sum += expBelow(topValue - v);
       }
     }
     const m = this.#machine;
@@ -130,16 +146,10 @@ export class SchemaDecoder {
       const left = this.#maxTokens - this.#step - 1; // tokens after this one
       let limit = m.minRest() <= left + 1 ? left : UNLIMITED; // this token can write a byte of the shortest rest
       this.#firstByte.fill(0);
-      chosen = top !== this.#eosId && this.#allows(top, limit) ? top : this.#bestAllowed(logits, n, limit);
+      chosen = top >= 0 && top !== this.#eosId && this.#allows(top, limit) ? top : this.#bestAllowed(logits, n, limit);
       if (chosen < 0 && limit !== UNLIMITED) chosen = this.#bestAllowed(logits, n, (limit = UNLIMITED));
       if (chosen < 0) chosen = this.#eosId;
       else if (this.#noCall < 0 && m.undecided) this.#decide(logits, n, chosen, topValue, limit);
-    }
-    let sum = 0;
-    const floor = topValue - SOFTMAX_WINDOW;
-    for (let i = 0; i < n; i++) {
-      const v = logits[i]!;
-      if (v > floor) sum += Math.exp(v - topValue);
     }
     const logProb = logits[chosen]! - topValue - Math.log(sum);
     this.#lastLogProb = logProb === logProb ? Math.min(0, logProb) : -Infinity;
