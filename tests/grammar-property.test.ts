@@ -7,7 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { GrammarOptions } from "../lib/constrain/schema/grammar.ts";
-import { NeedleModel } from "../lib/model.ts";
+import { NeedleModel } from "../lib/engine/model.ts";
 import { buildEncoderInput } from "../lib/prompt.ts";
 import { prepareTools, type ToolsInput } from "../lib/tools.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
