@@ -11,6 +11,8 @@
 //   checks the argmax and takes it (one trial per step);
 // - "noise": the random model's own logits, whose argmax the grammar
 //   mostly refuses: the scan for the best allowed token runs every step.
+// Each runs with the TypeScript pass over the vocabulary and with the
+// engine's Wasm argmax and log Σ exp (as Needle runs it), timed separately.
 // The reference constraint (lib/constrain/reference.ts) on the same
 // model-like logits is shown for comparison.
 
@@ -54,8 +56,24 @@ for (let pos = 0; pos < steps; pos++) {
 
 const bytes = TokenBytes.for(tokenizer);
 const options = { eosId: tokenizer.eosId, toolCallId: tokenizer.pieceToId("<tool_call>"), maxTokens: 511 };
-function replay(trace: Float32Array[]): number {
-  const decoder = new SchemaDecoder(bytes, new ToolGrammar(tools.json, { requireCall: false, single: false }), options);
+/** What the engine's Wasm argmax and log Σ exp return for each step of a trace (timed on their own below). */
+function engineAnswers(trace: Float32Array[]): { argmax: number; logSumExp: number }[] {
+  return trace.map((logits) => {
+    const argmax = logits.indexOf(Math.max(...logits));
+    return { argmax, logSumExp: Math.log(logits.reduce((s, v) => s + Math.exp(v - logits[argmax]!), 0)) + logits[argmax]! };
+  });
+}
+const engineFor = (trace: Float32Array[]) => {
+  const answers = engineAnswers(trace);
+  let step = 0;
+  return { reset: () => (step = 0), engine: { argmax: () => answers[step]!.argmax, logSumExp: () => answers[step++]!.logSumExp } };
+};
+const modelLikeEngine = engineFor(modelLike);
+const noiseEngine = engineFor(noise);
+
+function replay(trace: Float32Array[], stub?: ReturnType<typeof engineFor>): number {
+  stub?.reset();
+  const decoder = new SchemaDecoder(bytes, new ToolGrammar(tools.json, { requireCall: false, single: false }), stub ? { ...options, engine: stub.engine } : options);
   let written = 0;
   for (const logits of trace) {
     const id = decoder.argmax(logits);
@@ -65,7 +83,7 @@ function replay(trace: Float32Array[]): number {
   }
   return written;
 }
-if (replay(modelLike) !== ANSWER.length) throw new Error("the model-like trace does not decode to the answer");
+if (replay(modelLike) !== ANSWER.length || replay(modelLike, modelLikeEngine) !== ANSWER.length) throw new Error("the model-like trace does not decode to the answer");
 
 let sink = 0;
 const grammar = new ToolGrammar(tools.json, { requireCall: false, single: false });
@@ -78,6 +96,15 @@ bench.add(`schema argmax + feed × ${steps}, model-like logits`, () => {
 });
 bench.add(`schema argmax + feed × ${steps}, noise logits`, () => {
   sink += replay(noise);
+});
+bench.add(`schema argmax + feed × ${steps}, model-like logits, engine's argmax and log Σ exp`, () => {
+  sink += replay(modelLike, modelLikeEngine);
+});
+bench.add(`schema argmax + feed × ${steps}, noise logits, engine's argmax and log Σ exp`, () => {
+  sink += replay(noise, noiseEngine);
+});
+bench.add(`Wasm argmax + log Σ exp × ${steps} (add to the two rows above)`, () => {
+  for (let pos = 0; pos < steps; pos++) sink += model.argmax() + model.logSumExp();
 });
 bench.add(`reference argmax + feed × ${steps}, model-like logits`, () => {
   const reference = new ConstrainedDecoder(tokenizer.tokenStrings(), tools.json);

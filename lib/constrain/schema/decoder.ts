@@ -57,6 +57,17 @@ export interface SchemaDecoderOptions {
   toolCallId: number;
   /** Tokens this answer may have, EOS and `<tool_call>` included (the loop's maxTokens). */
   maxTokens: number;
+  /**
+   * The engine whose last decodeStep wrote the logits argmax() is given
+   * (NeedleModel): its Wasm argmax and log Σ exp replace the TypeScript pass
+   * over the vocabulary.
+   */
+  engine?: LogitsEngine;
+}
+
+export interface LogitsEngine {
+  argmax(): number;
+  logSumExp(): number;
 }
 
 export class SchemaDecoder {
@@ -70,6 +81,7 @@ export class SchemaDecoder {
   readonly #eosId: number;
   readonly #toolCallId: number;
   readonly #maxTokens: number;
+  readonly #engine: LogitsEngine | null;
   /** Log-probability of each call so far, by index. */
   readonly #callLogProb: Float64Array;
   #step = 0;
@@ -85,6 +97,7 @@ export class SchemaDecoder {
     this.#eosId = options.eosId;
     this.#toolCallId = options.toolCallId;
     this.#maxTokens = options.maxTokens;
+    this.#engine = options.engine ?? null;
     this.#callLogProb = new Float64Array(options.maxTokens + 1);
     this.minTokens = this.#machine.minRest();
     if (grammar.tools === 0) this.#noCall = 1;
@@ -126,19 +139,30 @@ export class SchemaDecoder {
   /** The token to write next under `logits` (EOS once the list is closed). */
   argmax(logits: ArrayLike<number>): number {
     const n = Math.min(this.#bytes.size, logits.length);
-    // One pass: the largest logit and Σ exp(logit - largest), rescaled when the largest changes. NaNs are skipped.
-    let top = -1;
-    let topValue = -Infinity;
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const v = logits[i]!;
-      if (v > topValue) {
-        sum = sum * Math.exp(topValue - v) + 1;
-        topValue = v;
-        top = i;
-      } else {
-        sum += expBelow(topValue - v);
+    let top: number;
+    let topValue: number;
+    let logSum: number;
+    const engine = this.#engine;
+    if (engine) {
+      top = engine.argmax();
+      topValue = logits[top]!;
+      logSum = engine.logSumExp();
+    } else {
+      // One pass: the largest logit and Σ exp(logit - largest), rescaled when the largest changes. NaNs are skipped.
+      top = -1;
+      topValue = -Infinity;
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const v = logits[i]!;
+        if (v > topValue) {
+          sum = sum * Math.exp(topValue - v) + 1;
+          topValue = v;
+          top = i;
+        } else {
+          sum += expBelow(topValue - v);
+        }
       }
+      logSum = topValue + Math.log(sum);
     }
     const m = this.#machine;
     let chosen = this.#eosId;
@@ -151,7 +175,7 @@ export class SchemaDecoder {
       if (chosen < 0) chosen = this.#eosId;
       else if (this.#noCall < 0 && m.undecided) this.#decide(logits, n, chosen, topValue, limit);
     }
-    const logProb = logits[chosen]! - topValue - Math.log(sum);
+    const logProb = logits[chosen]! - logSum;
     this.#lastLogProb = logProb === logProb ? Math.min(0, logProb) : -Infinity;
     return chosen;
   }
