@@ -51,10 +51,11 @@ export type { ToolChoice } from "./constrain/choice.ts";
 
 export interface CallOptions {
   /**
-   * "schema" (default; `true` is the same): only a list of calls that parses
-   * and fits the tools' schemas can be written (lib/constrain/schema/).
-   * "reference": the reference's constraint on tool names and argument keys
-   * only, token for token as the reference decodes. false: none.
+   * "schema": only a list of calls that parses and fits the tools' schemas
+   * can be written (lib/constrain/schema/), with each call's `confidence`.
+   * "reference" (the default; `true` is the same): the reference's
+   * constraint on tool names and argument keys only, token for token as the
+   * reference decodes. false: none.
    */
   constrained?: boolean | "schema" | "reference";
   /** Most tokens to generate, forced ones included (default 511). */
