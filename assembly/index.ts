@@ -7,7 +7,7 @@ import { rope_tables_f32 } from "./rope";
 
 export { import_tensor } from "./weights";
 export { encode, decodeStep as decode_step, embedText as embed_text } from "./model";
-export { argmax_f32 } from "./softmax";
+export { argmax_f32, logsumexp_f32 } from "./softmax";
 
 // Kernels, for tests.
 export { dot_f32, gemv_f32, gemm_f32, gemv_f16, gemm_f16 } from "./matmul";

@@ -91,16 +91,44 @@ export function softmax_scaled_f32(x: usize, n: i32, scale: f32): void {
   }
 }
 
-/** Index of the first maximum of x[0..n) (numpy.argmax semantics). */
+/**
+ * Index of the first maximum of x[0..n) (numpy.argmax semantics, NaNs
+ * skipped except a NaN at 0, which wins): the maximum by SIMD, then the
+ * first index holding it.
+ */
 export function argmax_f32(x: usize, n: i32): i32 {
-  let best = 0;
-  let bestValue = load<f32>(x);
-  for (let i = 1; i < n; i++) {
+  const first = load<f32>(x);
+  if (first != first) return 0;
+  const m = max_f32(x, n);
+  for (let i = 0; i < n; i++) if (load<f32>(x + (<usize>i << 2)) == m) return i;
+  return 0; // every value is NaN but the first
+}
+
+/** The largest of x[0..n) (n ≥ 1), NaNs skipped; -Infinity if there is none. */
+@inline function max_f32(x: usize, n: i32): f32 {
+  const n4 = n & ~3;
+  let mv = f32x4.splat(-Infinity);
+  for (let i = 0; i < n4; i += 4) mv = f32x4.pmax(mv, v128.load(x + (<usize>i << 2)));
+  let m = Mathf.max(Mathf.max(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)), Mathf.max(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)));
+  for (let i = n4; i < n; i++) {
     const v = load<f32>(x + (<usize>i << 2));
-    if (v > bestValue) {
-      bestValue = v;
-      best = i;
-    }
+    if (v > m) m = v;
   }
-  return best;
+  return m;
+}
+
+/**
+ * log Σ exp(x[i]) over x[0..n) (n ≥ 1), shifted by the maximum so it never
+ * overflows: the normaliser of a softmax over logits, without writing them
+ * (constrained decoding's confidence reads it every step).
+ */
+export function logsumexp_f32(x: usize, n: i32): f32 {
+  const n4 = n & ~3;
+  const m = max_f32(x, n);
+  const mSplat = f32x4.splat(m);
+  let sumV = f32x4.splat(0);
+  for (let i = 0; i < n4; i += 4) sumV = f32x4.add(sumV, exp_f32x4(f32x4.sub(v128.load(x + (<usize>i << 2)), mSplat)));
+  let sum = f32x4.extract_lane(sumV, 0) + f32x4.extract_lane(sumV, 1) + f32x4.extract_lane(sumV, 2) + f32x4.extract_lane(sumV, 3);
+  for (let i = n4; i < n; i++) sum += f32x4.extract_lane(exp_f32x4(f32x4.splat(load<f32>(x + (<usize>i << 2)) - m)), 0);
+  return m + Mathf.log(sum);
 }

@@ -13,6 +13,7 @@ const runs: [string, string[]][] = [
   ["tokenizer.bench.ts", []],
   ["checkpoint.bench.ts", []],
   ["constrain.bench.ts", []],
+  ["grammar.bench.ts", []],
   ["simd-peak.bench.ts", []],
   ["gemv-stream.bench.ts", []],
   ["sizes.ts", []],

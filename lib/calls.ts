@@ -16,6 +16,8 @@ export interface ToolCall {
   name: string;
   /** Argument values as ordinary JS (see pyjson toPlain: big integers are bigints). */
   arguments: Record<string, unknown>;
+  /** Schema-constrained decoding: the probability the model gave this call (README "Constrained decoding"), in [0, 1]. */
+  confidence?: number;
 }
 
 /** Tokens dropped from a prompt over the encoder's limit. */

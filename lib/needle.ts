@@ -5,6 +5,10 @@
 // loop over a Needle2Model (lib/needle2/backend.ts: request, session, answer).
 
 import { ConstrainedDecoder } from "./constrain/reference.ts";
+import { resolveDecoding, type ToolChoice } from "./constrain/choice.ts";
+import { SchemaDecoder } from "./constrain/schema/decoder.ts";
+import { ToolGrammar } from "./constrain/schema/grammar.ts";
+import { TokenBytes } from "./constrain/schema/token-bytes.ts";
 import { InputError, NeedleError, SourceError } from "./errors.ts";
 import { DEFAULT_MODEL_DESCRIPTION, defaultModelUrl } from "./assets.ts";
 import { EmbeddingCache } from "./embedding-cache.ts";
@@ -43,18 +47,30 @@ export interface NeedleLoadOptions extends ModelLoadOptions, HubLoadOptions {
   tokenizer?: Source;
 }
 
-/** "auto" lets the model choose; `{ name }` forces a call of that tool (original or snake_case name). */
-export type ToolChoice = "auto" | { name: string };
+export type { ToolChoice } from "./constrain/choice.ts";
 
 export interface CallOptions {
-  /** Constrain tool names and argument keys to the declared ones (default true). */
-  constrained?: boolean;
+  /**
+   * "schema": only a list of calls that parses and fits the tools' schemas
+   * can be written (lib/constrain/schema/), with each call's `confidence`.
+   * "reference" (the default; `true` is the same): the reference's
+   * constraint on tool names and argument keys only, token for token as the
+   * reference decodes. false: none.
+   */
+  constrained?: boolean | "schema" | "reference";
   /** Most tokens to generate, forced ones included (default 511). */
   maxTokens?: number;
   /** Aborts at the next token with an AbortError; the session stays usable. */
   signal?: AbortSignal;
   /** Text the answer is forced to begin with (fed as `<tool_call>` + its tokens). */
   prefix?: string;
+  /**
+   * "auto" (default): the model chooses; "none": no call, nothing decoded;
+   * "required": at least one call; `{ name }`: exactly one call of that tool
+   * (original or snake_case name). In schema mode the grammar enforces them;
+   * in the other modes "required" and `{ name }` force the reference's
+   * prefixes (see lib/constrain/choice.ts).
+   */
   toolChoice?: ToolChoice;
   /**
    * A prompt over 1024 tokens: "truncate" cuts it as the reference does (the
@@ -99,6 +115,15 @@ export interface CallResult {
   truncated?: Truncation;
   /** Needle 2: the text of its `<think>` block (absent when it wrote none). */
   reasoning?: string;
+  /**
+   * Schema mode (and toolChoice "none"): the probability that no tool is to
+   * be called, from the model's choice between `[]` and a first call
+   * (README "Constrained decoding"). A router hands the request on when
+   * neither this nor the calls' `confidence` is high.
+   */
+  noCallConfidence?: number;
+  /** Schema mode: what the grammar could not enforce (e.g. a "pattern"); only when there is something to say. */
+  warnings?: string[];
 }
 
 export type StreamEvent =
@@ -128,6 +153,10 @@ export let embeddingCacheOf: (needle: Needle) => EmbeddingCache;
 
 /** Everything one generation needs, prepared before the engine runs. */
 interface Plan extends DecodePlan {
+  /** toolChoice "none": nothing to decode. */
+  skip: boolean;
+  /** The constraint when it is the schema decoder (confidences and warnings come from it). */
+  schema: SchemaDecoder | null;
   encoderIds: number[];
   toolsJson: string;
   nameMap: Readonly<Record<string, string>>;
@@ -261,6 +290,7 @@ export class Needle {
   /** The tool calls the model makes for `query` given `tools`. */
   async call(query: string, tools: ToolsInput, options: CallOptions = {}): Promise<CallResult> {
     const plan = this.#plan(query, tools, options);
+    if (plan.skip) return this.#result(plan, [], "stop");
     return this.#exclusive(async () => {
       const tokens: number[] = [];
       const run = generate(this.#session(plan), plan, { signal: options.signal, yieldEachToken: false });
@@ -278,6 +308,10 @@ export class Needle {
    */
   async *stream(query: string, tools: ToolsInput, options: CallOptions = {}): AsyncGenerator<StreamEvent, void, undefined> {
     const plan = this.#plan(query, tools, options);
+    if (plan.skip) {
+      yield { type: "result", result: this.#result(plan, [], "stop") };
+      return;
+    }
     const release = await this.#turn();
     try {
       const tokens: number[] = [];
@@ -407,7 +441,7 @@ export class Needle {
       checkCallOptions(options, this.#n2.model.maxSequenceLength - 1);
       checkQuery(query);
       const needle2 = this.#n2.plan(query, tools, options as Record<string, unknown>);
-      return { encoderIds: [], forced: [], maxTokens: needle2.maxTokens, eosId: this.#eosId, constraint: null, toolsJson: "", nameMap: {}, needle2 };
+      return { skip: false, schema: null, encoderIds: [], forced: [], maxTokens: needle2.maxTokens, eosId: this.#eosId, constraint: null, toolsJson: "", nameMap: {}, needle2 };
     }
     const maxDecoder = this.#m1.maxDecoderLength - 1;
     checkCallOptions(options, maxDecoder);
@@ -428,21 +462,28 @@ export class Needle {
       const queryKept = Math.min(queryIds.length, maxLen - 2);
       truncated = { queryTokens: queryIds.length - queryKept, toolsTokens: toolsIds.length - (encoderIds.length - queryKept - 1) };
     }
-    const prefix = forcedPrefix(options, prepared);
-    const forced = prefix === undefined ? [] : [this.#toolCallId, ...this.#t1.encode(prefix)];
+    const decoding = resolveDecoding(options, prepared);
+    const forced = decoding.prefix === undefined ? [] : [this.#toolCallId, ...this.#t1.encode(decoding.prefix)];
     if (forced.length > maxTokens) {
       throw new InputError("PREFIX_TOO_LONG", `the forced prefix is ${forced.length} tokens, more than maxTokens (${maxTokens})`);
     }
-    const constraint = options.constrained === false ? null : new ConstrainedDecoder(this.#tokenStrings, prepared.json);
-    return { encoderIds, forced, maxTokens, eosId: this.#eosId, constraint, toolsJson: prepared.json, nameMap: prepared.nameMap, ...(truncated ? { truncated } : {}) };
+    const schema = decoding.grammar
+      ? new SchemaDecoder(TokenBytes.for(this.#t1), new ToolGrammar(prepared.json, decoding.grammar), { eosId: this.#eosId, toolCallId: this.#toolCallId, maxTokens, engine: this.#m1 })
+      : null;
+    const constraint = schema ?? (decoding.mode === false ? null : new ConstrainedDecoder(this.#tokenStrings, prepared.json));
+    return {
+      skip: decoding.skip, schema, encoderIds, forced, maxTokens, eosId: this.#eosId, constraint,
+      toolsJson: prepared.json, nameMap: prepared.nameMap, ...(truncated ? { truncated } : {}),
+    };
   }
 
   #result(plan: Plan, tokens: number[], finishReason: FinishReason): CallResult {
     if (plan.needle2) return this.#needle2Result(plan.needle2, tokens, finishReason);
-    const decoded = this.tokenizer.decode(tokens);
+    const decoded = plan.skip ? "[]" : this.tokenizer.decode(tokens);
     const text = outputText(decoded, plan.nameMap);
     const parsed = parseCalls(decoded, plan.nameMap);
-    const calls = parsed.ok ? parsed.calls : [];
+    const schema = plan.schema;
+    const calls = !parsed.ok ? [] : schema ? parsed.calls.map((call, i) => ({ ...call, confidence: schema.callConfidence(i) })) : parsed.calls;
     const result: CallResult = {
       calls,
       toolCalls: calls.map((call, i) => ({ id: `call_${i}`, type: "function", function: { name: call.name, arguments: dumpsPlain(call.arguments) } })),
@@ -452,6 +493,11 @@ export class Needle {
     };
     if (!parsed.ok) result.error = new OutputParseError(parsed.error.code, parsed.error.message, parsed.error.text);
     if (plan.truncated) result.truncated = plan.truncated;
+    if (plan.skip) result.noCallConfidence = 1;
+    if (schema) {
+      result.noCallConfidence = schema.noCallConfidence;
+      if (schema.warnings.length > 0) result.warnings = [...schema.warnings];
+    }
     return result;
   }
   #needle2Result(request: Needle2Request, tokens: number[], finishReason: FinishReason): CallResult {
@@ -478,16 +524,6 @@ function checkQuery(query: unknown): asserts query is string {
   if (typeof query !== "string") throw new InputError("BAD_QUERY", `the query must be a string, got ${query === null ? "null" : typeof query}`);
   if (query.trim() === "") throw new InputError("EMPTY_QUERY", "the query is empty");
   if (query.length > MAX_QUERY_CHARS) throw new InputError("QUERY_TOO_LONG", `the query has ${query.length} characters; the limit is ${MAX_QUERY_CHARS}`);
-}
-
-/** The forced answer prefix from `prefix` or `toolChoice`, if any. */
-function forcedPrefix(options: CallOptions, prepared: PreparedTools): string | undefined {
-  const choice = options.toolChoice ?? "auto"; // checked by checkCallOptions
-  if (choice === "auto") return options.prefix;
-  if (options.prefix !== undefined) throw new InputError("BAD_OPTION", "give either prefix or toolChoice, not both");
-  const snake = Object.keys(prepared.nameMap).find((s) => s === choice.name || prepared.nameMap[s] === choice.name);
-  if (snake === undefined) throw new InputError("UNKNOWN_TOOL", `toolChoice names ${JSON.stringify(choice.name)}, which is not among the tools`);
-  return `[{"name":"${snake}","arguments":{`;
 }
 
 /** Each tool's compact JSON in Needle's flat format, with the caller's name: its retrieval text. */

@@ -94,8 +94,8 @@ export function checkModelOptions(options: Record<string, unknown>, cores: numbe
 
 // ---------------------------------------------------------------- calls
 
-/** `constrained` values accepted today. */
-export const CONSTRAINED_VALUES: readonly unknown[] = [true, false];
+/** `constrained` values: "schema", "reference" (the default; true is the same), false (none). */
+export const CONSTRAINED_VALUES: readonly unknown[] = ["schema", "reference", true, false];
 
 /** The options of Needle.call / stream / prompt; `maxTokensLimit` is maxDecoderLength - 1. */
 export function checkCallOptions(options: unknown, maxTokensLimit: number): void {
@@ -114,11 +114,11 @@ export function checkCallOptions(options: unknown, maxTokensLimit: number): void
   checkSignal(o.signal);
 }
 
-/** `toolChoice`: "auto" or `{ name }`. */
+/** `toolChoice`: "auto", "none", "required" or `{ name }`. */
 export function checkToolChoice(choice: unknown): void {
-  if (choice === undefined || choice === "auto") return;
+  if (choice === undefined || choice === "auto" || choice === "none" || choice === "required") return;
   if (typeof choice === "object" && choice !== null && typeof (choice as { name?: unknown }).name === "string") return;
-  throw optionError("toolChoice", choice, '"auto" or { name: "<tool name>" }', "BAD_TOOL_CHOICE");
+  throw optionError("toolChoice", choice, '"auto", "none", "required" or { name: "<tool name>" }', "BAD_TOOL_CHOICE");
 }
 
 /** `signal`: an AbortSignal (checked by shape, so one from another realm passes). */

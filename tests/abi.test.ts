@@ -24,7 +24,7 @@ const EXPECTED: ExportShape = {
   memory: "memory",
   configure: 1, attach: 1, shape_ptr: 0,
   worker_loop: 3, set_active_threads: 2, job_generation: 0,
-  import_tensor: 4, encode: 1, decode_step: 2, embed_text: 1, argmax_f32: 2,
+  import_tensor: 4, encode: 1, decode_step: 2, embed_text: 1, argmax_f32: 2, logsumexp_f32: 2,
   heap_base: 0, layout_version: 0, set_gemv_wide: 1, gemv_wide: 0,
   staging_ptr: 0, staging_bytes: 0, weights_ptr: 0, weights_bytes: 0,
   enc_ids_ptr: 0, encoder_out_ptr: 0, logits_ptr: 0, embedding_out_ptr: 0,

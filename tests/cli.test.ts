@@ -158,6 +158,25 @@ test("run --tool-choice NAME forces the prefix of a call of that tool", async ()
   assert.equal(choice.tokens, prefix.tokens);
 });
 
+test("run --constrained schema with --tool-choice required / none / NAME: answers that parse, with confidences", async () => {
+  const camel = byId("camel_multi");
+  const [required, none, named] = (await cliAll([
+    ["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--json", "--constrained", "schema", "--tool-choice", "required", "--max-tokens", "120"],
+    ["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--json", "--constrained", "schema", "--tool-choice", "none"],
+    ["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--json", "--constrained", "schema", "--tool-choice", "toggleLights", "--max-tokens", "120"],
+  ])).map((o) => JSON.parse(ok(o, "schema run")));
+  assert.ok(required.calls.length >= 1, required.text);
+  assert.is(required.error, undefined);
+  for (const call of required.calls) assert.ok(call.confidence >= 0 && call.confidence <= 1);
+  assert.is(required.noCallConfidence, 0);
+  assert.equal(none.calls, []);
+  assert.is(none.noCallConfidence, 1);
+  assert.is(named.calls.length, 1, named.text);
+  assert.is(named.calls[0].name, "toggleLights");
+  const bad = await cli(["run", ...MODEL, "--query", "x", "--tools", camel.tools, "--constrained", "json"]);
+  assert.is(bad.code, 2);
+});
+
 test("run prints a readable 'no call' with the reason and the text when the output is not a list of calls", async () => {
   const email = byId("readme_email");
   const stdout = ok(await cli(["run", ...MODEL, "--query", email.query, "--tools", email.tools]), "run");

@@ -41,7 +41,7 @@ test("call options: wrong types and values name the option, the value received a
   await expectError(call({ signal: "abort" }), "BAD_OPTION", "signal", 'the string "abort"');
   await expectError(call({ overflow: "cut" }), "BAD_OPTION", "overflow", 'the string "cut"', "truncate, error");
   await expectError(call({ prefix: 5 }), "BAD_OPTION", "prefix", "the number 5", "a string");
-  await expectError(call({ toolChoice: "required" }), "BAD_TOOL_CHOICE", "toolChoice", 'the string "required"');
+  await expectError(call({ toolChoice: "always" }), "BAD_TOOL_CHOICE", "toolChoice", 'the string "always"', '"required"');
   await expectError(() => needle.call("weather in Paris", tools, [] as never), "BAD_OPTION", "options", "an array");
   await expectError(() => needle.rank("weather", tools, "2" as never), "BAD_K", "k", 'the string "2"');
   // A real AbortSignal is taken, and the session still answers.

@@ -10,6 +10,8 @@ import { InputError } from "../lib/errors.ts";
 import { FIXTURES, assertClose, readFixtureJson } from "./helpers.ts";
 
 const tokenizer = `${FIXTURES}tokenizer/needle_test.model`;
+/** The goldens are the reference's runs: constrained ones compare under its constraint (schema mode: tests/needle-schema.test.ts). */
+const REFERENCE = { constrained: "reference" } as const;
 const suites = [
   { dir: "tiny", weights: `${FIXTURES}tiny/needle_tiny.p5_numpy1.pkl` },
   { dir: "ffn", weights: `${FIXTURES}ffn/needle_ffn.p4_numpy2.pkl` },
@@ -32,7 +34,7 @@ for (const { dir, weights } of suites) {
       const kind = i === 0 ? "unconstrained" : i === 1 ? "constrained" : `forced ${JSON.stringify(run.forced_text)}`;
       test(`${dir}/${c.id}: ${kind} run gives the reference's ids and text`, async () => {
         const result = await needle.call(c.query, c.tools, {
-          constrained: run.constrained,
+          constrained: run.constrained ? "reference" : false,
           maxTokens: run.max_gen_len - 1,
           ...(run.forced_ids.length ? { prefix: run.forced_text } : {}),
         });
@@ -80,7 +82,7 @@ test("stream yields text deltas that add up to the call's text, then the same re
 test("every golden case, streamed whole or cut by maxTokens: the deltas add up to the result's text", async () => {
   for (const c of cases) {
     const prefixes = c.forced.map((run: any) => ({ prefix: run.forced_text }));
-    for (const options of [{ constrained: false }, {}, { maxTokens: 7 }, { constrained: false, maxTokens: 3 }, ...prefixes]) {
+    for (const options of [{ constrained: false }, REFERENCE, { ...REFERENCE, maxTokens: 7 }, { constrained: false, maxTokens: 3 }, ...prefixes]) {
       let text = "";
       let final;
       for await (const event of needle.stream(c.query, c.tools, options)) {
@@ -105,7 +107,7 @@ test("the demo model: a JSON answer streams as its final text, whole or cut by m
       let text = "";
       let final;
       const shown: string[] = [];
-      for await (const event of demo.stream(query, tools, maxTokens ? { maxTokens } : {})) {
+      for await (const event of demo.stream(query, tools, { ...REFERENCE, ...(maxTokens ? { maxTokens } : {}) })) {
         if (event.type === "token") {
           text += event.text;
           shown.push(text);
@@ -125,14 +127,14 @@ test("abort throws the signal's reason, as fetch does: abort(reason) and AbortSi
   const controller = new AbortController();
   let seen = 0;
   const consume = async () => {
-    for await (const event of needle.stream(weather.query, weather.tools, { signal: controller.signal })) {
+    for await (const event of needle.stream(weather.query, weather.tools, { ...REFERENCE, signal: controller.signal })) {
       if (event.type === "token" && ++seen === 2) controller.abort(reason);
     }
   };
   await consume().then(() => assert.unreachable("not aborted"), (err) => assert.is(err, reason));
   const timeout = AbortSignal.timeout(1);
   await new Promise((resolve) => setTimeout(resolve, 20));
-  await needle.call(weather.query, weather.tools, { signal: timeout }).then(
+  await needle.call(weather.query, weather.tools, { ...REFERENCE, signal: timeout }).then(
     () => assert.unreachable("not aborted"),
     (err) => {
       assert.is(err, timeout.reason);
@@ -149,7 +151,7 @@ test("callMany takes a signal: an abort stops the item in progress with the reas
     () => assert.unreachable("not aborted"),
     (err) => assert.is(err, reason),
   );
-  const [result] = await needle.callMany([{ query: email.query, tools: email.tools }], { signal: new AbortController().signal });
+  const [result] = await needle.callMany([{ query: email.query, tools: email.tools, options: REFERENCE }], { signal: new AbortController().signal });
   assert.equal(result!.tokens, email.constrained.ids);
   for (const bad of ["x", 1, { aborted: true }]) {
     try {
@@ -178,7 +180,7 @@ test("aborting a stream stops it at the next token with an AbortError, and the s
   const controller = new AbortController();
   let seen = 0;
   try {
-    for await (const event of needle.stream(weather.query, weather.tools, { signal: controller.signal })) {
+    for await (const event of needle.stream(weather.query, weather.tools, { ...REFERENCE, signal: controller.signal })) {
       if (event.type === "token" && ++seen === 3) controller.abort();
     }
     assert.unreachable("not aborted");
@@ -207,15 +209,15 @@ test("aborting a call from a timer stops it, and the next call succeeds", async 
     () => assert.unreachable("ran with an aborted signal"),
     (err) => assert.is(err.name, "AbortError"),
   );
-  const result = await needle.call(email.query, email.tools);
+  const result = await needle.call(email.query, email.tools, REFERENCE);
   assert.equal(result.tokens, email.constrained.ids);
 });
 
 test("concurrent calls do not interfere: each equals its sequential result", async () => {
   const [a, b, c] = await Promise.all([
     needle.call(weather.query, weather.tools, { constrained: false, maxTokens: 30 }),
-    needle.call(email.query, email.tools),
-    needle.call(weather.query, weather.tools, { maxTokens: 20, signal: new AbortController().signal }),
+    needle.call(email.query, email.tools, REFERENCE),
+    needle.call(weather.query, weather.tools, { ...REFERENCE, maxTokens: 20, signal: new AbortController().signal }),
   ]);
   assert.equal(a.tokens, weather.unconstrained.ids.slice(0, 30));
   assert.equal(b.tokens, email.constrained.ids);
@@ -237,15 +239,15 @@ test("rank while a stream is between tokens waits its turn and leaves the stream
 });
 
 test("callMany equals sequential calls", async () => {
-  const items = cases.slice(0, 4).map((c: any, i: number) => ({ query: c.query, tools: c.tools, options: { constrained: i % 2 === 0, maxTokens: 25 } }));
+  const items = cases.slice(0, 4).map((c: any, i: number) => ({ query: c.query, tools: c.tools, options: { constrained: i % 2 === 0 ? "schema" : false, maxTokens: 25 } }));
   const many = await needle.callMany(items);
   for (const [i, item] of items.entries()) assert.equal(many[i], await needle.call(item.query, item.tools, item.options));
 });
 
-test("toolChoice forces a call of the named tool (by original or snake_case name)", async () => {
+test("reference mode: toolChoice forces the reference's prefix of a call of the named tool (by original or snake_case name)", async () => {
   const camel = cases.find((c: any) => c.id === "camel_multi");
   for (const name of ["toggleLights", "toggle_lights"]) {
-    const result = await needle.call(camel.query, camel.tools, { toolChoice: { name }, maxTokens: 40 });
+    const result = await needle.call(camel.query, camel.tools, { ...REFERENCE, toolChoice: { name }, maxTokens: 40 });
     assert.ok(result.text.startsWith(' [{"name":"toggleLights","arguments":{'), result.text);
     const viaPrefix = await needle.call(camel.query, camel.tools, { prefix: '[{"name":"toggle_lights","arguments":{', maxTokens: 40 });
     assert.equal(result.tokens, viaPrefix.tokens);
@@ -274,7 +276,10 @@ test("bad input is refused with typed errors and the next call works", async () 
     ["hi", weather.tools, { maxTokens: 512 }, "BAD_MAX_TOKENS"],
     ["hi", weather.tools, { maxTokens: 2.5 }, "BAD_MAX_TOKENS"],
     ["hi", weather.tools, { toolChoice: { name: "nope" } }, "UNKNOWN_TOOL"],
-    ["hi", weather.tools, { toolChoice: "required" }, "BAD_TOOL_CHOICE"],
+    ["hi", weather.tools, { toolChoice: "always" }, "BAD_TOOL_CHOICE"],
+    ["hi", "[]", { toolChoice: "required" }, "BAD_TOOL_CHOICE"],
+    ["hi", weather.tools, { toolChoice: "required", prefix: "[" }, "BAD_OPTION"],
+    ["hi", weather.tools, { constrained: "json" }, "BAD_OPTION"],
     ["hi", weather.tools, { prefix: "x".repeat(200), maxTokens: 5 }, "PREFIX_TOO_LONG"],
     ["hi ".repeat(2000), weather.tools, { overflow: "error" }, "PROMPT_TOO_LONG"],
   ];
@@ -287,7 +292,7 @@ test("bad input is refused with typed errors and the next call works", async () 
       assert.is((err as InputError).code, code);
     }
   }
-  const result = await needle.call(weather.query, weather.tools);
+  const result = await needle.call(weather.query, weather.tools, REFERENCE);
   assert.equal(result.tokens, weather.constrained.ids);
 });
 

@@ -16,6 +16,17 @@ test("softmax_f32 matches the twin, including large offsets", () => {
   }
 });
 
+test("logsumexp_f32 matches log Σ exp in float64, for n not a multiple of 4 and large offsets", () => {
+  for (const n of [1, 2, 3, 5, 8, 13, 257, 8192]) {
+    mem.reset();
+    const x = randomArray(next, n, 20).map((v) => v + 500);
+    const top = Math.max(...x);
+    const want = top + Math.log(x.reduce((s, v) => s + Math.exp(v - top), 0));
+    const got = mem.wasm.logsumexp_f32(mem.alloc(n, x), n);
+    assert.ok(Math.abs(got - want) <= 1e-6 * Math.abs(want) + 1e-5, `n=${n}: ${got} vs ${want}`);
+  }
+});
+
 test("softmax_f32 of all-masked scores is uniform, as the reference's masking gives", () => {
   mem.reset();
   const n = 6;
@@ -36,6 +47,23 @@ test("exp_f32 is within 2 ulp of Math.exp over the whole f32 range, and 0 below 
     const want = x < -87.3365447504019 ? 0 : Math.fround(Math.exp(x));
     const ulp = Math.max(Math.abs(want) * 2 ** -23, 2 ** -149);
     if (Math.abs(got[i]! - want) > 2 * ulp) assert.unreachable(`exp(${x}) = ${got[i]}, want ${want}`);
+  }
+});
+
+test("argmax_f32 agrees with numpy's scan on random lengths, ties, NaNs and infinities", () => {
+  const scan = (x: number[]) => {
+    let best = 0;
+    for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
+    return best;
+  };
+  for (let run = 0; run < 300; run++) {
+    mem.reset();
+    const n = 1 + Math.floor(next() * 40);
+    const x = Array.from({ length: n }, () => {
+      const r = next();
+      return r < 0.1 ? NaN : r < 0.15 ? -Infinity : r < 0.2 ? 0 : r < 0.22 ? -0 : Math.round(next() * 6);
+    });
+    assert.is(mem.wasm.argmax_f32(mem.alloc(n, x), n), scan(x), JSON.stringify(x));
   }
 });
 

@@ -27,6 +27,8 @@ export function resultJson(result: CallResult): Record<string, unknown> {
     error: result.error ? { code: result.error.code, message: result.error.message } : undefined,
     truncated: result.truncated,
     reasoning: result.reasoning,
+    noCallConfidence: result.noCallConfidence,
+    warnings: result.warnings,
   };
 }
 

@@ -16,10 +16,11 @@ export const runCommand: Command = {
     tools: { type: "string", value: "JSON|FILE", required: true, help: "the tools: inline JSON, a JSON file, or - for stdin (see below)" },
     json: { type: "boolean", help: "print { calls, text, tokens, finishReason, error? } as one JSON document" },
     stream: { type: "boolean", help: "write the text as it is generated, then the calls (with --json: JSON lines)" },
-    "no-constrain": { type: "boolean", help: "do not constrain tool names and argument keys to the declared ones" },
+    constrained: { type: "string", value: "schema|reference|none", help: "schema: only answers that parse and fit the tools' schemas; reference (default): tool names and argument keys; none" },
+    "no-constrain": { type: "boolean", help: "do not constrain tool names and argument keys to the declared ones (--constrained none)" },
     "max-tokens": { type: "string", value: "N", help: `most tokens to generate (1 to ${MAX_NEW_TOKENS}, default ${MAX_NEW_TOKENS})` },
     prefix: { type: "string", value: "TEXT", help: "force the answer to begin with TEXT" },
-    "tool-choice": { type: "string", value: "NAME", help: "force a call of the tool NAME" },
+    "tool-choice": { type: "string", value: "NAME", help: "force a call of the tool NAME; or auto, none (no call) or required (at least one call)" },
     system: { type: "string", value: "TEXT", help: 'Needle 2 (.cact): system facts, e.g. "date: 2026-07-21; locale: en-US"' },
     "stdin-timeout": { type: "string", value: "SECONDS", help: `with --tools -: how long to wait for stdin to end (default ${STDIN_TIMEOUT_SECONDS}, 0 for no limit)` },
   },
@@ -79,12 +80,17 @@ function callOptions(args: ParsedArgs): CallOptions {
   if (prefix !== undefined && toolChoice !== undefined) throw new UsageError("give either --prefix or --tool-choice, not both");
   const maxTokens = countOption(args, "max-tokens", 1, MAX_NEW_TOKENS);
   const system = stringOption(args, "system");
+  const mode = stringOption(args, "constrained");
+  if (mode !== undefined && !["schema", "reference", "none"].includes(mode)) throw new UsageError(`--constrained must be schema, reference or none, got ${JSON.stringify(mode)}`);
+  if (mode !== undefined && flag(args, "no-constrain")) throw new UsageError("give either --constrained or --no-constrain, not both");
+  const constrained = flag(args, "no-constrain") || mode === "none" ? false : (mode as "schema" | "reference" | undefined);
+  const choice = toolChoice === "auto" || toolChoice === "none" || toolChoice === "required" ? toolChoice : toolChoice !== undefined ? { name: toolChoice } : undefined;
   return {
-    ...(flag(args, "no-constrain") ? { constrained: false } : {}),
+    ...(constrained !== undefined ? { constrained } : {}),
     ...(system !== undefined ? { system } : {}),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(prefix !== undefined ? { prefix } : {}),
-    ...(toolChoice !== undefined ? { toolChoice: { name: toolChoice } } : {}),
+    ...(choice !== undefined ? { toolChoice: choice } : {}),
   };
 }
 

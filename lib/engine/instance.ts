@@ -19,6 +19,7 @@ export interface EngineExports {
   decode_step(token: number, pos: number): void;
   embed_text(n: number): void;
   argmax_f32(x: number, n: number): number;
+  logsumexp_f32(x: number, n: number): number;
   heap_base(): number;
   layout_version(): number;
   set_gemv_wide(on: number): void;

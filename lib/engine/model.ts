@@ -360,6 +360,12 @@ export class NeedleModel {
     return wasm.argmax_f32(wasm.logits_ptr(), this.config.vocab_size);
   }
 
+  /** Advanced: log Σ exp(logits) of the last decodeStep, the softmax's normaliser. */
+  logSumExp(): number {
+    const wasm = this.#engine();
+    return wasm.logsumexp_f32(wasm.logits_ptr(), this.config.vocab_size);
+  }
+
   /** Release the engine instance; the model cannot be used afterwards. */
   dispose(): void {
     this.#pool?.stop();

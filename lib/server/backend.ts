@@ -17,19 +17,13 @@ export interface ChatBackend {
 }
 
 /**
- * Needle's forced prefix for a call: the name string is open, so the
- * constrained decoder allows only declared tool names and a call is made.
- */
-const REQUIRED_PREFIX = '[{"name":"';
-
-/**
  * What Needle is told for each `tool_choice` ("none" never reaches Needle:
- * the handler answers without decoding). "required" is a forced opening of
- * a call; when Needle's toolChoice takes "required" itself, this becomes
- * `{ toolChoice: "required" }`.
+ * the handler answers without decoding): Needle's own toolChoice, so
+ * "required" and a named function are enforced by the schema grammar in
+ * schema mode and by the reference's forced prefixes otherwise
+ * (lib/constrain/choice.ts).
  */
-function needleToolChoice(choice: Exclude<RequestedToolChoice, "none">): Pick<CallOptions, "toolChoice" | "prefix"> {
-  if (choice === "required") return { prefix: REQUIRED_PREFIX };
+function needleToolChoice(choice: Exclude<RequestedToolChoice, "none">): Pick<CallOptions, "toolChoice"> {
   return { toolChoice: choice };
 }
 

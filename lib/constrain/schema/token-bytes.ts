@@ -1,0 +1,49 @@
+import type { Tokenizer } from "../../../tokenizer/index.ts";
+
+/**
+ * Every token's bytes as decode() writes them: a byte-fallback piece is its
+ * one byte, "▁" a space, another piece its UTF-8; control, unknown and
+ * unused pieces are empty (the grammar never allows them). Built once per
+ * tokenizer and shared by every call.
+ */
+export class TokenBytes {
+  static readonly #cache = new WeakMap<Tokenizer, TokenBytes>();
+  readonly size: number;
+  /** Bytes of token id i are data[start[i] .. start[i + 1]). */
+  readonly start: Int32Array;
+  readonly data: Uint8Array;
+  /** Whether every printable ASCII byte is some token's whole text, so any answer can be finished one byte per token. */
+  readonly bytewise: boolean;
+
+  static for(tokenizer: Tokenizer): TokenBytes {
+    let table = TokenBytes.#cache.get(tokenizer);
+    if (table === undefined) {
+      table = new TokenBytes(tokenizer);
+      TokenBytes.#cache.set(tokenizer, table);
+    }
+    return table;
+  }
+
+  private constructor(tokenizer: Tokenizer) {
+    const utf8 = new TextEncoder();
+    const strings = tokenizer.tokenStrings();
+    this.size = strings.length;
+    const parts = strings.map((text, id) => {
+      if (tokenizer.isControl(id) || tokenizer.isUnknown(id) || tokenizer.isUnused(id)) return new Uint8Array(0);
+      return tokenizer.isByte(id) ? Uint8Array.of(text.charCodeAt(0)) : utf8.encode(text);
+    });
+    this.start = new Int32Array(this.size + 1);
+    let total = 0;
+    parts.forEach((p, i) => {
+      this.start[i] = total;
+      total += p.length;
+    });
+    this.start[this.size] = total;
+    this.data = new Uint8Array(total);
+    parts.forEach((p, i) => this.data.set(p, this.start[i]!));
+    const single = new Set(parts.filter((p) => p.length === 1).map((p) => p[0]!));
+    let bytewise = true;
+    for (let b = 0x20; b < 0x7f; b++) if (!single.has(b)) bytewise = false;
+    this.bytewise = bytewise;
+  }
+}
