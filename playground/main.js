@@ -190,8 +190,14 @@ function checkTools() {
     $("tools-error").textContent = "";
     $("tools").removeAttribute("aria-invalid");
     const select = $("tool-choice");
-    select.replaceChildren(new Option("auto", ""), ...prepared.names.map((name) => new Option(name, name)));
-    select.value = prepared.names.includes(state.choice) ? state.choice : "";
+    const values = ["", "required", "none", ...prepared.names.map((name) => `name:${name}`)];
+    select.replaceChildren(
+      new Option("auto", ""),
+      new Option("required: a call of any tool", "required"),
+      new Option("none: no call", "none"),
+      ...prepared.names.map((name) => new Option(name, `name:${name}`)),
+    );
+    select.value = values.includes(state.choice) ? state.choice : "";
     return true;
   } catch (err) {
     $("tools-error").textContent = describeError(err);
@@ -214,24 +220,33 @@ function applyPreset(id) {
 
 // ------------------------------------------------------------ a run
 
+/** The tool choice control's value ("required", "none", "name:<tool>") to the package's toolChoice. */
+function toolChoice(value) {
+  return value.startsWith("name:") ? { name: value.slice("name:".length) } : value;
+}
+
+/** The constraints control's values (and the link's) to the package's `constrained`. */
+const CONSTRAINED = { 1: true, schema: "schema", 0: false };
+
 function callOptions() {
-  const options = { constrained: state.constrained === "1", maxTokens: Number(state.maxTokens) };
+  const options = { constrained: CONSTRAINED[state.constrained] ?? true, maxTokens: Number(state.maxTokens) };
   if (state.prefix !== "") options.prefix = state.prefix;
-  if (state.choice !== "") options.toolChoice = { name: state.choice };
+  if (state.choice !== "") options.toolChoice = toolChoice(state.choice);
   return options;
 }
 
 /**
  * How many leading tokens are fed rather than chosen: `<tool_call>` and the
  * forced text's tokens (README: prefix and toolChoice). A prefix is always
- * fed; a tool choice is fed as the reference's prefix unless the result was
- * decoded by a schema grammar (it then carries `noCallConfidence`), which
- * enforces the choice and feeds nothing.
+ * fed; toolChoice "required" and `{ name }` are fed as the reference's
+ * prefixes except under the schema constraint, whose grammar enforces them.
  */
-function forcedCount(options, prompt, result) {
+function forcedCount(options, prompt) {
   let prefix = options.prefix;
-  if (options.toolChoice && typeof result.noCallConfidence !== "number") {
-    const snake = Object.keys(prompt.nameMap).find((s) => s === options.toolChoice.name || prompt.nameMap[s] === options.toolChoice.name);
+  const choice = options.toolChoice;
+  if (options.constrained !== "schema" && choice === "required") prefix = '[{"name":"';
+  if (options.constrained !== "schema" && typeof choice === "object") {
+    const snake = Object.keys(prompt.nameMap).find((s) => s === choice.name || prompt.nameMap[s] === choice.name);
     prefix = `[{"name":"${snake}","arguments":{`;
   }
   return prefix === undefined ? 0 : 1 + needle.tokenizer.encode(prefix).length;
@@ -242,12 +257,12 @@ function forcedCount(options, prompt, result) {
  * logits before any constraint), by replaying the call's tokens through the
  * public engine API; and the prefill time of the prompt, timed on its own.
  */
-function replay(encoderIds, result) {
+function replay(encoderIds, result, decoded) {
   const { model, tokenizer } = needle;
   const started = performance.now();
   model.encode(encoderIds);
   const prefillMs = performance.now() - started;
-  const steps = result.tokens.length + (result.finishReason === "stop" ? 1 : 0);
+  const steps = decoded.length;
   const own = [];
   let token = tokenizer.eosId;
   for (let pos = 0; pos < steps; pos++) {
@@ -264,10 +279,15 @@ function promptTokens(query, prompt) {
   return prompt.encoderIds.map((id, i) => ({ id, piece: tokenizer.idToPiece(id), part: i < queryKept ? "query" : i === queryKept ? "marker" : "tools" }));
 }
 
-function generatedTokens(result, forced, own) {
+/** The ids the decoder chose, the final EOS included; none for toolChoice "none" (the answer `[]` is not decoded). */
+function decodedIds(result, options) {
+  if (options.toolChoice === "none") return [];
+  return result.finishReason === "stop" ? [...result.tokens, needle.tokenizer.eosId] : result.tokens;
+}
+
+function generatedTokens(decoded, forced, own) {
   const { tokenizer } = needle;
-  const ids = result.finishReason === "stop" ? [...result.tokens, tokenizer.eosId] : result.tokens;
-  return ids.map((id, i) => {
+  return decoded.map((id, i) => {
     const isForced = i < forced;
     const changed = !isForced && own[i] !== id ? { id: own[i], piece: tokenizer.idToPiece(own[i]) } : null;
     return { id, piece: tokenizer.idToPiece(id), forced: isForced, changed };
@@ -277,10 +297,10 @@ function generatedTokens(result, forced, own) {
 const ms = (t) => `${t < 10 ? t.toFixed(2) : Math.round(t)} ms`;
 const perSecond = (n, t) => (t > 0 && n > 0 ? `${Math.round((n * 1000) / t)} tokens/s` : "n/a");
 
-function statsRows({ prompt, result, timing, replayed }) {
+function statsRows({ prompt, result, decoded, timing, replayed }) {
   const { model } = needle;
   const promptLength = prompt.encoderIds.length;
-  const decodeSteps = result.tokens.length + (result.finishReason === "stop" ? 1 : 0) - 1; // after the first
+  const decodeSteps = decoded.length - 1; // after the first
   const decodeMs = timing.end - timing.first;
   const truncated = prompt.truncated;
   return [
@@ -342,12 +362,14 @@ async function run() {
     $("output").textContent = result.text;
     renderCalls($("calls"), $("calls-note"), result);
     $("raw-text").textContent = result.text;
-    const replayed = replay(prompt.encoderIds, result);
-    const generated = generatedTokens(result, Math.min(forcedCount(options, prompt, result), result.tokens.length), replayed.own);
+    const decoded = decodedIds(result, options);
+    const replayed = replay(prompt.encoderIds, result, decoded);
+    const generated = generatedTokens(decoded, Math.min(forcedCount(options, prompt), result.tokens.length), replayed.own);
     renderTokens($("generated-tokens"), generated);
     renderChangedSteps($("changed-steps"), generated);
-    $("generated-count").textContent = `(${result.tokens.length}${result.finishReason === "stop" ? " + EOS" : ""}; ${generated.filter((t) => t.forced).length} forced, ${generated.filter((t) => t.changed).length} changed by the constraints)`;
-    renderStats($("stats"), statsRows({ prompt, result, timing, replayed }));
+    $("generated-count").textContent = decoded.length === 0 ? "(nothing decoded: tool choice none)"
+      : `(${result.tokens.length}${result.finishReason === "stop" ? " + EOS" : ""}; ${generated.filter((t) => t.forced).length} forced, ${generated.filter((t) => t.changed).length} changed by the constraints)`;
+    renderStats($("stats"), statsRows({ prompt, result, decoded, timing, replayed }));
     renderRanking($("ranking"), await needle.rank(query, tools), prepareTools(tools).names);
     document.body.dataset.runs = String(Number(document.body.dataset.runs) + 1);
   } catch (err) {
@@ -382,7 +404,7 @@ function restoreControls() {
   $("query").value = state.query;
   document.querySelector(`input[name=model][value=${state.model}]`).checked = true;
   $("dtype").value = state.dtype;
-  $("constrained").checked = state.constrained === "1";
+  $("constrained").value = state.constrained in CONSTRAINED ? state.constrained : "1";
   $("prefix").value = state.prefix;
   $("max-tokens").value = state.maxTokens;
   $("options").open = state.constrained !== "1" || state.prefix !== "" || state.choice !== "" || state.maxTokens !== "511";
@@ -461,7 +483,7 @@ function wire() {
   reloadOn("dtype", "dtype");
   reloadOn("threads", "threads");
   $("constrained").addEventListener("change", (e) => {
-    state.constrained = e.target.checked ? "1" : "0";
+    state.constrained = e.target.value;
     saveState();
   });
   $("tool-choice").addEventListener("change", (e) => {

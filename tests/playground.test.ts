@@ -384,20 +384,24 @@ test("chromium: the confidence column and the no-call confidence are the package
   await settled(page);
   const needle = await dist.Needle.load();
   const tools = await page.inputValue("#tools");
-  // A call, and an answer of [] (nothing in the weather preset tells a joke); constrained and not.
-  for (const constrained of [true, false]) {
-    if (!constrained) await page.click("#options summary");
-    await page.setChecked("#constrained", constrained);
+  await page.click("#options summary");
+  // A call, and an answer of [] (nothing in the weather preset tells a joke), under each constraint.
+  const modes = [["1", true], ["schema", "schema"], ["0", false]] as const;
+  for (const [value, constrained] of modes) {
+    await page.selectOption("#constrained", value);
     for (const query of ["What's the weather in Paris?", "Tell me a joke"]) {
       await page.fill("#query", query);
       await runOnce(page);
       const expected = await needle.call(query, tools, { constrained });
       const what = `${query} (constrained: ${constrained})`;
       assert.equal(await callRows(page), expectedRows(expected), what);
-      if (constrained) assert.is(expected.calls.length === 0, query === "Tell me a joke", `${what}: ${expected.text}`);
+      if (constrained !== false) assert.is(expected.calls.length === 0, query === "Tell me a joke", `${what}: ${expected.text}`);
       if (expected.calls.length === 0 && expected.error === undefined) {
-        assert.is(await page.textContent("#calls-note .confidence"), shown((expected as { noCallConfidence?: unknown }).noCallConfidence), what);
+        assert.is(await page.textContent("#calls-note .confidence"), shown(expected.noCallConfidence), what);
       }
+      // The schema constraint reports both (README: constrained decoding); the others neither.
+      const numbers = [...expected.calls.map((c) => c.confidence), ...(expected.calls.length === 0 ? [expected.noCallConfidence] : [])];
+      assert.ok(numbers.every((n) => (constrained === "schema" ? typeof n === "number" && n >= 0 && n <= 1 : n === undefined)), `${what}: ${numbers}`);
     }
   }
   needle.dispose();
@@ -599,35 +603,58 @@ test("chromium: works from the keyboard: Ctrl+Enter in the tools, Tab to Run and
   await page.close();
 });
 
-test("chromium: tool choice forces the call's opening (outside schema decoding), marks those tokens forced, gives the package's result, and stays in the link", async () => {
+test("chromium: tool choice: a named tool is forced as the reference's prefix (those tokens marked forced) or by the schema grammar (nothing forced); required; none decodes nothing; the choice stays in the link", async () => {
   const { page, errors } = await openPage(served.url);
   await settled(page);
   await page.selectOption("#preset", "smart-home");
   await page.click("#options summary");
-  await page.selectOption("#tool-choice", "set_temperature");
-  await runOnce(page);
   const query = await page.inputValue("#query");
   const tools = await page.inputValue("#tools");
   const needle = await dist.Needle.load();
-  const expected = await needle.call(query, tools, { toolChoice: { name: "set_temperature" } });
-  // README: toolChoice forces `<tool_call>` and the text `[{"name":"<snake_case name>","arguments":{`, except
-  // where a schema grammar decodes the call (its result carries noCallConfidence) and enforces the choice itself.
-  const schemaDecoded = typeof (expected as { noCallConfidence?: unknown }).noCallConfidence === "number";
-  const forced = schemaDecoded ? 0 : 1 + needle.tokenizer.encode('[{"name":"set_temperature","arguments":{').length;
+  const forcedOf = (prefix: string) => 1 + needle.tokenizer.encode(prefix).length;
+  const marked = (chipList: { cls: string }[]) => chipList.flatMap((c, i) => (c.cls.split(" ").includes("forced") ? [i] : []));
+  // lib/constrain/choice.ts: outside schema mode, { name } forces `<tool_call>` + `[{"name":"<snake_case name>","arguments":{` and "required" `<tool_call>` + `[{"name":"`.
+  const cases = [
+    { constrained: "1", choice: "name:set_temperature", toolChoice: { name: "set_temperature" }, forced: forcedOf('[{"name":"set_temperature","arguments":{') },
+    { constrained: "1", choice: "required", toolChoice: "required", forced: forcedOf('[{"name":"') },
+    { constrained: "schema", choice: "name:set_temperature", toolChoice: { name: "set_temperature" }, forced: 0 },
+    { constrained: "schema", choice: "required", toolChoice: "required", forced: 0 },
+  ] as const;
+  for (const c of cases) {
+    await page.selectOption("#constrained", c.constrained);
+    await page.selectOption("#tool-choice", c.choice);
+    await runOnce(page);
+    const what = `${c.choice} (${c.constrained})`;
+    const expected = await needle.call(query, tools, { constrained: c.constrained === "1" ? true : "schema", toolChoice: c.toolChoice });
+    assert.is(await page.textContent("#raw-text"), expected.text, what);
+    assert.equal(await callRows(page), expectedRows(expected), what);
+    if (c.constrained === "schema") {
+      assert.ok(expected.calls.length > 0, `${what}: the grammar makes a call`);
+      if (c.choice !== "required") assert.equal(expected.calls.map((call) => call.name), ["set_temperature"], what);
+    }
+    const generated = await chips(page, "generated-tokens");
+    assert.equal(generated.map((chip) => chip.id), [...expected.tokens, ...(expected.finishReason === "stop" ? [1] : [])], what);
+    assert.equal(marked(generated), Array.from({ length: c.forced }, (_, i) => i), what);
+  }
+  // "none": the answer is [] and nothing is decoded.
+  await page.selectOption("#tool-choice", "none");
+  await runOnce(page);
+  const none = await needle.call(query, tools, { constrained: "schema", toolChoice: "none" });
+  assert.is(await page.textContent("#raw-text"), none.text);
+  assert.is(await page.textContent("#calls-note .confidence"), shown(none.noCallConfidence));
+  assert.equal(await chips(page, "generated-tokens"), []);
+  assert.is(await page.textContent("#generated-count"), "(nothing decoded: tool choice none)");
   needle.dispose();
-  assert.is(await page.textContent("#raw-text"), expected.text);
-  assert.equal(await callRows(page), expectedRows(expected));
-  assert.ok(expected.text.trimStart().startsWith('[{"name":"set_temperature","arguments":{'), expected.text);
-  if (expected.error) assert.is(await page.textContent("#calls-note"), `No calls: the output is not a list of calls (${expected.error.code}: ${expected.error.message}).`);
-  const generated = await chips(page, "generated-tokens");
-  assert.equal(generated.map((c) => c.id), [...expected.tokens, ...(expected.finishReason === "stop" ? [1] : [])]);
-  assert.equal(generated.flatMap((c, i) => (c.cls.split(" ").includes("forced") ? [i] : [])), Array.from({ length: forced }, (_, i) => i));
+
+  await page.selectOption("#tool-choice", "name:set_temperature");
   const link = page.url();
-  assert.match(link, /[#&]choice=set_temperature(&|$)/);
+  assert.match(link, /[#&]choice=name%3Aset_temperature(&|$)/);
+  assert.match(link, /[#&]constrained=schema(&|$)/);
   await page.close();
   const { page: again } = await openPage(link);
   await settled(again);
-  assert.is(await again.inputValue("#tool-choice"), "set_temperature");
+  assert.is(await again.inputValue("#tool-choice"), "name:set_temperature");
+  assert.is(await again.inputValue("#constrained"), "schema");
   assert.is(await again.evaluate(() => (document.getElementById("options") as HTMLDetailsElement).open), true, "the options a link sets are shown");
   assert.equal(errors, []);
   await again.close();
