@@ -60,7 +60,7 @@ export interface CallOptions {
   constrained?: boolean | "schema" | "reference";
   /** Most tokens to generate, forced ones included (default 511). */
   maxTokens?: number;
-  /** Aborts at the next token with an AbortError; the session stays usable. */
+  /** Aborts at the next token, throwing the signal's reason (an AbortError by default); the session stays usable. */
   signal?: AbortSignal;
   /** Text the answer is forced to begin with (fed as `<tool_call>` + its tokens). */
   prefix?: string;
