@@ -17,18 +17,18 @@ export function gemvRows(out: usize, x: usize, matrix: usize, cols: i32, format:
   if (count <= 0) return;
   const dst = out + (<usize>start << 2);
   if (format == FORMAT_F32) {
-    gemv_f32(dst, matrix + <usize>(start >> 2) * quadBytes(format, cols), x, count, cols);
+    gemv_f32(dst, x, matrix + <usize>(start >> 2) * quadBytes(format, cols), count, cols);
     return;
   }
   if (format == FORMAT_F16) {
-    gemv_f16(dst, matrix + <usize>start * (<usize>cols << 1), x, count, cols);
+    gemv_f16(dst, x, matrix + <usize>start * (<usize>cols << 1), count, cols);
     return;
   }
   const start4 = matrix + <usize>(start >> 2) * quadBytes(format, cols);
   if (format == FORMAT_Q8) {
-    if (load<i32>(L.gemvWide)) gemv_q8_wide(dst, start4, L.actQ, L.actScales, count, groupsOf(cols));
-    else gemv_q8(dst, start4, L.actQ, L.actScales, count, groupsOf(cols));
-  } else gemv_q4(dst, start4, L.actQ, L.actScales, count, groupsOf(cols));
+    if (load<i32>(L.gemvWide)) gemv_q8_wide(dst, L.actQ, L.actScales, start4, count, groupsOf(cols));
+    else gemv_q8(dst, L.actQ, L.actScales, start4, count, groupsOf(cols));
+  } else gemv_q4(dst, L.actQ, L.actScales, start4, count, groupsOf(cols));
 }
 
 /** Quantize one input vector into the shared activation buffer's first row (q8/q4 only). */

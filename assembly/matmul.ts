@@ -109,7 +109,7 @@ export function dot_f32(a: usize, b: usize, n: i32): f32 {
 }
 
 /** out[r] = dot(w[r][0..cols), x[0..cols)) for r < rows; w an f32 matrix. */
-export function gemv_f32(out: usize, w: usize, x: usize, rows: i32, cols: i32): void {
+export function gemv_f32(out: usize, x: usize, w: usize, rows: i32, cols: i32): void {
   const quadB = quadBytes(FORMAT_F32, cols);
   for (let r = 0; r < rows; r += 4) tile1x4(at(out, r), x, w + <usize>(r >> 2) * quadB, 16, 64, cols, rows - r);
 }
@@ -147,7 +147,7 @@ const TWO_POW_112: f32 = 5.192296858534828e33;
 }
 
 /** out[r] = dot(w[r] (f16), x) for r < rows. */
-export function gemv_f16(out: usize, w: usize, x: usize, rows: i32, cols: i32): void {
+export function gemv_f16(out: usize, x: usize, w: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 1;
   const n8 = cols & ~7;
   for (let r = 0; r < rows; r++) {

@@ -160,12 +160,12 @@ export function embedText(n: i32): void {
   const inv = <f32>1 / <f32>max(count, 1);
   for (let i = 0; i < d; i++) store<f32>(L.pooled + f32s(i), load<f32>(L.pooled + f32s(i)) * inv);
   // relu(pooled · W1 + b1) → · W2 → L2 normalise.
-  gemv_f32(L.conHiddenOut, L.conHiddenW, L.pooled, L.conHidden, d); // the contrastive head stays f32
+  gemv_f32(L.conHiddenOut, L.pooled, L.conHiddenW, L.conHidden, d); // the contrastive head stays f32
   for (let i = 0; i < L.conHidden; i++) {
     const p = L.conHiddenOut + f32s(i);
     store<f32>(p, Mathf.max(load<f32>(p) + load<f32>(L.conHiddenB + f32s(i)), 0));
   }
-  gemv_f32(L.embeddingOut, L.conProjW, L.conHiddenOut, L.conDim, L.conHidden);
+  gemv_f32(L.embeddingOut, L.conHiddenOut, L.conProjW, L.conDim, L.conHidden);
   const norm = <f32>(1.0 / Math.sqrt(<f64>dot_f32(L.embeddingOut, L.embeddingOut, L.conDim) + 1e-12));
   for (let i = 0; i < L.conDim; i++) store<f32>(L.embeddingOut + f32s(i), load<f32>(L.embeddingOut + f32s(i)) * norm);
 }

@@ -98,7 +98,7 @@ export function quantize_rows_i16(x16: usize, xs: usize, x: usize, n: i32, cols:
  *  Four input pairs per loop pass at constant offsets from walking pointers: on the Intel Xeon
  *  guest 6–8 % faster than one pair per step at computed offsets, in cache and out of it (one
  *  pair per pass and a whole group per pass are both slower: V8 then hoists the loads). */
-export function gemv_q8(out: usize, w: usize, x16: usize, xs: usize, rows: i32, groups: i32): void {
+export function gemv_q8(out: usize, x16: usize, xs: usize, w: usize, rows: i32, groups: i32): void {
   let p = w;
   for (let r = 0; r < rows; r += 4) {
     let acc = f32x4.splat(0);
@@ -123,7 +123,7 @@ export function gemv_q8(out: usize, w: usize, x16: usize, xs: usize, rows: i32, 
 /** gemv_q8 taken four quads (16 rows) side by side, each activation load shared by the four weight
  *  streams (two input pairs per loop pass at constant offsets from walking pointers); rows past the
  *  last multiple of 16 go through gemv_q8. Same sums in the same order: results equal gemv_q8's. */
-export function gemv_q8_wide(out: usize, w: usize, x16: usize, xs: usize, rows: i32, groups: i32): void {
+export function gemv_q8_wide(out: usize, x16: usize, xs: usize, w: usize, rows: i32, groups: i32): void {
   const quadB = <usize>groups * Q8_BLOCK;
   let pa = w;
   let r = 0;
@@ -161,7 +161,7 @@ export function gemv_q8_wide(out: usize, w: usize, x16: usize, xs: usize, rows: 
     v128.store(dst, a3, 48);
     pa = pd;
   }
-  if (r < rows) gemv_q8(out + (<usize>r << 2), pa, x16, xs, rows - r, groups);
+  if (r < rows) gemv_q8(out + (<usize>r << 2), x16, xs, pa, rows - r, groups);
 }
 
 /** out[t][r..r+4) for the four activation rows at x (xRowB apart; scales xs, scaleB apart) against
@@ -273,7 +273,7 @@ export function gemm_q8(out: usize, x16: usize, xs: usize, w: usize, n: i32, row
     }
     if (r < rows) quadTile4(o0, outB, x0, xRowB, xs0, scaleB, w + <usize>(r >> 2) * quadB, groups, r, rows - r);
   }
-  for (; t < n; t++) gemv_q8(out + <usize>t * outB, w, x16 + <usize>t * xRowB, xs + <usize>t * scaleB, rows, groups);
+  for (; t < n; t++) gemv_q8(out + <usize>t * outB, x16 + <usize>t * xRowB, xs + <usize>t * scaleB, w, rows, groups);
 }
 
 // ---------------------------------------------------------------- q4
@@ -304,7 +304,7 @@ export function gemm_q8(out: usize, x16: usize, xs: usize, w: usize, n: i32, row
 }
 
 /** gemv_q8 for q4 weights, a quad at a time (one sequential weight stream). */
-export function gemv_q4(out: usize, w: usize, x16: usize, xs: usize, rows: i32, groups: i32): void {
+export function gemv_q4(out: usize, x16: usize, xs: usize, w: usize, rows: i32, groups: i32): void {
   let p = w;
   for (let r = 0; r < rows; r += 4) {
     let acc = f32x4.splat(0);
@@ -368,5 +368,5 @@ export function gemm_q4(out: usize, x16: usize, xs: usize, w: usize, n: i32, row
       storeQuad(o0 + 3 * outB, r, f3, valid);
     }
   }
-  for (; t < n; t++) gemv_q4(out + <usize>t * outB, w, x16 + <usize>t * xRowB, xs + <usize>t * scaleB, rows, groups);
+  for (; t < n; t++) gemv_q4(out + <usize>t * outB, x16 + <usize>t * xRowB, xs + <usize>t * scaleB, w, rows, groups);
 }

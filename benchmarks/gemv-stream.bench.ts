@@ -15,7 +15,7 @@ const COLS = 512;
 const GROUPS = COLS / 32;
 const Q8_BLOCK = 144; // 4 rows × 32 int8 + 4 f32 scales (assembly/format.ts)
 
-type Gemv = (out: number, w: number, x16: number, xs: number, rows: number, groups: number) => void;
+type Gemv = (out: number, x16: number, xs: number, w: number, rows: number, groups: number) => void;
 
 export interface StreamPoint {
   matrixMiB: number;
@@ -45,9 +45,9 @@ export async function gemvStream({ rowsList = [512, 2048, 8192, 32768, 131072], 
   const one = engine.gemv_q8 as Gemv;
   const four = engine.gemv_q8_wide as Gemv;
   for (const rows of rowsList) {
-    one(out, w, x16, xs, rows, GROUPS);
+    one(out, x16, xs, w, rows, GROUPS);
     const expected = new Float32Array(engine.memory.buffer, out, rows).slice();
-    four(out, w, x16, xs, rows, GROUPS);
+    four(out, x16, xs, w, rows, GROUPS);
     if (!expected.every((v, i) => Object.is(v, new Float32Array(engine.memory.buffer, out, rows)[i]))) throw new Error(`gemv_q8 and gemv_q8_wide disagree on ${rows} rows`);
   }
 
@@ -56,8 +56,8 @@ export async function gemvStream({ rowsList = [512, 2048, 8192, 32768, 131072], 
   for (let round = 0; round < rounds; round++) {
     const bench = new Bench({ time, warmup: true });
     for (const rows of rowsList) {
-      bench.add(`one ${rows}`, () => one(out, w, x16, xs, rows, GROUPS));
-      bench.add(`four ${rows}`, () => four(out, w, x16, xs, rows, GROUPS));
+      bench.add(`one ${rows}`, () => one(out, x16, xs, w, rows, GROUPS));
+      bench.add(`four ${rows}`, () => four(out, x16, xs, w, rows, GROUPS));
     }
     await bench.run();
     for (const task of bench.tasks) {

@@ -33,7 +33,7 @@ test("gemv_f32 matches the twin on random shapes", () => {
     const w = randomArray(next, rows * cols);
     const x = randomArray(next, cols);
     const out = mem.alloc(rows);
-    mem.wasm.gemv_f32(out, f32Matrix(w, rows, cols), mem.alloc(cols, x), rows, cols);
+    mem.wasm.gemv_f32(out, mem.alloc(cols, x), f32Matrix(w, rows, cols), rows, cols);
     assertClose(mem.f32(out, rows), twin.gemv(w, x, rows, cols), 1e-5 * Math.sqrt(cols), `gemv ${rows}x${cols}`);
   }
 });
@@ -63,7 +63,7 @@ test("gemm_f32 equals gemv_f32 row by row, bit for bit", () => {
   mem.wasm.gemm_f32(out, xp, wp, n, rows, cols);
   const row = mem.alloc(rows);
   for (let t = 0; t < n; t++) {
-    mem.wasm.gemv_f32(row, wp, xp + t * cols * 4, rows, cols);
+    mem.wasm.gemv_f32(row, xp + t * cols * 4, wp, rows, cols);
     assertClose(mem.f32(out + t * rows * 4, rows), mem.f32(row, rows), 0, `row ${t}`);
   }
 });

@@ -112,8 +112,8 @@ test("q8 and q4 GEMV and GEMM equal the twin's exact integer products, scaled", 
       const got = mem.f32(out, n * rows);
       for (let i = 0; i < want.length; i++) if (Math.abs(got[i]! - want[i]!) > tol(want[i]!)) assert.unreachable(`gemm format ${format} ${n}x${rows}x${cols} at ${i}: ${got[i]} vs ${want[i]}`);
       const one = mem.alloc(rows);
-      if (format === Q8) mem.wasm.gemv_q8(one, matrix, x16, xs, rows, wq.groups);
-      else mem.wasm.gemv_q4(one, matrix, x16, xs, rows, wq.groups);
+      if (format === Q8) mem.wasm.gemv_q8(one, x16, xs, matrix, rows, wq.groups);
+      else mem.wasm.gemv_q4(one, x16, xs, matrix, rows, wq.groups);
       for (let r = 0; r < rows; r++) if (Math.abs(mem.f32(one, rows)[r]! - want[r]!) > tol(want[r]!)) assert.unreachable(`gemv format ${format} row ${r}`);
     }
   }
@@ -132,8 +132,8 @@ test("gemv_q8_wide (four quads side by side) gives gemv_q8's bits, tails include
     mem.wasm.quantize_rows_i16(x16, xs, mem.alloc(x.length, x), 1, cols);
     const matrix = importMatrix(Q8, w, rows, cols);
     const one = mem.alloc(rows), wide = mem.alloc(rows);
-    mem.wasm.gemv_q8(one, matrix, x16, xs, rows, xq.groups);
-    mem.wasm.gemv_q8_wide(wide, matrix, x16, xs, rows, xq.groups);
+    mem.wasm.gemv_q8(one, x16, xs, matrix, rows, xq.groups);
+    mem.wasm.gemv_q8_wide(wide, x16, xs, matrix, rows, xq.groups);
     const want = quantizedProduct(xq, quantizeRows(w, rows, cols, 127), 1, rows);
     for (let r = 0; r < rows; r++) {
       const a = mem.f32(one, rows)[r]!, b = mem.f32(wide, rows)[r]!;
@@ -156,7 +156,7 @@ test("f16 GEMV and GEMM equal the f32 products of the widened weights", () => {
     const out = mem.alloc(n * rows);
     mem.wasm.gemm_f16(out, xp, matrix, n, rows, cols, mem.alloc(4 * cols));
     assertClose(mem.f32(out, n * rows), twin.gemm(x, w, n, rows, cols), 1e-5 * Math.sqrt(cols), `gemm f16 ${n}x${rows}x${cols}`);
-    mem.wasm.gemv_f16(out, matrix, xp, rows, cols);
+    mem.wasm.gemv_f16(out, xp, matrix, rows, cols);
     assertClose(mem.f32(out, rows), twin.gemv(w, x, rows, cols), 1e-5 * Math.sqrt(cols), `gemv f16 ${rows}x${cols}`);
   }
 });

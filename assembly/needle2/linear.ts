@@ -13,12 +13,12 @@ import { gemm_q8, gemv_q8, quantize_rows_i16 } from "../quant";
 export function n2Linear(out: usize, x: usize, n: i32, w: usize, rows: i32, cols: i32): void {
   const format = N.format;
   if (format == FORMAT_F32) {
-    if (n == 1) gemv_f32(out, w, x, rows, cols);
+    if (n == 1) gemv_f32(out, x, w, rows, cols);
     else gemm_f32(out, x, w, n, rows, cols);
     return;
   }
   const groups = groupsOf(cols);
   quantize_rows_i16(N.actQ, N.actScales, x, n, cols);
-  if (n == 1) gemv_q8(out, w, N.actQ, N.actScales, rows, groups);
+  if (n == 1) gemv_q8(out, N.actQ, N.actScales, w, rows, groups);
   else gemm_q8(out, N.actQ, N.actScales, w, n, rows, groups);
 }

@@ -34,15 +34,15 @@ export interface EngineExports {
   embedding_out_ptr(): number;
   // Kernels (tests check each against a TypeScript twin).
   dot_f32(a: number, b: number, n: number): number;
-  gemv_f32(out: number, w: number, x: number, rows: number, cols: number): void;
+  gemv_f32(out: number, x: number, w: number, rows: number, cols: number): void;
   gemm_f32(out: number, x: number, w: number, n: number, rows: number, cols: number): void;
-  gemv_f16(out: number, w: number, x: number, rows: number, cols: number): void;
+  gemv_f16(out: number, x: number, w: number, rows: number, cols: number): void;
   gemm_f16(out: number, x: number, w: number, n: number, rows: number, cols: number, block: number): void;
   quantize_rows_i16(x16: number, xs: number, x: number, n: number, cols: number): void;
-  gemv_q8(out: number, w: number, x16: number, xs: number, rows: number, groups: number): void;
-  gemv_q8_wide(out: number, w: number, x16: number, xs: number, rows: number, groups: number): void;
+  gemv_q8(out: number, x16: number, xs: number, w: number, rows: number, groups: number): void;
+  gemv_q8_wide(out: number, x16: number, xs: number, w: number, rows: number, groups: number): void;
   gemm_q8(out: number, x16: number, xs: number, w: number, n: number, rows: number, groups: number): void;
-  gemv_q4(out: number, w: number, x16: number, xs: number, rows: number, groups: number): void;
+  gemv_q4(out: number, x16: number, xs: number, w: number, rows: number, groups: number): void;
   gemm_q4(out: number, x16: number, xs: number, w: number, n: number, rows: number, groups: number): void;
   import_matrix(format: number, matrix: number, rowStart: number, cols: number, outRows: number,
     src: number, srcF16: number, transposed: number, rowBuffer: number): number;
