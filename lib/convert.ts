@@ -3,7 +3,8 @@
 import { writeBundle } from "./load/bundle.ts";
 import { parseCheckpoint } from "./load/checkpoint.ts";
 import { NeedleError } from "./errors.ts";
-import { NeedleModel, type WeightDtype } from "./engine/model.ts";
+import { NeedleModel } from "./engine/model.ts";
+import { type WeightDtype } from "./engine/open.ts";
 import { Tokenizer } from "../tokenizer/index.ts";
 
 export interface ConvertOptions {

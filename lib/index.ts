@@ -2,7 +2,8 @@
 // This file's export list is the public API.
 
 export { NeedleModel } from "./engine/model.ts";
-export type { ModelLoadOptions, GreedyOptions, WeightDtype } from "./engine/model.ts";
+export type { GreedyOptions } from "./engine/model.ts";
+export type { ModelLoadOptions, WeightDtype } from "./engine/open.ts";
 export type { DecodeGemv } from "./engine/gemv-tuner.ts";
 export { Tokenizer } from "../tokenizer/index.ts";
 export type { NeedleConfig, Activation } from "./load/config.ts";

@@ -7,7 +7,8 @@ import { BundleError, readBundle } from "../lib/load/bundle.ts";
 import { convertToBundle } from "../lib/convert.ts";
 import { crc32 } from "../lib/load/crc32.ts";
 import { parseCheckpoint } from "../lib/load/checkpoint.ts";
-import { NeedleModel, type WeightDtype } from "../lib/engine/model.ts";
+import { NeedleModel } from "../lib/engine/model.ts";
+import { type WeightDtype } from "../lib/engine/open.ts";
 import { Needle } from "../lib/needle.ts";
 import { readFixture, readFixtureJson } from "./helpers.ts";
 

@@ -3,7 +3,8 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { NeedleModel, type WeightDtype } from "../lib/engine/model.ts";
+import { NeedleModel } from "../lib/engine/model.ts";
+import { type WeightDtype } from "../lib/engine/open.ts";
 import { InputError } from "../lib/errors.ts";
 import { parseCheckpoint } from "../lib/load/checkpoint.ts";
 import { readFixture, readFixtureJson } from "./helpers.ts";

@@ -6,7 +6,7 @@
 // verification, the files read as they are.
 
 import { convertToBundle } from "../convert.ts";
-import type { WeightDtype } from "../engine/model.ts";
+import type { WeightDtype } from "../engine/open.ts";
 import { DEFAULT_CACHE_NAME, type LoadProgress } from "../load/source.ts";
 import { cacheStorage } from "../runtime.ts";
 import { download, MemorySink } from "./download.ts";

@@ -1,7 +1,7 @@
 // What loading by model id takes: the options, the environment variables
 // that stand in for them (as huggingface_hub reads them), and their checks.
 
-import type { WeightDtype } from "../engine/model.ts";
+import type { WeightDtype } from "../engine/open.ts";
 import { InputError } from "../errors.ts";
 import { HubError } from "./errors.ts";
 

@@ -6,7 +6,7 @@
 import { resolveConfig, type NeedleConfig } from "./config.ts";
 import { crc32 } from "./crc32.ts";
 import { NeedleError } from "../errors.ts";
-import type { WeightDtype } from "../engine/model.ts";
+import type { WeightDtype } from "../engine/open.ts";
 
 /** A .needle file that is malformed, truncated, corrupt or for another engine layout. */
 export class BundleError extends NeedleError {}
