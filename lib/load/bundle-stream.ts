@@ -6,7 +6,7 @@
 import { BUNDLE_MAGIC, BundleError, FIXED_BYTES, parseBundleHeader, type BundleHeader } from "./bundle.ts";
 import { crc32 } from "./crc32.ts";
 import { SourceError } from "../errors.ts";
-import { allocate, type OpenedSource } from "./source.ts";
+import { allocate, joinChunks, type OpenedSource } from "./source.ts";
 
 /** Reads a stream in exact amounts, keeping what a read chunk had beyond them. */
 class ChunkReader {
@@ -174,11 +174,5 @@ async function readAll(input: ChunkReader, start: Uint8Array, total: number | un
     chunks.push(chunk);
     size += chunk.byteLength;
   }
-  const out = allocate(size, what);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return joinChunks(chunks, size, what);
 }

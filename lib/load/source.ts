@@ -248,7 +248,12 @@ async function readStream(stream: ReadableStream<Uint8Array>, total: number | un
   if (loaded === 0) progress?.(name, 0, total ?? 0, cached);
   if (buffer) return loaded === buffer.byteLength ? buffer : buffer.subarray(0, loaded);
   if (chunks.length === 1) return chunks[0]!;
-  const joined = allocate(loaded, what);
+  return joinChunks(chunks, loaded, what);
+}
+
+/** The chunks, `size` bytes in all, in one new buffer (allocate's limits and error). */
+export function joinChunks(chunks: readonly Uint8Array[], size: number, what: string): Uint8Array {
+  const joined = allocate(size, what);
   let at = 0;
   for (const chunk of chunks) {
     joined.set(chunk, at);
