@@ -52,9 +52,9 @@ export type { ToolChoice } from "./constrain/choice.ts";
 
 export interface CallOptions {
   /**
-   * "schema": only a list of calls that parses and fits the tools' schemas
-   * can be written (lib/constrain/schema/), with each call's `confidence`.
-   * "reference" (the default; `true` is the same): the reference's
+   * "schema" (the default): only a list of calls that parses and fits the
+   * tools' schemas can be written (lib/constrain/schema/), with each call's
+   * `confidence`. "reference" (`true` is the same): the reference's
    * constraint on tool names and argument keys only, token for token as the
    * reference decodes. false: none.
    */
@@ -108,8 +108,13 @@ export interface CallResult {
   text: string;
   /** Generated ids, forced ones included, the final EOS excluded. */
   tokens: number[];
-  /** "stop": the model ended with EOS; "length": maxTokens was reached. */
+  /**
+   * "stop": the model ended with EOS; "length": maxTokens was reached, or
+   * (schema decoding) the answer was closed early to finish within it.
+   */
   finishReason: FinishReason;
+  /** Decoder steps run: the tokens, and the final EOS where the model wrote one (OpenAI's completion tokens). */
+  steps: number;
   /** Set when `text` is not a JSON list of `{name, arguments}` objects. */
   error?: OutputParseError;
   /** Set when the prompt was cut to 1024 tokens: how many tokens were dropped. */
@@ -490,7 +495,8 @@ export class Needle {
       toolCalls: calls.map((call, i) => ({ id: `call_${i}`, type: "function", function: { name: call.name, arguments: dumpsPlain(call.arguments) } })),
       text,
       tokens,
-      finishReason,
+      finishReason: schema?.shapedByBudget ? "length" : finishReason,
+      steps: plan.skip ? 0 : tokens.length + (finishReason === "stop" ? 1 : 0),
     };
     if (!parsed.ok) result.error = new OutputParseError(parsed.error.code, parsed.error.message, parsed.error.text);
     if (plan.truncated) result.truncated = plan.truncated;
@@ -503,7 +509,7 @@ export class Needle {
   }
   #needle2Result(request: Needle2Request, tokens: number[], finishReason: FinishReason): CallResult {
     const answer = this.#n2!.answer(tokens);
-    const result: CallResult = { calls: answer.calls, toolCalls: answer.toolCalls, text: answer.text, tokens, finishReason };
+    const result: CallResult = { calls: answer.calls, toolCalls: answer.toolCalls, text: answer.text, tokens, finishReason, steps: tokens.length + (finishReason === "stop" ? 1 : 0) };
     if (answer.error) result.error = new OutputParseError(answer.error.code, answer.error.message, answer.error.text);
     if (request.truncated) result.truncated = request.truncated;
     if (answer.reasoning !== null) result.reasoning = answer.reasoning;

@@ -94,7 +94,7 @@ export function checkModelOptions(options: Record<string, unknown>, cores: numbe
 
 // ---------------------------------------------------------------- calls
 
-/** `constrained` values: "schema", "reference" (the default; true is the same), false (none). */
+/** `constrained` values: "schema" (the default), "reference" (true is the same), false (none). */
 export const CONSTRAINED_VALUES: readonly unknown[] = ["schema", "reference", true, false];
 
 /** The options of Needle.call / stream / prompt; `maxTokensLimit` is maxDecoderLength - 1. */

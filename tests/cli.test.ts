@@ -110,7 +110,7 @@ const RUN_CASES = ["multilingual", "camel_multi", "numbers_nested", "readme_weat
 
 for (const mode of ["constrained", "unconstrained"] as const) {
   test(`run --json gives the golden tokens, text and finish reason of ${mode} fixture runs`, async () => {
-    const flags = mode === "unconstrained" ? ["--no-constrain"] : [];
+    const flags = mode === "unconstrained" ? ["--no-constrain"] : ["--constrained", "reference"];
     const outcomes = await cliAll(RUN_CASES.map((c) => ["run", ...MODEL, "--query", c.query, "--tools", c.tools, "--json", ...flags, "--max-tokens", String(c[mode].max_gen_len - 1)]));
     for (const [i, c] of RUN_CASES.entries()) {
       const run = c[mode];
@@ -148,23 +148,25 @@ test("run --prefix reproduces the fixture's forced (constrained) runs, and with 
   assert.not.equal(unconstrained.tokens, nameOnly.ids);
 });
 
-test("run --tool-choice NAME forces the prefix of a call of that tool", async () => {
+test("run --constrained reference --tool-choice NAME forces the reference's prefix of a call of that tool", async () => {
   const camel = byId("camel_multi");
   const [choice, prefix] = (await cliAll([
-    ["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--json", "--tool-choice", "toggleLights", "--max-tokens", "39"],
-    ["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--json", "--prefix", '[{"name":"toggle_lights","arguments":{', "--max-tokens", "39"],
+    ["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--json", "--constrained", "reference", "--tool-choice", "toggleLights", "--max-tokens", "39"],
+    ["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--json", "--constrained", "reference", "--prefix", '[{"name":"toggle_lights","arguments":{', "--max-tokens", "39"],
   ])).map((o) => JSON.parse(ok(o, "tool choice")));
   assert.ok(choice.text.startsWith(' [{"name":"toggleLights","arguments":{'), choice.text);
   assert.equal(choice.tokens, prefix.tokens);
 });
 
-test("run --constrained schema with --tool-choice required / none / NAME: answers that parse, with confidences", async () => {
+test("run decodes with the schema grammar by default; --tool-choice required / none / NAME: answers that parse, with confidences", async () => {
   const camel = byId("camel_multi");
-  const [required, none, named] = (await cliAll([
+  const [byDefault, required, none, named] = (await cliAll([
+    ["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--json", "--tool-choice", "required", "--max-tokens", "120"],
     ["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--json", "--constrained", "schema", "--tool-choice", "required", "--max-tokens", "120"],
     ["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--json", "--constrained", "schema", "--tool-choice", "none"],
     ["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--json", "--constrained", "schema", "--tool-choice", "toggleLights", "--max-tokens", "120"],
   ])).map((o) => JSON.parse(ok(o, "schema run")));
+  assert.equal(byDefault, required, "the default is --constrained schema");
   assert.ok(required.calls.length >= 1, required.text);
   assert.is(required.error, undefined);
   for (const call of required.calls) assert.ok(call.confidence >= 0 && call.confidence <= 1);
@@ -179,7 +181,7 @@ test("run --constrained schema with --tool-choice required / none / NAME: answer
 
 test("run prints a readable 'no call' with the reason and the text when the output is not a list of calls", async () => {
   const email = byId("readme_email");
-  const stdout = ok(await cli(["run", ...MODEL, "--query", email.query, "--tools", email.tools]), "run");
+  const stdout = ok(await cli(["run", ...MODEL, "--query", email.query, "--tools", email.tools, "--constrained", "reference"]), "run");
   assert.is(
     stdout,
     `no call: the output is not a list of calls (INVALID_JSON: ${INVALID_AT_START})\ntext: ${JSON.stringify(email.constrained.text)}\n`,
@@ -188,20 +190,20 @@ test("run prints a readable 'no call' with the reason and the text when the outp
 
 test("run notes in the text output that generation stopped at --max-tokens", async () => {
   const weather = byId("readme_weather");
-  const stdout = ok(await cli(["run", ...MODEL, "--query", weather.query, "--tools", weather.tools, "--max-tokens", "3"]), "run");
+  const stdout = ok(await cli(["run", ...MODEL, "--query", weather.query, "--tools", weather.tools, "--constrained", "reference", "--max-tokens", "3"]), "run");
   assert.ok(stdout.endsWith("\n(stopped at the token limit after 3 tokens)\n"), stdout);
 });
 
 test("run --stream writes the text deltas, then a newline and the calls", async () => {
   const camel = byId("camel_multi");
-  const stdout = ok(await cli(["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--stream"]), "stream");
+  const stdout = ok(await cli(["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--constrained", "reference", "--stream"]), "stream");
   const streamed = camel.constrained.raw_text.replace(/^<tool_call>/, "");
   assert.is(stdout, `${streamed}\nno call: the output is not a list of calls (INVALID_JSON: ${INVALID_AT_START})\n`);
 });
 
 test("run --stream --json writes one JSON line per token, then the result line", async () => {
   const camel = byId("camel_multi");
-  const streamed = await cli(["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--stream", "--json"]);
+  const streamed = await cli(["run", ...MODEL, "--query", camel.query, "--tools", camel.tools, "--constrained", "reference", "--stream", "--json"]);
   const events = ok(streamed, "stream json").trimEnd().split("\n").map((line) => JSON.parse(line));
   const last = events.pop();
   assert.equal(events.map((e) => e.type), new Array(camel.constrained.ids.length).fill("token"));
@@ -217,7 +219,7 @@ test("run reads --tools from a JSON file and from stdin (-)", async () => {
   const camel = byId("camel_multi");
   const file = join(scratch, "tools.json");
   writeFileSync(file, camel.tools);
-  const base = ["run", ...MODEL, "--query", camel.query, "--json", "--max-tokens", "5"];
+  const base = ["run", ...MODEL, "--query", camel.query, "--json", "--constrained", "reference", "--max-tokens", "5"];
   const [fromFile, fromStdin] = await Promise.all([cli([...base, "--tools", file]), cli([...base, "--tools", "-"], { input: camel.tools })]);
   assert.equal(JSON.parse(ok(fromFile!, "file")).tokens, camel.constrained.ids.slice(0, 5));
   assert.is(ok(fromStdin!, "stdin"), fromFile!.stdout);
@@ -367,7 +369,7 @@ test("convert refuses to replace an existing file, and replaces it with --force"
 test("run --weights BUNDLE needs no --tokenizer: f32 and f16 bundles give the golden run, int8 the run of the .pkl at --dtype int8, int4 a result; another --dtype fails", async () => {
   await convertAll();
   const camel = byId("camel_multi");
-  const call = ["--query", camel.query, "--tools", camel.tools, "--json"];
+  const call = ["--query", camel.query, "--tools", camel.tools, "--json", "--constrained", "reference"];
   const outcomes = await cliAll([
     ...DTYPES.map((dtype) => ["run", "--weights", bundlePath(dtype), ...call]),
     ["run", ...MODEL, "--dtype", "int8", ...call],
@@ -625,7 +627,7 @@ test("parseArgs: a short alias takes its value as the long option does and count
 });
 
 function result(fields: Partial<CallResult>): CallResult {
-  return { calls: [], toolCalls: [], text: "", tokens: [], finishReason: "stop", ...fields };
+  return { calls: [], toolCalls: [], text: "", tokens: [], finishReason: "stop", steps: 1, ...fields };
 }
 
 test("text output: one `name {arguments}` line per call, big integers exact, non-ASCII kept; 'no call' for []", () => {

@@ -197,6 +197,18 @@ test("with maxTokens at the grammar's minimum, noise still ends in a complete an
   }
 });
 
+test("a budget too small for the call the model wants closes the answer early and says so (shapedByBudget)", () => {
+  const answer = [tokenizer.pieceToId("<tool_call>"), ...tokenizer.encode('[{"name":"ping","arguments":{}}]')];
+  const wants = (_: unknown, pos: number) => logitsFavouring((id) => (id === (answer[pos] ?? tokenizer.eosId) ? 40 : 0));
+  const roomy = schemaDecoder(tokenizer, TOOLS, AUTO, 64);
+  assert.equal(decodeWith(tokenizer, roomy, 64, wants).tokens, answer);
+  assert.not.ok(roomy.shapedByBudget);
+  const tight = schemaDecoder(tokenizer, TOOLS, AUTO, 4);
+  const out = decodeWith(tokenizer, tight, 4, wants);
+  assert.equal(JSON.parse(out.text), [], out.text);
+  assert.ok(tight.shapedByBudget, "the empty list was the budget's choice, not the model's");
+});
+
 test("confidence: a call the model writes with certainty scores near 1, and no call is then near 0", () => {
   const answer = [tokenizer.pieceToId("<tool_call>"), ...tokenizer.encode('[{"name":"ping","arguments":{}}]')];
   const decoder = schemaDecoder(tokenizer, TOOLS, AUTO, 64);

@@ -7,7 +7,7 @@
 import * as assert from "uvu/assert";
 import OpenAI from "openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { generateText, streamText, tool } from "ai";
+import { asSchema, generateText, streamText, tool, type FlexibleSchema } from "ai";
 import { z } from "zod";
 import type { CallOptions, Needle } from "../lib/index.ts";
 
@@ -129,7 +129,9 @@ export async function checkAiSdk(options: { baseURL: string; apiKey?: string; fe
     get_weather: tool({ description: "Get current weather for a city.", inputSchema: z.object({ location: z.string().describe("City name.") }) }),
     set_timer: tool({ description: "Set a timer.", inputSchema: z.object({ minutes: z.number().int().describe("Duration in minutes.") }) }),
   };
-  const expected = (await needle.call(TWO_CALLS, [TOOLS[0]!, TOOLS[1]!])).calls.map((c) => ({ toolName: c.name, input: c.arguments }));
+  // The tools as the SDK sends them: zod's JSON Schema (with its integer bounds and additionalProperties), which schema decoding follows.
+  const sent = await Promise.all(Object.entries(tools).map(async ([name, t]) => ({ type: "function" as const, function: { name, description: t.description ?? "", parameters: (await asSchema(t.inputSchema as FlexibleSchema<unknown>).jsonSchema) as Record<string, unknown> } })));
+  const expected = (await needle.call(TWO_CALLS, sent)).calls.map((c) => ({ toolName: c.name, input: c.arguments }));
   assert.is(expected.length, 2, `${where}: the demo model makes two calls here`);
   const generated = await generateText({ model: provider("needle"), tools, prompt: TWO_CALLS });
   assert.equal(generated.toolCalls.map((c) => ({ toolName: c.toolName, input: c.input })), expected, `${where}: generateText tool calls`);

@@ -249,7 +249,7 @@ test("the tools reach Needle as written: a Python client's 1.0 stays 1.0 in the 
   const reparsed = needle.prompt("set a timer for 5 minutes", JSON.parse(tools));
   assert.ok(asWritten.toolsJson.includes('"minimum":1.0') && !reparsed.toolsJson.includes('"minimum":1.0'), "the two forms differ (the test's premise)");
   assert.is(answer.usage.prompt_tokens, asWritten.encoderIds.length);
-  assert.equal(callsOf(answer.choices[0].message), (await needle.call("set a timer for 5 minutes", tools)).calls);
+  assert.equal(callsOf(answer.choices[0].message), (await needle.call("set a timer for 5 minutes", tools)).calls.map(({ name, arguments: args }) => ({ name, arguments: args })));
   assert.is(rawField('{"tools": 1, "a": {"tools": [2]}, "tools" : [ "}", {"b": "]"} ] }', "tools"), '[ "}", {"b": "]"} ]', "the last top-level field, strings and nesting skipped");
   assert.is(rawField('{"a": -1.5e3, "tools":true}', "tools"), "true");
   assert.is(rawField('{"a": 1}', "tools"), null);
@@ -270,8 +270,11 @@ test("a call's confidence, when the engine reports one, is passed on as an exten
   const sse = await (await post(handler, weatherBody({ stream: true }))).text();
   const deltas = sse.split("\n\n").filter((e) => e.startsWith("data: {")).flatMap((e) => JSON.parse(e.slice(6)).choices[0]?.delta.tool_calls ?? []);
   assert.equal(deltas.filter((d: { confidence?: number }) => d.confidence !== undefined), [{ index: 0, confidence: 0.5 }]);
-  const bare = await (await post(createHandler(needle), weatherBody())).json();
-  assert.not.ok("confidence" in bare.choices[0].message.tool_calls[0], "no field when the engine reports none");
+  const own = await (await post(createHandler(needle), weatherBody())).json();
+  assert.equal(own.choices[0].message.tool_calls.map((c: { confidence: number }) => c.confidence), (await needle.call(WEATHER, TOOLS)).calls.map((c) => c.confidence), "schema decoding's own confidence");
+  const reference: ChatBackend = { prompt: (q, t) => needle.prompt(q, t), call: (q, t, o) => needle.call(q, t, { ...o, constrained: "reference" }), stream: (q, t, o) => needle.stream(q, t, { ...o, constrained: "reference" }) };
+  const bare = await (await post(createHandler(reference), weatherBody())).json();
+  assert.not.ok("confidence" in bare.choices[0].message.tool_calls[0], "no field when the engine reports none (reference decoding)");
 });
 
 test("scanCalls follows names and argument spans through partial text", () => {

@@ -46,7 +46,11 @@ export function formatResult(result: CallResult, withText = true): string[] {
   } else if (lines.length === 0) {
     lines.push("no call");
   }
-  if (result.finishReason === "length") lines.push(`(stopped at the token limit after ${result.tokens.length} tokens)`);
+  if (result.finishReason === "length") {
+    lines.push(result.steps > result.tokens.length
+      ? `(the answer was closed early to finish within the token limit, after ${result.tokens.length} tokens)`
+      : `(stopped at the token limit after ${result.tokens.length} tokens)`);
+  }
   return lines;
 }
 

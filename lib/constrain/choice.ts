@@ -6,10 +6,10 @@ import type { GrammarOptions } from "./schema/grammar.ts";
  * How one call is decoded, from its `constrained`, `toolChoice` and
  * `prefix` options (already checked by lib/options.ts):
  *
- * - "schema": the answer grammar of
+ * - "schema" (the default): the answer grammar of
  *   lib/constrain/schema/, with toolChoice "required" (no `[]`) and
  *   `{ name }` (exactly one call of that tool) enforced by the grammar.
- * - "reference" (the default for now; `true` means it too, as before):
+ * - "reference" (`true` means it too, as before):
  *   the reference's name and key constraint
  *   (lib/constrain/reference.ts), token for token as the reference decodes;
  *   toolChoice `{ name }` forces the reference's prefix
@@ -43,7 +43,7 @@ export function resolveDecoding(
   options: { constrained?: boolean | "schema" | "reference"; toolChoice?: ToolChoice; prefix?: string },
   prepared: PreparedTools,
 ): Decoding {
-  const asked: ConstrainMode = options.constrained === undefined || options.constrained === true ? "reference" : options.constrained;
+  const asked: ConstrainMode = options.constrained === undefined ? "schema" : options.constrained === true ? "reference" : options.constrained;
   const choice = options.toolChoice ?? "auto";
   const { prefix } = options;
   if (choice !== "auto" && prefix !== undefined) throw new InputError("BAD_OPTION", "give either prefix or toolChoice, not both");

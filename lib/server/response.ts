@@ -56,7 +56,7 @@ export function finishReason(result: CallResult | null, calls: number): FinishRe
  * tools); the completion is every decoder step, the final EOS included.
  */
 export function usage(promptTokens: number, result: CallResult | null): Usage {
-  const completion = result === null ? 0 : result.tokens.length + (result.finishReason === "stop" ? 1 : 0);
+  const completion = result === null ? 0 : result.steps;
   return { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion };
 }
 

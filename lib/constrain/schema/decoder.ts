@@ -22,6 +22,9 @@ import type { TokenBytes } from "./token-bytes.ts";
  * a one-byte token for every printable ASCII byte (byte fallback; see
  * TokenBytes.bytewise) that keeps every answer completable, so a model
  * cannot run the answer out of tokens when maxTokens >= minTokens.
+ * Where finishing in time changed a choice (the best token the grammar
+ * allows would not have left room to finish, e.g. `[]` because no call
+ * fits), `shapedByBudget` is set and the result's finishReason is "length".
  *
  * Confidence (see README "Constrained decoding"):
  * - callConfidence(i): the product, over the tokens that write any byte of
@@ -50,6 +53,12 @@ function expBelow(d: number): number {
   return EXP_TABLE[k]! * (1 - x * (1 - x * 0.5));
 }
 const UNLIMITED = 0x3fffffff;
+
+/** A token's fit at this step: refused by the grammar, allowed but leaving no room to finish, or allowed. */
+type Fit = 0 | 1 | 2;
+const REFUSED = 0;
+const OVER_BUDGET = 1;
+const FITS = 2;
 
 export interface SchemaDecoderOptions {
   eosId: number;
@@ -85,6 +94,7 @@ export class SchemaDecoder {
   /** Log-probability of each call so far, by index. */
   readonly #callLogProb: Float64Array;
   #step = 0;
+  #shapedByBudget = false;
   #lastLogProb = 0;
   #noCall = -1;
 
@@ -115,6 +125,11 @@ export class SchemaDecoder {
    * tokens it needs).
    */
   readonly minTokens: number;
+
+  /** Finishing within maxTokens changed at least one choice (see the class comment). */
+  get shapedByBudget(): boolean {
+    return this.#shapedByBudget;
+  }
 
   /** The list of calls is closed. */
   get complete(): boolean {
@@ -170,8 +185,9 @@ export class SchemaDecoder {
       const left = this.#maxTokens - this.#step - 1; // tokens after this one
       let limit = m.minRest() <= left + 1 ? left : UNLIMITED; // this token can write a byte of the shortest rest
       this.#firstByte.fill(0);
-      chosen = top >= 0 && top !== this.#eosId && this.#allows(top, limit) ? top : this.#bestAllowed(logits, n, limit);
-      if (chosen < 0 && limit !== UNLIMITED) chosen = this.#bestAllowed(logits, n, (limit = UNLIMITED));
+      const fit = top >= 0 && top !== this.#eosId ? this.#allows(top, limit) : REFUSED;
+      chosen = fit === FITS ? top : this.#bestAllowed(logits, n, limit, fit === OVER_BUDGET);
+      if (chosen < 0 && limit !== UNLIMITED) chosen = this.#bestAllowed(logits, n, (limit = UNLIMITED), false);
       if (chosen < 0) chosen = this.#eosId;
       else if (this.#noCall < 0 && m.undecided) this.#decide(logits, n, chosen, topValue, limit);
     }
@@ -200,39 +216,50 @@ export class SchemaDecoder {
     this.#step++;
   }
 
-  #bestAllowed(logits: ArrayLike<number>, n: number, limit: number): number {
+  /**
+   * The allowed id with the largest logit that fits in `limit`; marks the
+   * answer shapedByBudget if a larger one was allowed but did not fit
+   * (`topOverBudget`: the model's own argmax was such a one).
+   */
+  #bestAllowed(logits: ArrayLike<number>, n: number, limit: number, topOverBudget: boolean): number {
     let best = -1;
     let bestValue = -Infinity;
+    let overBudgetValue = -Infinity;
     for (let id = 0; id < n; id++) {
       const v = logits[id]!;
       if (best >= 0 && !(v > bestValue)) continue;
-      if (id !== this.#eosId && this.#allows(id, limit)) {
+      if (id === this.#eosId) continue;
+      const fit = this.#allows(id, limit);
+      if (fit === FITS) {
         best = id;
         bestValue = v;
+      } else if (fit === OVER_BUDGET && v > overBudgetValue) {
+        overBudgetValue = v;
       }
     }
+    if (best >= 0 && (topOverBudget || overBudgetValue > bestValue)) this.#shapedByBudget = true;
     return best;
   }
 
-  /** Whether token `id` may come next, leaving an answer that fits in `limit` more tokens. */
-  #allows(id: number, limit: number): boolean {
+  /** Whether token `id` may come next (FITS: leaving an answer that fits in `limit` more tokens). */
+  #allows(id: number, limit: number): Fit {
     const m = this.#machine;
-    if (id === this.#toolCallId && this.#step === 0) return m.minRest() <= limit;
+    if (id === this.#toolCallId && this.#step === 0) return m.minRest() <= limit ? FITS : OVER_BUDGET;
     const { start, data } = this.#bytes;
     let i = start[id]!;
     const end = start[id + 1]!;
-    if (i === end) return false;
+    if (i === end) return REFUSED;
     const b = data[i]!;
     let known = this.#firstByte[b]!;
     if (known === 0) {
       this.#probe.copyFrom(m);
       known = this.#firstByte[b] = this.#probe.feed(b) ? 1 : -1;
     }
-    if (known < 0) return false;
+    if (known < 0) return REFUSED;
     const t = this.#trial;
     t.copyFrom(m);
-    for (; i < end; i++) if (!t.feed(data[i]!)) return false;
-    return limit === UNLIMITED || t.minRest() <= limit;
+    for (; i < end; i++) if (!t.feed(data[i]!)) return REFUSED;
+    return limit === UNLIMITED || t.minRest() <= limit ? FITS : OVER_BUDGET;
   }
 
   /**
@@ -241,11 +268,11 @@ export class SchemaDecoder {
    */
   #decide(logits: ArrayLike<number>, n: number, chosen: number, topValue: number, limit: number): void {
     const t = this.#trial;
-    if (chosen === this.#toolCallId || !this.#allows(chosen, limit) || t.undecided) return;
+    if (chosen === this.#toolCallId || this.#allows(chosen, limit) !== FITS || t.undecided) return;
     const chosenCalls = t.calls;
     let none = 0, call = 0;
     for (let id = 0; id < n; id++) {
-      if (id === this.#eosId || id === this.#toolCallId || !this.#allows(id, limit) || t.undecided) continue;
+      if (id === this.#eosId || id === this.#toolCallId || this.#allows(id, limit) !== FITS || t.undecided) continue;
       const p = Math.exp(logits[id]! - topValue);
       if (t.calls > 0) call += p;
       else none += p;
