@@ -29,7 +29,7 @@ Writes train.jsonl, val.jsonl (train.py's validation loss) and
 test_composed.jsonl (composed tools on nouns held out of training, data.py's
 test frames) to --out, each line {query, tools, answer, split, family, template}.
 
-Usage: /usr/bin/python3 training/surface.py [--train N] [--eval N] [--seed S] [--out DIR] [--catalog-share F]
+Usage: /usr/bin/python3 training/surface.py [--train N] [--eval N] [--seed S] [--out DIR] [--catalog-share F] [--no-call-share F]
 """
 
 import argparse
@@ -439,8 +439,9 @@ def resurface(example, rng):
 class SurfaceGenerator:
     """Draws examples of one split (train | val | test_composed)."""
 
-    def __init__(self, split, seed, catalog_share=0.4, augment=True):
+    def __init__(self, split, seed, catalog_share=0.4, augment=True, no_call_share=0.25):
         self.split = split
+        self.no_call_share = no_call_share
         self.rng = random.Random(f"surface:{seed}:{split}")
         held = [n for i, n in enumerate(lexicon.NOUNS) if i % HELD_OUT_NOUN_EVERY == HELD_OUT_NOUN_EVERY - 1]
         seen = [n for i, n in enumerate(lexicon.NOUNS) if i % HELD_OUT_NOUN_EVERY != HELD_OUT_NOUN_EVERY - 1]
@@ -556,15 +557,15 @@ class SurfaceGenerator:
             if self.catalog is not None and rng.random() < self.catalog_share:
                 ex = resurface(self.catalog.draw(), rng)
                 return dict(ex, split=self.split)
-            ex = self.negative() if rng.random() < 0.25 else self.positive()
+            ex = self.negative() if rng.random() < self.no_call_share else self.positive()
             if ex is not None:
                 return ex
 
 
-def generate(split, n, seed=11, catalog_share=0.4, augment=True, exclude=None):
+def generate(split, n, seed=11, catalog_share=0.4, augment=True, exclude=None, no_call_share=0.25):
     """n unique examples of a split, none with a hand-written query."""
     exclude = handwritten_queries() if exclude is None else exclude
-    gen = SurfaceGenerator(split, seed, catalog_share, augment)
+    gen = SurfaceGenerator(split, seed, catalog_share, augment, no_call_share)
     seen, out = set(), []
     while len(out) < n:
         ex = gen.draw()
@@ -582,13 +583,15 @@ def main():
     ap.add_argument("--eval", type=int, default=1000, help="examples in val and test_composed")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--catalog-share", type=float, default=0.4, help="share of re-surfaced data.py examples")
+    ap.add_argument("--no-call-share", type=float, default=0.25,
+                    help="share of no-call requests among the composed-tool examples")
     ap.add_argument("--out", default=os.path.join(HERE, "data_surface"))
     args = ap.parse_args()
     held_out_words_absent()
     eval_kinds_absent()
     os.makedirs(args.out, exist_ok=True)
     for split, n in (("train", args.train), ("val", args.eval), ("test_composed", args.eval)):
-        rows = generate(split, n, args.seed, args.catalog_share)
+        rows = generate(split, n, args.seed, args.catalog_share, no_call_share=args.no_call_share)
         data.write_jsonl(os.path.join(args.out, f"{split}.jsonl"), rows)
         print(f"{split:14} {len(rows):7} examples")
 
