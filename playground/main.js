@@ -229,7 +229,7 @@ function toolChoice(value) {
 const CONSTRAINED = { 1: true, schema: "schema", 0: false };
 
 function callOptions() {
-  const options = { constrained: CONSTRAINED[state.constrained] ?? true, maxTokens: Number(state.maxTokens) };
+  const options = { constrained: CONSTRAINED[state.constrained] ?? "schema", maxTokens: Number(state.maxTokens) };
   if (state.prefix !== "") options.prefix = state.prefix;
   if (state.choice !== "") options.toolChoice = toolChoice(state.choice);
   return options;
@@ -282,7 +282,7 @@ function promptTokens(query, prompt) {
 /** The ids the decoder chose, the final EOS included; none for toolChoice "none" (the answer `[]` is not decoded). */
 function decodedIds(result, options) {
   if (options.toolChoice === "none") return [];
-  return result.finishReason === "stop" ? [...result.tokens, needle.tokenizer.eosId] : result.tokens;
+  return result.steps > result.tokens.length ? [...result.tokens, needle.tokenizer.eosId] : result.tokens;
 }
 
 function generatedTokens(decoded, forced, own) {
@@ -312,7 +312,7 @@ function statsRows({ prompt, result, decoded, timing, replayed }) {
     { key: "first-token", label: "first token", value: ms(timing.first - timing.start), title: "from Run to the first streamed token: prefill and one decode step" },
     { key: "decode", label: "decode", value: `${result.tokens.length} tokens · ${decodeSteps > 0 ? perSecond(decodeSteps, decodeMs) : "n/a"}`, title: "decode steps after the first, as the page receives them (constraints and streaming included)" },
     { key: "total", label: "total latency", value: ms(timing.end - timing.start), title: "from Run to the result" },
-    { key: "finish", label: "finish", value: result.finishReason === "stop" ? "stop (EOS)" : "length (max tokens)" },
+    { key: "finish", label: "finish", value: result.finishReason === "stop" ? "stop (EOS)" : result.steps > result.tokens.length ? "length (closed early to fit max tokens)" : "length (max tokens)" },
   ];
 }
 
@@ -368,7 +368,7 @@ async function run() {
     renderTokens($("generated-tokens"), generated);
     renderChangedSteps($("changed-steps"), generated);
     $("generated-count").textContent = decoded.length === 0 ? "(nothing decoded: tool choice none)"
-      : `(${result.tokens.length}${result.finishReason === "stop" ? " + EOS" : ""}; ${generated.filter((t) => t.forced).length} forced, ${generated.filter((t) => t.changed).length} changed by the constraints)`;
+      : `(${result.tokens.length}${result.steps > result.tokens.length ? " + EOS" : ""}; ${generated.filter((t) => t.forced).length} forced, ${generated.filter((t) => t.changed).length} changed by the constraints)`;
     renderStats($("stats"), statsRows({ prompt, result, decoded, timing, replayed }));
     renderRanking($("ranking"), await needle.rank(query, tools), prepareTools(tools).names);
     document.body.dataset.runs = String(Number(document.body.dataset.runs) + 1);
@@ -404,10 +404,10 @@ function restoreControls() {
   $("query").value = state.query;
   document.querySelector(`input[name=model][value=${state.model}]`).checked = true;
   $("dtype").value = state.dtype;
-  $("constrained").value = state.constrained in CONSTRAINED ? state.constrained : "1";
+  $("constrained").value = state.constrained in CONSTRAINED ? state.constrained : "schema";
   $("prefix").value = state.prefix;
   $("max-tokens").value = state.maxTokens;
-  $("options").open = state.constrained !== "1" || state.prefix !== "" || state.choice !== "" || state.maxTokens !== "511";
+  $("options").open = state.constrained !== "schema" || state.prefix !== "" || state.choice !== "" || state.maxTokens !== "511";
   if (state.files) $("model-files-status").textContent = state.files;
   $("hub-model").value = state.hub;
   $("hub-revision").value = state.revision;

@@ -15,7 +15,7 @@ const DEFAULTS = {
   endpoint: "",
   dtype: "f32",
   threads: "1",
-  constrained: "1",
+  constrained: "schema",
   choice: "",
   prefix: "",
   maxTokens: "511",

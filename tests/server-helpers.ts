@@ -137,8 +137,10 @@ export async function checkAiSdk(options: { baseURL: string; apiKey?: string; fe
   assert.equal(generated.toolCalls.map((c) => ({ toolName: c.toolName, input: c.input })), expected, `${where}: generateText tool calls`);
   assert.is(generated.finishReason, "tool-calls", `${where}: generateText finishReason`);
 
-  const streamed = streamText({ model: provider("needle"), tools, prompt: TWO_CALLS });
+  const streamErrors: unknown[] = [];
+  const streamed = streamText({ model: provider("needle"), tools, prompt: TWO_CALLS, onError: ({ error }) => void streamErrors.push(error) });
   const calls = await streamed.toolCalls;
+  assert.equal(streamErrors.map(String), [], `${where}: streamText reports no error (every chunk passes the SDK's validation)`);
   assert.equal(calls.map((c) => ({ toolName: c.toolName, input: c.input })), expected, `${where}: streamText tool calls`);
   assert.is(await streamed.finishReason, "tool-calls", `${where}: streamText finishReason`);
 }

@@ -269,7 +269,7 @@ test("a call's confidence, when the engine reports one, is passed on as an exten
   assert.equal(plain.choices[0].message.tool_calls.map((c: { confidence: number }) => c.confidence), [0.5]);
   const sse = await (await post(handler, weatherBody({ stream: true }))).text();
   const deltas = sse.split("\n\n").filter((e) => e.startsWith("data: {")).flatMap((e) => JSON.parse(e.slice(6)).choices[0]?.delta.tool_calls ?? []);
-  assert.equal(deltas.filter((d: { confidence?: number }) => d.confidence !== undefined), [{ index: 0, confidence: 0.5 }]);
+  assert.equal(deltas.filter((d: { confidence?: number }) => d.confidence !== undefined), [{ index: 0, function: { arguments: "" }, confidence: 0.5 }]);
   const own = await (await post(createHandler(needle), weatherBody())).json();
   assert.equal(own.choices[0].message.tool_calls.map((c: { confidence: number }) => c.confidence), (await needle.call(WEATHER, TOOLS)).calls.map((c) => c.confidence), "schema decoding's own confidence");
   const reference: ChatBackend = { prompt: (q, t) => needle.prompt(q, t), call: (q, t, o) => needle.call(q, t, { ...o, constrained: "reference" }), stream: (q, t, o) => needle.stream(q, t, { ...o, constrained: "reference" }) };

@@ -96,7 +96,8 @@ export async function* completionChunks(plan: StreamPlan): AsyncGenerator<object
       yield chunk({ tool_calls: [{ index, function: { arguments: call.function.arguments } }] });
     }
     const confident = calls.filter((call) => call.confidence !== undefined);
-    if (confident.length > 0) yield chunk({ tool_calls: confident.map((call) => ({ index: calls.indexOf(call), confidence: call.confidence })) });
+    // An empty arguments fragment with it: clients (the AI SDK) require `function` in every tool_calls delta.
+    if (confident.length > 0) yield chunk({ tool_calls: confident.map((call) => ({ index: calls.indexOf(call), function: { arguments: "" }, confidence: call.confidence })) });
   }
   const calls = result ? responseToolCalls(plan.meta, result, plan.parallel).length : 0;
   yield chunk({}, finishReason(result, calls));
