@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { evaluate, formatScores, readCases, toCase, type Caller } from "../training/evaluate_engine.ts";
+import { evaluate, formatScores, readCases, scoreCase, toCase, type Caller } from "../training/evaluate_engine.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const call = (name: string, args: Record<string, unknown>) => ({ name, arguments: args });
@@ -53,7 +53,7 @@ test("no-call recall and precision are counted apart; unparsed output is neither
     roll: { calls: [call("roll_dice", {})] }, // a call where none fits
   });
   const misses: string[] = [];
-  const scores = await evaluate(caller, cases, true, (c) => misses.push(c.id ?? c.query));
+  const scores = await evaluate(caller, cases, undefined, (c) => misses.push(c.id ?? c.query));
   const hw = scores.find((s) => s.split === "handwritten/unseen")!;
   assert.equal(hw, { split: "handwritten/unseen", cases: 4, exact: 2, names: 2, noCallCases: 2, noCall: 1, noCallAnswers: 2, unparsed: 1 });
   const gen = scores.find((s) => s.split === "test_x")!;
@@ -64,6 +64,8 @@ test("no-call recall and precision are counted apart; unparsed output is neither
   assert.equal(caller.options[0], {});
   await evaluate(caller, cases.slice(0, 1), false);
   assert.equal(caller.options.at(-1), { constrained: false });
+  await evaluate(caller, cases.slice(0, 1), "reference");
+  assert.equal(caller.options.at(-1), { constrained: "reference" });
 });
 
 test("the command scores a tiny hand-written file with the bundled model, per kind", () => {
@@ -82,6 +84,13 @@ test("the command scores a tiny hand-written file with the bundled model, per ki
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("scoreCase compares names and arguments only: a call's confidence does not count", () => {
+  const expected = [call("roll_dice", { sides: 20 }), call("flip_coin", {})];
+  const got = [{ ...call("flip_coin", {}), confidence: 0.4 }, { ...call("roll_dice", { sides: 20 }), confidence: 0.9 }];
+  assert.equal(scoreCase(expected, got), { exact: true, names: true, noCall: undefined });
+  assert.is(scoreCase(expected, [got[0]!, { ...call("roll_dice", { sides: 6 }), confidence: 0.9 }]).exact, false);
 });
 
 test("readCases reads the hand-written file whole", () => {

@@ -4,8 +4,9 @@
 // accuracy, and no-call precision and recall, per split.
 //
 //   node --import tsx training/evaluate_engine.ts [--weights F [--tokenizer F]] [--dtype f32|f16|int8|int4]
-//        [--data FILE ...] [--limit N] [--no-constrain] [--json] [--misses] [--pick N]
+//        [--data FILE ...] [--limit N] [--constrained schema|reference|none] [--json] [--misses] [--pick N]
 //
+// --constrained picks the decoding (default: the package's, schema); --no-constrain is --constrained none.
 // --misses also prints every case not answered exactly (id or query, expected, got).
 // --pick N prints, instead of scores, the indices of up to N cases of the
 // first data file the model answers exactly, taken round-robin across
@@ -41,7 +42,7 @@ export interface Case {
 
 /** What evaluate() needs of a model: Needle's call(). */
 export interface Caller {
-  call(query: string, tools: string, options?: { constrained?: boolean }): Promise<{ calls: { name: string; arguments: unknown }[]; error?: unknown }>;
+  call(query: string, tools: string, options?: { constrained?: Constrained }): Promise<{ calls: { name: string; arguments: unknown }[]; error?: unknown }>;
 }
 
 export interface SplitScore {
@@ -71,9 +72,9 @@ function canonical(value: unknown): string {
 
 const sortedStrings = (xs: string[]): string => JSON.stringify([...xs].sort());
 
-/** Score one output against the expected answer (a JSON list of calls with the caller's names). */
+/** Score one output against the expected answer (a JSON list of calls with the caller's names); only names and arguments count (not `confidence`). */
 export function scoreCase(expected: { name: string; arguments: unknown }[], got: { name: string; arguments: unknown }[] | null) {
-  const calls = got ?? [];
+  const calls = (got ?? []).map(({ name, arguments: args }) => ({ name, arguments: args }));
   return {
     exact: got !== null && sortedStrings(expected.map(canonical)) === sortedStrings(calls.map(canonical)),
     names: got !== null && sortedStrings(expected.map((c) => c.name)) === sortedStrings(calls.map((c) => c.name)),
@@ -81,15 +82,18 @@ export function scoreCase(expected: { name: string; arguments: unknown }[], got:
   };
 }
 
-/** Scores per split; `constrained: false` turns constrained decoding off, otherwise the call's defaults are used. */
-export async function evaluate(needle: Caller, cases: Case[], constrained = true, onMiss?: (c: Case, got: string) => void): Promise<SplitScore[]> {
+/** The `constrained` option of a call; undefined: the package's default. */
+type Constrained = boolean | "schema" | "reference" | undefined;
+
+/** Scores per split, decoded with `constrained` (undefined: the call's default, no option passed). */
+export async function evaluate(needle: Caller, cases: Case[], constrained?: Constrained, onMiss?: (c: Case, got: string) => void): Promise<SplitScore[]> {
   const bySplit = new Map<string, SplitScore>();
   for (const c of cases) {
     const score = bySplit.get(c.split) ?? { split: c.split, cases: 0, exact: 0, names: 0, noCallCases: 0, noCall: 0, noCallAnswers: 0, unparsed: 0 };
     bySplit.set(c.split, score);
-    const result = await needle.call(c.query, c.tools, constrained ? {} : { constrained: false });
+    const result = await needle.call(c.query, c.tools, constrained === undefined ? {} : { constrained });
     const expected = JSON.parse(c.answer) as { name: string; arguments: unknown }[];
-    const s = scoreCase(expected, result.error ? null : result.calls.map((call) => ({ name: call.name, arguments: call.arguments })));
+    const s = scoreCase(expected, result.error ? null : result.calls);
     score.cases++;
     if (s.exact) score.exact++;
     else onMiss?.(c, result.error ? `unparsed: ${String(result.error)}` : JSON.stringify(result.calls));
@@ -162,6 +166,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       data: { type: "string", multiple: true },
       limit: { type: "string" },
       "no-constrain": { type: "boolean" },
+      constrained: { type: "string" },
       json: { type: "boolean" },
       misses: { type: "boolean" },
       pick: { type: "string" },
@@ -187,7 +192,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(0);
   }
   const started = performance.now();
-  const scores = await evaluate(needle, readCases(files, values.limit ? Number(values.limit) : undefined), !values["no-constrain"],
+  const modes: Record<string, Constrained> = { schema: "schema", reference: "reference", none: false };
+  if (values.constrained !== undefined && !(values.constrained in modes)) {
+    console.error(`evaluate_engine: --constrained must be schema, reference or none, got ${JSON.stringify(values.constrained)}`);
+    process.exit(2);
+  }
+  const constrained = values["no-constrain"] ? false : values.constrained === undefined ? undefined : modes[values.constrained];
+  const scores = await evaluate(needle, readCases(files, values.limit ? Number(values.limit) : undefined), constrained,
     values.misses ? (c, got) => console.log(`${c.id ?? c.split}\t${c.query}\n  expected ${c.answer}\n  got      ${got}`) : undefined);
   const seconds = (performance.now() - started) / 1000;
   if (values.json) console.log(JSON.stringify({ scores, seconds }));
