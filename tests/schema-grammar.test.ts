@@ -178,6 +178,45 @@ test("a token is allowed only if its whole byte string continues the answer; EOS
   assert.is(done.argmax(logitsFavouring((id) => (id === closer ? 100 : 0))), tokenizer.eosId);
 });
 
+test("on 24 random walks every choice is the best-scoring token a brute-force walk over all ids allows", () => {
+  const bytes = TokenBytes.for(tokenizer);
+  const toolCall = tokenizer.pieceToId("<tool_call>");
+  const next = rng(11);
+  for (let walk = 0; walk < 24; walk++) {
+    const options = walk % 3 === 0 ? { requireCall: true, single: false } : AUTO;
+    const grammar = new ToolGrammar(TOOLS, options);
+    const decoder = schemaDecoder(tokenizer, TOOLS, options, 511);
+    const state = new GrammarMachine(grammar);
+    const trial = new GrammarMachine(grammar);
+    for (let step = 0; step < 30; step++) {
+      // Noise, with a few tokens raised so that walks reach names, keys, values and closings.
+      const logits = Float32Array.from({ length: tokenizer.vocabSize }, () => next() * 8);
+      for (let k = 0; k < 40; k++) logits[Math.floor(next() * tokenizer.vocabSize)]! += 6;
+      let expected = tokenizer.eosId;
+      if (!state.complete) {
+        let bestValue = -Infinity;
+        for (let id = 0; id < bytes.size; id++) {
+          if (id === tokenizer.eosId || !(logits[id]! > bestValue)) continue;
+          let ok = id === toolCall ? step === 0 : bytes.start[id]! < bytes.start[id + 1]!;
+          if (ok && id !== toolCall) {
+            trial.copyFrom(state);
+            for (let i = bytes.start[id]!; ok && i < bytes.start[id + 1]!; i++) ok = trial.feed(bytes.data[i]!);
+          }
+          if (ok) {
+            expected = id;
+            bestValue = logits[id]!;
+          }
+        }
+      }
+      const chosen = decoder.argmax(logits);
+      assert.is(chosen, expected, `walk ${walk} step ${step}`);
+      if (chosen === tokenizer.eosId) break;
+      decoder.feed(chosen);
+      if (chosen !== toolCall) for (let i = bytes.start[chosen]!; i < bytes.start[chosen + 1]!; i++) state.feed(bytes.data[i]!);
+    }
+  }
+});
+
 test("<tool_call> may come first only, and writes nothing", () => {
   const toolCall = tokenizer.pieceToId("<tool_call>");
   const out = decodeWith(tokenizer, schemaDecoder(tokenizer, TOOLS, AUTO, 64), 64, () => logitsFavouring((id) => (id === toolCall ? 100 : 0)));

@@ -225,16 +225,29 @@ export class SchemaDecoder {
     let best = -1;
     let bestValue = -Infinity;
     let overBudgetValue = -Infinity;
-    for (let id = 0; id < n; id++) {
-      const v = logits[id]!;
-      if (best >= 0 && !(v > bestValue)) continue;
-      if (id === this.#eosId) continue;
+    const consider = (id: number, v: number): void => {
       const fit = this.#allows(id, limit);
       if (fit === FITS) {
         best = id;
         bestValue = v;
       } else if (fit === OVER_BUDGET && v > overBudgetValue) {
         overBudgetValue = v;
+      }
+    };
+    if (this.#step === 0 && this.#toolCallId >= 0 && this.#toolCallId < n) consider(this.#toolCallId, logits[this.#toolCallId]!);
+    // By first byte: a byte the grammar refuses here rules out its whole group unread.
+    const { byFirst, firstStart } = this.#bytes;
+    for (let b = 0; b < 256; b++) {
+      const from = firstStart[b]!;
+      const to = firstStart[b + 1]!;
+      if (from === to || !this.#firstByteAllowed(b)) continue;
+      for (let k = from; k < to; k++) {
+        const id = byFirst[k]!;
+        if (id >= n) continue;
+        const v = logits[id]!;
+        // The largest logit, the smallest id on ties (as a scan in id order finds it).
+        if (best >= 0 && !(v > bestValue || (v === bestValue && id < best))) continue;
+        consider(id, v);
       }
     }
     if (best >= 0 && (topOverBudget || overBudgetValue > bestValue)) this.#shapedByBudget = true;
@@ -249,17 +262,21 @@ export class SchemaDecoder {
     let i = start[id]!;
     const end = start[id + 1]!;
     if (i === end) return REFUSED;
-    const b = data[i]!;
-    let known = this.#firstByte[b]!;
-    if (known === 0) {
-      this.#probe.copyFrom(m);
-      known = this.#firstByte[b] = this.#probe.feed(b) ? 1 : -1;
-    }
-    if (known < 0) return REFUSED;
+    if (!this.#firstByteAllowed(data[i]!)) return REFUSED;
     const t = this.#trial;
     t.copyFrom(m);
     for (; i < end; i++) if (!t.feed(data[i]!)) return REFUSED;
     return limit === UNLIMITED || t.minRest() <= limit ? FITS : OVER_BUDGET;
+  }
+
+  /** Whether the grammar takes byte b next (cached per step in #firstByte). */
+  #firstByteAllowed(b: number): boolean {
+    let known = this.#firstByte[b]!;
+    if (known === 0) {
+      this.#probe.copyFrom(this.#machine);
+      known = this.#firstByte[b] = this.#probe.feed(b) ? 1 : -1;
+    }
+    return known > 0;
   }
 
   /**

@@ -12,6 +12,9 @@ export class TokenBytes {
   /** Bytes of token id i are data[start[i] .. start[i + 1]). */
   readonly start: Int32Array;
   readonly data: Uint8Array;
+  /** The ids that write bytes, grouped by first byte: those starting with byte b are byFirst[firstStart[b] .. firstStart[b + 1]), ascending. */
+  readonly byFirst: Int32Array;
+  readonly firstStart: Int32Array;
   /** Whether every printable ASCII byte is some token's whole text, so any answer can be finished one byte per token. */
   readonly bytewise: boolean;
 
@@ -45,5 +48,15 @@ export class TokenBytes {
     let bytewise = true;
     for (let b = 0x20; b < 0x7f; b++) if (!single.has(b)) bytewise = false;
     this.bytewise = bytewise;
+    this.firstStart = new Int32Array(257);
+    parts.forEach((p) => {
+      if (p.length > 0) this.firstStart[p[0]! + 1]!++;
+    });
+    for (let b = 0; b < 256; b++) this.firstStart[b + 1]! += this.firstStart[b]!;
+    this.byFirst = new Int32Array(this.firstStart[256]!);
+    const fill = this.firstStart.slice(0, 256);
+    parts.forEach((p, id) => {
+      if (p.length > 0) this.byFirst[fill[p[0]!]!++] = id;
+    });
   }
 }
