@@ -4,6 +4,7 @@
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { readFileSync } from "node:fs";
 import { Needle } from "../lib/needle.ts";
 import { prepareTools } from "../lib/tools.ts";
 import { validateAnswer } from "./schema-validator.ts";
@@ -67,6 +68,35 @@ test("a stream in schema mode ends with the result call() gives", async () => {
   }
   assert.equal(final, expected);
   assert.is(text, expected.text);
+});
+
+/** The model's own answer text (snake_case names, as the grammar and the validator read them). */
+function rawAnswer(tokens: number[]): string {
+  return needle.tokenizer.decode(tokens).replace(/^<tool_call>/, "");
+}
+
+test("the hand-written set (200 requests, tools written by hand) with the default decoding: every answer parses and fits its tools; every toolChoice form holds", async () => {
+  const lines = readFileSync(new URL("../training/eval/handwritten.jsonl", import.meta.url), "utf8").trim().split("\n");
+  assert.ok(lines.length >= 150);
+  for (const [i, line] of lines.entries()) {
+    const c = JSON.parse(line) as { id: string; query: string; tools: unknown };
+    const toolsInput = c.tools as Parameters<typeof needle.call>[1];
+    const prepared = prepareTools(toolsInput);
+    const result = await needle.call(c.query, toolsInput);
+    assert.not.ok(result.error, `${c.id}: ${result.text}`);
+    assert.equal(validateAnswer(rawAnswer(result.tokens), prepared.json), [], `${c.id}: ${result.text}`);
+    if (i % 10 !== 0 || prepared.names.length === 0) continue;
+    const required = await needle.call(c.query, toolsInput, { toolChoice: "required" });
+    assert.ok(required.calls.length >= 1, `${c.id} required: ${required.text}`);
+    assert.equal(validateAnswer(rawAnswer(required.tokens), prepared.json, { requireCall: true }), [], `${c.id} required: ${required.text}`);
+    const original = prepared.names[prepared.names.length - 1]!;
+    const only = Object.keys(prepared.nameMap).find((snake) => prepared.nameMap[snake] === original) ?? original;
+    const named = await needle.call(c.query, toolsInput, { toolChoice: { name: original } });
+    assert.is(named.calls.length, 1, `${c.id} { name: ${only} }: ${named.text}`);
+    assert.equal(validateAnswer(rawAnswer(named.tokens), prepared.json, { requireCall: true, only }), [], `${c.id} { name: ${only} }: ${named.text}`);
+    const none = await needle.call(c.query, toolsInput, { toolChoice: "none" });
+    assert.equal([none.calls, none.tokens], [[], []]);
+  }
 });
 
 test("a schema the grammar cannot enforce is reported in result.warnings", async () => {
