@@ -10,31 +10,12 @@ import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import * as abi from "../assembly/abi.ts";
 import { engineWasmUrl, threadedEngineWasmUrl } from "../lib/assets.ts";
-import type { EngineExports } from "../lib/engine/instance.ts";
+import { ENGINE_EXPORTS, mismatchedExports, type EngineExports } from "../lib/engine/instance.ts";
 import { instantiateThreaded } from "../lib/engine/threads.ts";
 
-type Arity<F> = F extends (...args: infer A) => unknown ? A["length"] : never;
-/** What each export of EngineExports must be: the memory, or a function of that many parameters. */
-type ExportShape = { readonly [K in keyof EngineExports]-?: EngineExports[K] extends WebAssembly.Memory ? "memory" : Arity<EngineExports[K]> };
-
-// Typed against the interface, so the compiler keeps this table and
-// EngineExports equal (a missing, extra or re-counted member fails typecheck);
-// the tests below hold it against the modules.
-const EXPECTED: ExportShape = {
-  memory: "memory",
-  configure: 1, attach: 1, shape_ptr: 0,
-  worker_loop: 3, set_active_threads: 2, job_generation: 0,
-  import_tensor: 4, encode: 1, decode_step: 2, embed_text: 1, argmax_f32: 2, logsumexp_f32: 2,
-  heap_base: 0, layout_version: 0, set_gemv_wide: 1, gemv_wide: 0,
-  staging_ptr: 0, staging_bytes: 0, weights_ptr: 0, weights_bytes: 0,
-  enc_ids_ptr: 0, encoder_out_ptr: 0, logits_ptr: 0, embedding_out_ptr: 0,
-  dot_f32: 3, gemv_f32: 5, gemm_f32: 6, gemv_f16: 5, gemm_f16: 7,
-  quantize_rows_i16: 5, gemv_q8: 6, gemv_q8_wide: 6, gemm_q8: 7, gemv_q4: 6, gemm_q4: 7,
-  import_matrix: 9, matrix_row: 6,
-  rmsnorm_zc_f32: 4, rmsnorm_zc_rows_f32: 5, rmsnorm_zc_heads_f32: 6,
-  rope_tables_f32: 5, rope_half_f32: 5, softmax_f32: 2, exp_f32: 2,
-  attend_f32: 16, attend_q16: 14, store_kv_q16: 8, gated_add_f32: 4, ffn_act_f32: 4,
-};
+// ENGINE_EXPORTS is typed against EngineExports (a missing, extra or
+// re-counted member fails typecheck); the tests below hold it against the modules.
+const EXPECTED = ENGINE_EXPORTS;
 
 /** Needle 2's exports (assembly/needle2/): typed by lib/needle2/model.ts and tests/needle2-kernels.test.ts, not EngineExports. */
 const isNeedle2 = (name: string) =>
@@ -61,6 +42,7 @@ for (const { name, exports } of built) {
         assert.is((value as (...args: number[]) => unknown).length, shape, `${member} takes ${shape} parameters`);
       }
     }
+    assert.equal(mismatchedExports(exports), [], "the check every instantiation runs agrees");
   });
 }
 

@@ -7,6 +7,8 @@ import { hasWasmSimd, requireWasmSimd, SIMD_MINIMUM_VERSIONS } from "../lib/engi
 import { runtime, hasFileSystem, canCompileWasmBytes } from "../lib/runtime.ts";
 import { engineModule } from "../lib/engine/wasm-module.ts";
 import { NeedleError, InputError } from "../lib/errors.ts";
+import { Needle } from "../lib/needle.ts";
+import { ENGINE_EXPORTS } from "../lib/engine/instance.ts";
 
 test("this runtime validates the v128 probe module, and rejects it when it is corrupted", () => {
   assert.ok(hasWasmSimd());
@@ -51,6 +53,20 @@ test("wasmModule must be a WebAssembly.Module", async () => {
     assert.instance(err, InputError);
     assert.is((err as InputError).code, "BAD_WASM_MODULE");
   }
+});
+
+test("a wasmModule that is not this version's engine is refused with WASM_MISMATCH, naming what it lacks", async () => {
+  // A module with one export in the right form, and none of the others: as an older build/needle.wasm may be.
+  const empty = new WebAssembly.Module(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
+  const memoryOnly = new WebAssembly.Module(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x0a, 0x01, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00));
+  for (const wasmModule of [empty, memoryOnly]) {
+    const err = await Needle.load({ wasmModule }).then(() => null, (e: unknown) => e);
+    assert.instance(err, NeedleError);
+    assert.is((err as NeedleError).code, "WASM_MISMATCH");
+    assert.match((err as Error).message, /configure, attach, shape_ptr/);
+    assert.is((err as Error).message.includes("memory,"), wasmModule === empty, (err as Error).message);
+  }
+  assert.ok(Object.keys(ENGINE_EXPORTS).length > 40);
 });
 
 test.run();

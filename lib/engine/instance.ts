@@ -1,6 +1,7 @@
 // The Wasm engine: its exports as a typed record, and a small hand-written
 // instantiate (the module imports nothing; lib/engine/wasm-module.ts finds it).
 
+import { NeedleError } from "../errors.ts";
 import { engineModule } from "./wasm-module.ts";
 
 /** Exports of build/needle.wasm and build/needle-mt.wasm (see assembly/index.ts; tests/abi.test.ts checks the two against this). Pointers are byte offsets. */
@@ -63,9 +64,53 @@ export interface EngineExports {
   ffn_act_f32(h: number, rows: number, dFF: number, kind: number): void;
 }
 
+type Arity<F> = F extends (...args: infer A) => unknown ? A["length"] : never;
+/** What each export of EngineExports must be: the memory, or a function of that many parameters. */
+export type ExportShape = { readonly [K in keyof EngineExports]-?: EngineExports[K] extends WebAssembly.Memory ? "memory" : Arity<EngineExports[K]> };
+
+/**
+ * EngineExports as a table (typed against the interface, so the compiler
+ * keeps the two equal): checked against every module instantiated, and by
+ * tests/abi.test.ts against the built ones.
+ */
+export const ENGINE_EXPORTS: ExportShape = {
+  memory: "memory",
+  configure: 1, attach: 1, shape_ptr: 0,
+  worker_loop: 3, set_active_threads: 2, job_generation: 0,
+  import_tensor: 4, encode: 1, decode_step: 2, embed_text: 1, argmax_f32: 2, logsumexp_f32: 2,
+  heap_base: 0, layout_version: 0, set_gemv_wide: 1, gemv_wide: 0,
+  staging_ptr: 0, staging_bytes: 0, weights_ptr: 0, weights_bytes: 0,
+  enc_ids_ptr: 0, encoder_out_ptr: 0, logits_ptr: 0, embedding_out_ptr: 0,
+  dot_f32: 3, gemv_f32: 5, gemm_f32: 6, gemv_f16: 5, gemm_f16: 7,
+  quantize_rows_i16: 5, gemv_q8: 6, gemv_q8_wide: 6, gemm_q8: 7, gemv_q4: 6, gemm_q4: 7,
+  import_matrix: 9, matrix_row: 6,
+  rmsnorm_zc_f32: 4, rmsnorm_zc_rows_f32: 5, rmsnorm_zc_heads_f32: 6,
+  rope_tables_f32: 5, rope_half_f32: 5, softmax_f32: 2, exp_f32: 2,
+  attend_f32: 16, attend_q16: 14, store_kv_q16: 8, gated_add_f32: 4, ffn_act_f32: 4,
+};
+
+/** The members of ENGINE_EXPORTS that `exports` lacks or has in another form. */
+export function mismatchedExports(exports: Record<string, unknown>): string[] {
+  return Object.entries(ENGINE_EXPORTS).flatMap(([name, shape]) => {
+    const value = exports[name];
+    const fits = shape === "memory" ? value instanceof WebAssembly.Memory : typeof value === "function" && value.length === shape;
+    return fits ? [] : [name];
+  });
+}
+
+/** Throw WASM_MISMATCH unless `exports` are this package's engine (a module from another version, or another module). */
+export function checkEngineExports(exports: Record<string, unknown>): void {
+  const wrong = mismatchedExports(exports);
+  if (wrong.length > 0) {
+    const shown = wrong.slice(0, 5).join(", ") + (wrong.length > 5 ? `, … (${wrong.length} in all)` : "");
+    throw new NeedleError("WASM_MISMATCH", `the WebAssembly module is not this version's build/needle.wasm: ${shown} missing or of another arity; use the .wasm that ships with this package`);
+  }
+}
+
 /** A fresh engine instance with its own linear memory. */
 export async function instantiateEngine(supplied?: WebAssembly.Module): Promise<EngineExports> {
   const module = await engineModule(supplied);
   const instance = await WebAssembly.instantiate(module, {});
+  checkEngineExports(instance.exports);
   return instance.exports as unknown as EngineExports;
 }
