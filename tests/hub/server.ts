@@ -165,9 +165,13 @@ export async function startHub(repos: Record<string, RepoSpec>, mounts: Record<s
     });
     const cut = faults.cutAlways.has(file) || faults.cutOnce.delete(file);
     if (cut || faults.stall.has(file)) {
-      res.write(body.subarray(0, Math.ceil(body.length / 2)));
-      if (cut) setTimeout(() => res.destroy(), 20);
-      else stalled.add(res);
+      // A cut closes the connection once the first half is written out (a FIN after the bytes,
+      // not a reset that could drop bytes still in flight), so the client has exactly that half.
+      if (cut) res.write(body.subarray(0, Math.ceil(body.length / 2)), () => res.socket?.end());
+      else {
+        res.write(body.subarray(0, Math.ceil(body.length / 2)));
+        stalled.add(res);
+      }
       return;
     }
     const delay = faults.slow.get(file);
