@@ -225,16 +225,16 @@ export class SchemaDecoder {
     let best = -1;
     let bestValue = -Infinity;
     let overBudgetValue = -Infinity;
-    const consider = (id: number, v: number): void => {
-      const fit = this.#allows(id, limit);
+    const toolCall = this.#step === 0 && this.#toolCallId >= 0 && this.#toolCallId < n ? this.#toolCallId : -1;
+    if (toolCall >= 0) {
+      const fit = this.#allows(toolCall, limit);
       if (fit === FITS) {
-        best = id;
-        bestValue = v;
-      } else if (fit === OVER_BUDGET && v > overBudgetValue) {
-        overBudgetValue = v;
+        best = toolCall;
+        bestValue = logits[toolCall]!;
+      } else if (fit === OVER_BUDGET) {
+        overBudgetValue = logits[toolCall]!;
       }
-    };
-    if (this.#step === 0 && this.#toolCallId >= 0 && this.#toolCallId < n) consider(this.#toolCallId, logits[this.#toolCallId]!);
+    }
     // By first byte: a byte the grammar refuses here rules out its whole group unread.
     const { byFirst, firstStart } = this.#bytes;
     for (let b = 0; b < 256; b++) {
@@ -247,7 +247,13 @@ export class SchemaDecoder {
         const v = logits[id]!;
         // The largest logit, the smallest id on ties (as a scan in id order finds it).
         if (best >= 0 && !(v > bestValue || (v === bestValue && id < best))) continue;
-        consider(id, v);
+        const fit = this.#allows(id, limit);
+        if (fit === FITS) {
+          best = id;
+          bestValue = v;
+        } else if (fit === OVER_BUDGET && v > overBudgetValue) {
+          overBudgetValue = v;
+        }
       }
     }
     if (best >= 0 && (topOverBudget || overBudgetValue > bestValue)) this.#shapedByBudget = true;
