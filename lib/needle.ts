@@ -6,7 +6,7 @@
 
 import { ConstrainedDecoder } from "./constrain/reference.ts";
 import { resolveDecoding, type ToolChoice } from "./constrain/choice.ts";
-import { SchemaDecoder } from "./constrain/schema/decoder.ts";
+import { SchemaDecoder, type SchemaOutcome } from "./constrain/schema/decoder.ts";
 import { ToolGrammar } from "./constrain/schema/grammar.ts";
 import { TokenBytes } from "./constrain/schema/token-bytes.ts";
 import { InputError, NeedleError, SourceError } from "./errors.ts";
@@ -161,8 +161,8 @@ export let embeddingCacheOf: (needle: Needle) => EmbeddingCache;
 interface Plan extends DecodePlan {
   /** toolChoice "none": nothing to decode. */
   skip: boolean;
-  /** The constraint when it is the schema decoder (confidences and warnings come from it). */
-  schema: SchemaDecoder | null;
+  /** The constraint when it decodes under the schema grammar (confidences and warnings come from it). */
+  schema: SchemaOutcome | null;
   encoderIds: number[];
   toolsJson: string;
   nameMap: Readonly<Record<string, string>>;
@@ -447,7 +447,8 @@ export class Needle {
       checkCallOptions(options, this.#n2.model.maxSequenceLength - 1);
       checkQuery(query);
       const needle2 = this.#n2.plan(query, tools, options as Record<string, unknown>);
-      return { skip: false, schema: null, encoderIds: [], forced: [], maxTokens: needle2.maxTokens, eosId: this.#eosId, constraint: null, toolsJson: "", nameMap: {}, needle2 };
+      const schema = this.#n2.constraint(needle2);
+      return { skip: needle2.skip, schema, encoderIds: [], forced: [], maxTokens: needle2.maxTokens, eosId: this.#eosId, constraint: schema, toolsJson: "", nameMap: {}, needle2 };
     }
     const maxDecoder = this.#m1.maxDecoderLength - 1;
     checkCallOptions(options, maxDecoder);
@@ -484,35 +485,30 @@ export class Needle {
   }
 
   #result(plan: Plan, tokens: number[], finishReason: FinishReason): CallResult {
-    if (plan.needle2) return this.#needle2Result(plan.needle2, tokens, finishReason);
+    if (plan.needle2) return this.#needle2Result(plan, plan.needle2, tokens, finishReason);
     const decoded = plan.skip ? "[]" : this.tokenizer.decode(tokens);
     const text = outputText(decoded, plan.nameMap);
     const parsed = parseCalls(decoded, plan.nameMap);
-    const schema = plan.schema;
-    const calls = !parsed.ok ? [] : schema ? parsed.calls.map((call, i) => ({ ...call, confidence: schema.callConfidence(i) })) : parsed.calls;
-    const result: CallResult = {
-      calls,
-      toolCalls: calls.map((call, i) => ({ id: `call_${i}`, type: "function", function: { name: call.name, arguments: dumpsPlain(call.arguments) } })),
+    const result = withSchemaOutcome(plan, {
+      calls: parsed.ok ? parsed.calls : [],
+      toolCalls: [],
       text,
       tokens,
-      finishReason: schema?.shapedByBudget ? "length" : finishReason,
+      finishReason,
       steps: plan.skip ? 0 : tokens.length + (finishReason === "stop" ? 1 : 0),
-    };
+    });
     if (!parsed.ok) result.error = new OutputParseError(parsed.error.code, parsed.error.message, parsed.error.text);
     if (plan.truncated) result.truncated = plan.truncated;
-    if (plan.skip) result.noCallConfidence = 1;
-    if (schema) {
-      result.noCallConfidence = schema.noCallConfidence;
-      if (schema.warnings.length > 0) result.warnings = [...schema.warnings];
-    }
     return result;
   }
-  #needle2Result(request: Needle2Request, tokens: number[], finishReason: FinishReason): CallResult {
-    const answer = this.#n2!.answer(tokens);
-    const result: CallResult = { calls: answer.calls, toolCalls: answer.toolCalls, text: answer.text, tokens, finishReason, steps: tokens.length + (finishReason === "stop" ? 1 : 0) };
-    if (answer.error) result.error = new OutputParseError(answer.error.code, answer.error.message, answer.error.text);
+
+  /** toolChoice "none" decodes nothing: no calls, and an empty answer text. */
+  #needle2Result(plan: Plan, request: Needle2Request, tokens: number[], finishReason: FinishReason): CallResult {
+    const answer = plan.skip ? null : this.#n2!.answer(tokens);
+    const result = withSchemaOutcome(plan, { calls: answer?.calls ?? [], toolCalls: [], text: answer?.text ?? "", tokens, finishReason, steps: plan.skip ? 0 : tokens.length + (finishReason === "stop" ? 1 : 0) });
+    if (answer?.error) result.error = new OutputParseError(answer.error.code, answer.error.message, answer.error.text);
     if (request.truncated) result.truncated = request.truncated;
-    if (answer.reasoning !== null) result.reasoning = answer.reasoning;
+    if (answer && answer.reasoning !== null) result.reasoning = answer.reasoning;
     return result;
   }
 
@@ -531,6 +527,25 @@ function checkQuery(query: unknown): asserts query is string {
   if (typeof query !== "string") throw new InputError("BAD_QUERY", `the query must be a string, got ${query === null ? "null" : typeof query}`);
   if (query.trim() === "") throw new InputError("EMPTY_QUERY", "the query is empty");
   if (query.length > MAX_QUERY_CHARS) throw new InputError("QUERY_TOO_LONG", `the query has ${query.length} characters; the limit is ${MAX_QUERY_CHARS}`);
+}
+
+/**
+ * The result with what schema decoding reports (lib/constrain/schema/decoder.ts
+ * SchemaOutcome): each call's confidence, noCallConfidence (1 when nothing
+ * was decoded), warnings, "length" where the budget shaped the answer; and
+ * the calls as OpenAI tool calls.
+ */
+function withSchemaOutcome(plan: Plan, result: CallResult): CallResult {
+  const schema = plan.schema;
+  if (schema) result.calls = result.calls.map((call, i) => ({ ...call, confidence: schema.callConfidence(i) }));
+  result.toolCalls = result.calls.map((call, i) => ({ id: `call_${i}`, type: "function", function: { name: call.name, arguments: dumpsPlain(call.arguments) } }));
+  if (plan.skip) result.noCallConfidence = 1;
+  if (schema) {
+    if (schema.shapedByBudget) result.finishReason = "length";
+    result.noCallConfidence = schema.noCallConfidence;
+    if (schema.warnings.length > 0) result.warnings = [...schema.warnings];
+  }
+  return result;
 }
 
 /** Each tool's compact JSON in Needle's flat format, with the caller's name: its retrieval text. */

@@ -1,6 +1,6 @@
 // Needle 2 behind class Needle (lib/needle.ts): the per-model part of a call
 // — the request, the DecodeSession the one generation loop (lib/decode.ts)
-// drives, the answer, the stream's text — and rank()'s tool texts. Loading
+// drives and the constraint it decodes under, the answer, the stream's text — and rank()'s tool texts. Loading
 // options of Needle 1 that Needle 2 has no counterpart for are refused here,
 // by name.
 
@@ -8,6 +8,7 @@ import type { DecodeSession } from "../decode.ts";
 import { InputError } from "../errors.ts";
 import { dumpsPlain } from "../pyjson.ts";
 import type { ToolsInput } from "../tools.ts";
+import { Needle2SchemaConstraint } from "./constrain.ts";
 import type { Needle2Dtype, Needle2LoadOptions, Needle2Model } from "./model.ts";
 import { planNeedle2Request, readNeedle2Answer, type Needle2Request, type Needle2Result } from "./request.ts";
 import type { Needle2Tokenizer } from "./tokenizer.ts";
@@ -60,6 +61,12 @@ export class Needle2Backend {
     const request = planNeedle2Request(this.tokenizer, this.model.maxSequenceLength, query, tools, options);
     request.maxTokens = Math.min(request.maxTokens, this.model.maxSequenceLength - request.promptIds.length);
     return request;
+  }
+
+  /** Schema mode's TokenConstraint for a planned request (its maxTokens final); null when it decodes unconstrained or not at all. */
+  constraint(request: Needle2Request): Needle2SchemaConstraint | null {
+    if (request.skip || !request.grammar) return null;
+    return new Needle2SchemaConstraint(this.tokenizer, request.grammar, { maxTokens: request.maxTokens, engine: this.model });
   }
 
   /** The engine's side of one generation: the prompt (its longest cached prefix reused), then one step per token. */

@@ -33,6 +33,7 @@ interface Needle2Exports {
   n2_pool_end(): number;
   n2_set_kv_window(window: number): void;
   argmax_f32(x: number, n: number): number;
+  logsumexp_f32(x: number, n: number): number;
 }
 
 // Slots of assembly/needle2/weights.ts.
@@ -212,6 +213,12 @@ export class Needle2Model {
   argmax(): number {
     const wasm = this.#engine();
     return wasm.argmax_f32(wasm.n2_logits_ptr(), this.config.vocab);
+  }
+
+  /** log Σ exp of the last prefill/step's logits (the softmax's normaliser). */
+  logSumExp(): number {
+    const wasm = this.#engine();
+    return wasm.logsumexp_f32(wasm.n2_logits_ptr(), this.config.vocab);
   }
 
   /** Greedy ids after `ids`, stopping at EOS (not included), after maxTokens, or at maxSequenceLength. */

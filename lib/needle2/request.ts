@@ -2,6 +2,8 @@
 // the prompt ids (lib/needle2/prompt.ts) cut as generate_cached cuts them, and
 // the result read back from the generated ids (lib/needle2/calls.ts).
 
+import { resolveDecoding, type ToolChoice } from "../constrain/choice.ts";
+import { ToolGrammar } from "../constrain/schema/grammar.ts";
 import { InputError } from "../errors.ts";
 import { checkOptionsObject, optionError } from "../options.ts";
 import { MAX_QUERY_CHARS } from "../limits.ts";
@@ -11,21 +13,22 @@ import type { Truncation } from "../calls.ts";
 import { parseNeedle2Output, type Needle2ParseErrorCode } from "./calls.ts";
 import { needle2PromptSpans } from "./prompt.ts";
 import type { Needle2Tokenizer } from "./tokenizer.ts";
-import { prepareNeedle2Tools } from "./tools.ts";
+import { needle2GrammarTools, prepareNeedle2Tools } from "./tools.ts";
 
 /** Most tokens a call generates by default (needle/__init__.py complete's max_new_tokens). */
 export const NEEDLE2_MAX_NEW_TOKENS = 256;
 /** Longest system text, in characters (as the query's limit). */
 export const MAX_SYSTEM_CHARS = MAX_QUERY_CHARS;
 
-/** Options of Needle 1 that Needle 2 has no counterpart for, with the reason. */
-const NEEDLE1_ONLY: Readonly<Record<string, string>> = {
-  constrained: "there is no constrained decoding for Needle 2 yet: its call is generated unconstrained",
-  prefix: "Needle 2's answer starts with its <think> reasoning; a forced call prefix is not supported",
-  toolChoice: "Needle 2 cannot force a tool yet (no constrained decoding)",
-};
+/** Why Needle 2 refuses `constrained: true` / "reference" and `prefix`. */
+const REFERENCE_ONLY = "the reference constraint is Needle 1's; Needle 2 decodes under its schema grammar (\"schema\", the default) or unconstrained (false)";
+const NO_PREFIX = "Needle 2's answer starts with its <think> reasoning; a forced call prefix is not supported";
 
 export interface Needle2Request {
+  /** toolChoice "none": no call, nothing decoded. */
+  skip: boolean;
+  /** The answer's list grammar (schema mode), or null (constrained: false). */
+  grammar: ToolGrammar | null;
   promptIds: number[];
   /** The tools as the prompt shows them (compact ensure_ascii JSON). */
   toolsJson: string;
@@ -35,17 +38,15 @@ export interface Needle2Request {
 }
 
 /**
- * Checks options (Needle 1's `constrained: false`, `toolChoice: "auto"`
- * are accepted as the no-ops they are) and renders the prompt. `limit` is
- * the model's maxSequenceLength: the prompt and the answer share it.
+ * Checks options and renders the prompt. `constrained` is "schema" (the
+ * default) or false; toolChoice "required" and `{ name }` need the grammar.
+ * `limit` is the model's maxSequenceLength: the prompt and the answer share it.
  */
 export function planNeedle2Request(tokenizer: Needle2Tokenizer, limit: number, query: string, tools: ToolsInput, options: Record<string, unknown>): Needle2Request {
   checkOptionsObject(options, "options");
-  for (const [key, why] of Object.entries(NEEDLE1_ONLY)) {
-    const value = options[key];
-    if (value === undefined || (key === "constrained" && value === false) || (key === "toolChoice" && value === "auto")) continue;
-    throw new InputError("NOT_FOR_NEEDLE2", `option ${key}: ${why}`);
-  }
+  const constrained = options.constrained as boolean | "schema" | "reference" | undefined;
+  if (constrained === true || constrained === "reference") throw new InputError("NOT_FOR_NEEDLE2", `option constrained: ${REFERENCE_ONLY}`);
+  if (options.prefix !== undefined) throw new InputError("NOT_FOR_NEEDLE2", `option prefix: ${NO_PREFIX}`);
   const system = options.system;
   if (system !== undefined && typeof system !== "string") throw optionError("system", system, "a string");
   if (typeof system === "string" && system.length > MAX_SYSTEM_CHARS) throw new InputError("SYSTEM_TOO_LONG", `system has ${system.length} characters; the limit is ${MAX_SYSTEM_CHARS}`);
@@ -57,7 +58,13 @@ export function planNeedle2Request(tokenizer: Needle2Tokenizer, limit: number, q
   if (typeof maxTokens !== "number" || !Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > limit - 1) {
     throw optionError("maxTokens", maxTokens, `an integer from 1 to ${limit - 1} (maxSequenceLength - 1)`, "BAD_MAX_TOKENS");
   }
-  const request: Needle2Request = { promptIds: ids, toolsJson: dumpsPlain(prepared.list), maxTokens, names: prepared.names };
+  const decoding = resolveDecoding({ ...(constrained === undefined ? {} : { constrained }), ...(options.toolChoice === undefined ? {} : { toolChoice: options.toolChoice as ToolChoice }) }, prepared.prepared);
+  if (decoding.prefix !== undefined) throw new InputError("NOT_FOR_NEEDLE2", 'option toolChoice: Needle 2 enforces "required" and { name } with its schema grammar; give constrained "schema" (the default), not false');
+  const only = decoding.grammar?.only;
+  const grammar = decoding.grammar && !decoding.skip
+    ? new ToolGrammar(needle2GrammarTools(prepared), { ...decoding.grammar, ...(only === undefined ? {} : { only: prepared.prepared.nameMap[only]! }) })
+    : null;
+  const request: Needle2Request = { skip: decoding.skip, grammar, promptIds: ids, toolsJson: dumpsPlain(prepared.list), maxTokens, names: prepared.names };
   if (ids.length > room) {
     if (options.overflow === "error") {
       throw new InputError("PROMPT_TOO_LONG", `the prompt is ${ids.length} tokens; the limit is ${room} (maxSequenceLength - 1)`);
@@ -87,7 +94,6 @@ function droppedTokens(tokenizer: Needle2Tokenizer, spans: ReturnType<typeof nee
 /** What a Needle 2 call returns, in the CallResult shape, with the reasoning. */
 export interface Needle2Result {
   calls: { name: string; arguments: Record<string, unknown> }[];
-  toolCalls: { id: string; type: "function"; function: { name: string; arguments: string } }[];
   text: string;
   reasoning: string | null;
   error?: { code: Needle2ParseErrorCode; message: string; text: string };
@@ -99,7 +105,6 @@ export function readNeedle2Answer(tokenizer: Needle2Tokenizer, tokens: readonly 
   const out = parseNeedle2Output(text);
   const result: Needle2Result = {
     calls: out.calls,
-    toolCalls: out.calls.map((call, i) => ({ id: `call_${i}`, type: "function", function: { name: call.name, arguments: dumpsPlain(call.arguments) } })),
     text,
     reasoning: out.reasoning,
   };

@@ -255,4 +255,14 @@ export class Needle2Tokenizer {
   idToPiece(id: number): string {
     return this.blob.pieces[id] ?? "";
   }
+
+  /** The id of a piece (its last id where the piece is duplicated, as p2id), or -1. */
+  pieceToId(piece: string): number {
+    return this.ids.get(piece) ?? -1;
+  }
+
+  /** The piece's type (PIECE_NORMAL … PIECE_BYTE) of one id. */
+  pieceType(id: number): number {
+    return this.blob.types[id]!;
+  }
 }

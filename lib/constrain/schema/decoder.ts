@@ -79,7 +79,19 @@ export interface LogitsEngine {
   logSumExp(): number;
 }
 
-export class SchemaDecoder {
+/** What a call's result reports from schema decoding (lib/needle.ts): Needle 1's SchemaDecoder, or Needle 2's constraint around one. */
+export interface SchemaOutcome {
+  /** Schema features the grammar could not enforce. */
+  readonly warnings: readonly string[];
+  /** Finishing within maxTokens changed at least one choice. */
+  readonly shapedByBudget: boolean;
+  /** Probability that the answer is `[]` (see the class comment). */
+  readonly noCallConfidence: number;
+  /** Probability of call i (see the class comment). */
+  callConfidence(i: number): number;
+}
+
+export class SchemaDecoder implements SchemaOutcome {
   readonly grammar: ToolGrammar;
   readonly #bytes: TokenBytes;
   readonly #machine: GrammarMachine;
@@ -213,6 +225,14 @@ export class SchemaDecoder {
     }
     for (let c = first; c < m.calls; c++) this.#callLogProb[c]! += this.#lastLogProb;
     this.#lastLogProb = 0;
+    this.#step++;
+  }
+
+  /**
+   * Count a token written outside the list (Needle 2's reasoning and the
+   * markers around its list): it takes one of maxTokens and no byte.
+   */
+  skipToken(): void {
     this.#step++;
   }
 

@@ -48,7 +48,7 @@ export interface GrammarOptions {
   requireCall: boolean;
   /** At most one call (toolChoice { name }). */
   single: boolean;
-  /** Only this (snake_case) tool may be called. */
+  /** Only this tool may be called (its name as the tools JSON writes it: Needle 1's snake_case, Needle 2's the caller's). */
   only?: string;
 }
 
