@@ -19,12 +19,12 @@ test("run --json on a .cact gives the golden greedy ids; --system goes into the 
   const golden = readNeedle2Golden("tiny_a");
   const c = golden.cases.find((x) => x.prompt.system !== undefined)!;
   const steps = String(golden.settings.max_new_tokens);
-  const r = cli(["run", "--weights", MODEL, "--query", c.prompt.query!, "--tools", JSON.stringify(c.prompt.tools), "--system", c.prompt.system!, "--max-tokens", steps, "--json"]);
+  const r = cli(["run", "--weights", MODEL, "--query", c.prompt.query!, "--tools", JSON.stringify(c.prompt.tools), "--system", c.prompt.system!, "--max-tokens", steps, "--no-constrain", "--json"]);
   assert.is(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout) as { tokens: number[]; error: { code: string } };
   assert.equal(out.tokens, c.greedy_ids);
   assert.is(out.error.code, "NO_TOOL_CALL");
-  const without = JSON.parse(cli(["run", "--weights", MODEL, "--query", c.prompt.query!, "--tools", JSON.stringify(c.prompt.tools), "--max-tokens", steps, "--json"]).stdout) as { tokens: number[] };
+  const without = JSON.parse(cli(["run", "--weights", MODEL, "--query", c.prompt.query!, "--tools", JSON.stringify(c.prompt.tools), "--max-tokens", steps, "--no-constrain", "--json"]).stdout) as { tokens: number[] };
   assert.not.equal(without.tokens, c.greedy_ids);
   const refused = cli(["run", "--weights", MODEL, "--query", "q", "--tools", "[]", "--prefix", "["]);
   assert.is(refused.code, 1);

@@ -34,7 +34,7 @@ test("Needle.load of a .cact: call gives every golden chat case's greedy ids; th
   const needle = await needlePromise;
   assert.instance(needle.model, Needle2Model);
   for (const c of chats) {
-    const result = await needle.call(c.prompt.query!, c.prompt.tools as never, { maxTokens: STEPS, ...(c.prompt.system ? { system: c.prompt.system } : {}) });
+    const result = await needle.call(c.prompt.query!, c.prompt.tools as never, { constrained: false, maxTokens: STEPS, ...(c.prompt.system ? { system: c.prompt.system } : {}) });
     expectGolden(result, c);
     // Random weights write no <tool_call> block.
     assert.is(result.error?.code, "NO_TOOL_CALL");
@@ -48,7 +48,7 @@ test("stream yields the same ids and result, its deltas adding up to the decoded
   const tokens: number[] = [];
   let text = "";
   let result: CallResult | undefined;
-  for await (const event of needle.stream(c.prompt.query!, c.prompt.tools as never, { maxTokens: STEPS })) {
+  for await (const event of needle.stream(c.prompt.query!, c.prompt.tools as never, { constrained: false, maxTokens: STEPS })) {
     if (event.type === "token") {
       tokens.push(event.token);
       text += event.text;
@@ -58,7 +58,7 @@ test("stream yields the same ids and result, its deltas adding up to the decoded
   expectGolden(result!, c);
   assert.is(text, needle.tokenizer.decode(c.greedy_ids));
   assert.is(result!.text, text);
-  const many = await needle.callMany(chats.map((x) => ({ query: x.prompt.query!, tools: x.prompt.tools as never, options: { maxTokens: STEPS, ...(x.prompt.system ? { system: x.prompt.system } : {}) } })));
+  const many = await needle.callMany(chats.map((x) => ({ query: x.prompt.query!, tools: x.prompt.tools as never, options: { constrained: false, maxTokens: STEPS, ...(x.prompt.system ? { system: x.prompt.system } : {}) } })));
   many.forEach((r, i) => expectGolden(r, chats[i]!));
 });
 
@@ -95,8 +95,9 @@ test("rank() orders the tools by the contrastive head; a file without it says NO
 test("options of the other model are refused by name", async () => {
   const needle = await needlePromise;
   const c = chats[0]!;
-  for (const options of [{ constrained: true }, { prefix: "[" }, { toolChoice: { name: "get_weather" } }]) {
-    assert.is(await code(() => needle.call(c.prompt.query!, [], options)), "NOT_FOR_NEEDLE2");
+  const tools = c.prompt.tools as never;
+  for (const options of [{ constrained: true }, { constrained: "reference" as const }, { prefix: "[" }, { constrained: false, toolChoice: "required" as const }]) {
+    assert.is(await code(() => needle.call(c.prompt.query!, tools, options)), "NOT_FOR_NEEDLE2");
   }
   const cact = readNeedle2Model("tiny_a");
   for (const options of [{ dtype: "f16" as const }, { threads: 2 }, { tokenizer: `${FIXTURES}tokenizer/needle_test.model` }, { maxDecoderLength: 64 }]) {
@@ -137,7 +138,7 @@ test("an aborted call throws AbortError and the session stays usable", async () 
   const controller = new AbortController();
   controller.abort();
   assert.is(await code(() => needle.call(c.prompt.query!, c.prompt.tools as never, { signal: controller.signal })), "AbortError");
-  expectGolden(await needle.call(c.prompt.query!, c.prompt.tools as never, { maxTokens: STEPS }), c);
+  expectGolden(await needle.call(c.prompt.query!, c.prompt.tools as never, { constrained: false, maxTokens: STEPS }), c);
 });
 
 test.run();

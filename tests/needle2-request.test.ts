@@ -35,12 +35,23 @@ test("the golden chat prompts, from plain and OpenAI-wrapped tools", () => {
   }
 });
 
-test("Needle 1's options without a Needle 2 meaning are refused; their no-op values pass", () => {
-  const plan = (o: Record<string, unknown>) => () => planNeedle2Request(tok, 1024, "hi", [], o);
+test("Needle 1's options without a Needle 2 meaning are refused; schema mode (the default) takes every toolChoice", () => {
+  const tools = [{ name: "getWeather", parameters: { type: "object", properties: { city: { type: "string" } } } }];
+  const plan = (o: Record<string, unknown>, list: unknown[] = tools) => () => planNeedle2Request(tok, 1024, "hi", list as never, o);
   assert.is(code(plan({ constrained: true })), "NOT_FOR_NEEDLE2");
+  assert.is(code(plan({ constrained: "reference" })), "NOT_FOR_NEEDLE2");
   assert.is(code(plan({ prefix: "[" })), "NOT_FOR_NEEDLE2");
-  assert.is(code(plan({ toolChoice: { name: "f" } })), "NOT_FOR_NEEDLE2");
+  assert.is(code(plan({ constrained: false, toolChoice: { name: "getWeather" } })), "NOT_FOR_NEEDLE2");
+  assert.is(code(plan({ constrained: false, toolChoice: "required" })), "NOT_FOR_NEEDLE2");
+  assert.is(code(plan({ toolChoice: { name: "get_weather_x" } })), "UNKNOWN_TOOL");
+  assert.is(code(plan({ toolChoice: "required" }, [])), "BAD_TOOL_CHOICE");
   assert.is(code(plan({ constrained: false, toolChoice: "auto" })), "none");
+  assert.is(code(plan({ constrained: false, toolChoice: "none" })), "none");
+  assert.is(planNeedle2Request(tok, 1024, "hi", tools, { constrained: false }).grammar, null);
+  assert.is(planNeedle2Request(tok, 1024, "hi", tools, { toolChoice: "none" }).skip, true);
+  const named = planNeedle2Request(tok, 1024, "hi", tools, { toolChoice: { name: "getWeather" } }).grammar!;
+  assert.equal([named.tools, named.requireCall, named.single], [1, true, true]);
+  assert.equal([planNeedle2Request(tok, 1024, "hi", tools, {}).grammar!.requireCall, planNeedle2Request(tok, 1024, "hi", tools, { toolChoice: "required" }).grammar!.single], [false, false]);
   assert.is(code(plan({ system: 5 })), "BAD_OPTION");
   assert.is(code(plan({ maxTokens: 1024 })), "BAD_MAX_TOKENS");
   assert.is(code(plan({ maxTokens: 1023 })), "none");

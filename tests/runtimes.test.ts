@@ -117,7 +117,7 @@ const needle2Golden = readNeedle2Golden("tiny_a");
 const NEEDLE2_CASES = needle2Golden.cases.filter((c) => c.prompt.query !== undefined).map((c) => ({
   query: c.prompt.query!,
   tools: c.prompt.tools ?? [],
-  options: { maxTokens: needle2Golden.settings.max_new_tokens, ...(c.prompt.system ? { system: c.prompt.system } : {}) },
+  options: { constrained: false, maxTokens: needle2Golden.settings.max_new_tokens, ...(c.prompt.system ? { system: c.prompt.system } : {}) },
   tokens: c.greedy_ids,
 }));
 
