@@ -56,7 +56,8 @@ export interface CallOptions {
    * tools' schemas can be written (lib/constrain/schema/), with each call's
    * `confidence`. "reference" (`true` is the same): the reference's
    * constraint on tool names and argument keys only, token for token as the
-   * reference decodes. false: none.
+   * reference decodes. false: none. Needle 2: "schema" (its default, inside
+   * the <think>…</think> format) or false.
    */
   constrained?: boolean | "schema" | "reference";
   /** Most tokens to generate, forced ones included (default 511). */
@@ -70,7 +71,8 @@ export interface CallOptions {
    * "required": at least one call; `{ name }`: exactly one call of that tool
    * (original or snake_case name). In schema mode the grammar enforces them;
    * in the other modes "required" and `{ name }` force the reference's
-   * prefixes (see lib/constrain/choice.ts).
+   * prefixes (see lib/constrain/choice.ts). Needle 2: "required" and
+   * `{ name }` in schema mode only.
    */
   toolChoice?: ToolChoice;
   /**

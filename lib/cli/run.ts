@@ -32,7 +32,7 @@ export const runCommand: Command = {
     "",
     "--weights: a .needle bundle (needle-wasm convert) carries its tokenizer and weight format;",
     "a needle.pkl checkpoint needs --tokenizer, and is held as --dtype (default f32). A Needle 2",
-    ".cact carries its tokenizer (--dtype f32 or int8; its answer is not constrained).",
+    ".cact carries its tokenizer (--dtype f32 or int8; --constrained schema or none).",
     "",
     "Output: one line per call, `name {arguments}`; `no call` when there is none (with the",
     "model's text when it is not a list of calls). Exit code 0 whenever the model ran.",

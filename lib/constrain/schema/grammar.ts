@@ -3,7 +3,7 @@ import { dumps, loads, type PyObject, type PyValue } from "../../pyjson.ts";
 /**
  * The grammar of Needle's answer for one tool list, compiled from the
  * normalised tools JSON (the flat parameters prepareTools writes, snake_case
- * names):
+ * names; Needle 2's the same under the callers' names):
  *
  *   answer := " "? "[" (call ("," call)*)? "]"          compact JSON, as trained
  *   call   := "{\"name\":" NAME ",\"arguments\":" OBJECT(tool) "}"
