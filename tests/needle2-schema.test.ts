@@ -72,7 +72,7 @@ function checkAnswer(c: Case, tokens: readonly number[], label: string): ReturnT
 /** The generation loop (lib/decode.ts) over logits from `logitsAt(pos)`. */
 function decode(constraint: Needle2SchemaConstraint, maxTokens: number, logitsAt: (pos: number) => Float32Array): { tokens: number[]; finish: FinishReason } {
   let pos = 0;
-  let last = new Float32Array(0);
+  let last: Float32Array = new Float32Array(0);
   const session: DecodeSession = {
     start: () => (last = logitsAt(pos++)),
     step: () => (last = logitsAt(pos++)),
