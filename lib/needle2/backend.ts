@@ -1,8 +1,8 @@
 // Needle 2 behind class Needle (lib/needle.ts): the per-model part of a call
 // — the request, the DecodeSession the one generation loop (lib/decode.ts)
-// drives and the constraint it decodes under, the answer, the stream's text — and rank()'s tool texts. Loading
-// options of Needle 1 that Needle 2 has no counterpart for are refused here,
-// by name.
+// drives and the constraint it decodes under, the answer, the stream's text
+// — and rank()'s tool texts. Loading options of Needle 1 that Needle 2 has
+// no counterpart for are refused here, by name.
 
 import type { DecodeSession } from "../decode.ts";
 import { InputError } from "../errors.ts";
