@@ -73,10 +73,16 @@ export interface Needle2ConstraintOptions {
   engine?: LogitsEngine;
 }
 
+/**
+ * One answer's constraint (see the file comment): argmax(logits) gives the
+ * next token, feed(token) records it. Its confidences, warnings and
+ * shapedByBudget are the list decoder's, with a reasoning cut by the budget
+ * counted as shaped too.
+ */
 export class Needle2SchemaConstraint implements TokenConstraint, SchemaOutcome {
   readonly #format: Needle2Format;
   readonly #list: SchemaDecoder;
-  /** The list's budget: maxTokens less `</tool_call>`'s successors and EOS (the list's own end token is counted in it). */
+  /** The tokens (from the answer's first) within which the list must be closed: maxTokens less `</tool_call>`, `<|im_end|>` and EOS. */
   readonly #listTokens: number;
   readonly #engine: LogitsEngine | null;
   /**
