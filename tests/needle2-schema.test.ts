@@ -254,8 +254,15 @@ test("Needle 2 through Needle: toolChoice none decodes nothing; the minimum maxT
     assert.is(result.finishReason, "length", "the budget cut the reasoning");
     assert.ok(result.steps <= maxTokens && result.tokens.at(-1) === needle.tokenizer.pieceToId("<|im_end|>"), "EOS within maxTokens");
     const streamed: number[] = [];
-    for await (const event of needle.stream("weather?", tools, { toolChoice, maxTokens })) if (event.type === "token") streamed.push(event.token);
-    assert.equal(streamed, result.tokens);
+    let text = "";
+    let last: CallResult | undefined;
+    for await (const event of needle.stream("weather?", tools, { toolChoice, maxTokens })) {
+      if (event.type === "token") {
+        streamed.push(event.token);
+        text += event.text;
+      } else last = event.result;
+    }
+    assert.equal([streamed, text, last!.calls], [result.tokens, result.text, result.calls]);
   }
   const handler = createHandler(needle);
   for (const toolChoice of ["required", { type: "function", function: { name: "getWeather" } }]) {
