@@ -51,6 +51,7 @@ test("Needle 1's options without a Needle 2 meaning are refused; schema mode (th
   assert.is(planNeedle2Request(tok, 1024, "hi", tools, { toolChoice: "none" }).skip, true);
   const named = planNeedle2Request(tok, 1024, "hi", tools, { toolChoice: { name: "getWeather" } }).grammar!;
   assert.equal([named.tools, named.requireCall, named.single], [1, true, true]);
+  assert.is(planNeedle2Request(tok, 1024, "hi", tools, { toolChoice: { name: "get_weather" } }).grammar!.tools, 1, "the snake_case form names it too");
   assert.equal([planNeedle2Request(tok, 1024, "hi", tools, {}).grammar!.requireCall, planNeedle2Request(tok, 1024, "hi", tools, { toolChoice: "required" }).grammar!.single], [false, false]);
   assert.is(code(plan({ system: 5 })), "BAD_OPTION");
   assert.is(code(plan({ maxTokens: 1024 })), "BAD_MAX_TOKENS");
