@@ -71,9 +71,10 @@ const engineFor = (trace: Float32Array[]) => {
 const modelLikeEngine = engineFor(modelLike);
 const noiseEngine = engineFor(noise);
 
-function replay(trace: Float32Array[], stub?: ReturnType<typeof engineFor>): number {
-  stub?.reset();
-  const decoder = new SchemaDecoder(bytes, new ToolGrammar(tools.json, { requireCall: false, single: false }), stub ? { ...options, engine: stub.engine } : options);
+/** Decode a trace; with `recorded`, the engine's argmax and log Σ exp come from its precomputed answers, as NeedleModel gives them. */
+function replay(trace: Float32Array[], recorded?: ReturnType<typeof engineFor>): number {
+  recorded?.reset();
+  const decoder = new SchemaDecoder(bytes, new ToolGrammar(tools.json, { requireCall: false, single: false }), recorded ? { ...options, engine: recorded.engine } : options);
   let written = 0;
   for (const logits of trace) {
     const id = decoder.argmax(logits);
