@@ -497,7 +497,7 @@ export class Needle {
       text,
       tokens,
       finishReason,
-      steps: plan.skip ? 0 : tokens.length + (finishReason === "stop" ? 1 : 0),
+      steps: decoderSteps(plan, tokens, finishReason),
     });
     if (!parsed.ok) result.error = new OutputParseError(parsed.error.code, parsed.error.message, parsed.error.text);
     if (plan.truncated) result.truncated = plan.truncated;
@@ -507,7 +507,7 @@ export class Needle {
   /** toolChoice "none" decodes nothing: no calls, and an empty answer text. */
   #needle2Result(plan: Plan, request: Needle2Request, tokens: number[], finishReason: FinishReason): CallResult {
     const answer = plan.skip ? null : this.#n2!.answer(tokens);
-    const result = withSchemaOutcome(plan, { calls: answer?.calls ?? [], toolCalls: [], text: answer?.text ?? "", tokens, finishReason, steps: plan.skip ? 0 : tokens.length + (finishReason === "stop" ? 1 : 0) });
+    const result = withSchemaOutcome(plan, { calls: answer?.calls ?? [], toolCalls: [], text: answer?.text ?? "", tokens, finishReason, steps: decoderSteps(plan, tokens, finishReason) });
     if (answer?.error) result.error = new OutputParseError(answer.error.code, answer.error.message, answer.error.text);
     if (request.truncated) result.truncated = request.truncated;
     if (answer && answer.reasoning !== null) result.reasoning = answer.reasoning;
@@ -529,6 +529,11 @@ function checkQuery(query: unknown): asserts query is string {
   if (typeof query !== "string") throw new InputError("BAD_QUERY", `the query must be a string, got ${query === null ? "null" : typeof query}`);
   if (query.trim() === "") throw new InputError("EMPTY_QUERY", "the query is empty");
   if (query.length > MAX_QUERY_CHARS) throw new InputError("QUERY_TOO_LONG", `the query has ${query.length} characters; the limit is ${MAX_QUERY_CHARS}`);
+}
+
+/** Decoder steps a generation ran: its tokens, and the EOS that ended it ("stop"); none when nothing was decoded. */
+function decoderSteps(plan: Plan, tokens: readonly number[], finishReason: FinishReason): number {
+  return plan.skip ? 0 : tokens.length + (finishReason === "stop" ? 1 : 0);
 }
 
 /**
