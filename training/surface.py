@@ -47,6 +47,7 @@ from values import BOOKS, EVENTS, KINDS, MOVIES, PLAYLISTS, RELATIVE_DATES, SONG
 HERE = os.path.dirname(os.path.abspath(__file__))
 HANDWRITTEN = os.path.join(HERE, "eval", "handwritten.jsonl")
 MADE_UP_VALUES = 0.25      # share of string values made of made-up words
+DROP_NAME_WORD = 0.3       # share of re-surfaced names of 3+ words that lose an inner word
 HELD_OUT_NOUN_EVERY = 10   # every 10th noun of lexicon.NOUNS appears only in test_composed
 TITLES = EVENTS + TASKS + SONGS + PLAYLISTS + SUBJECTS + BOOKS + MOVIES
 
@@ -376,6 +377,8 @@ def resurface(example, rng):
             words[0] = rng.choice(VERB_WORDS[VERB_GROUP[words[0]]])
         if words[0] == "get" and len(words) > 1 and rng.random() < 0.3:
             words = words[1:]
+        if len(words) > 2 and rng.random() < DROP_NAME_WORD:
+            del words[rng.randrange(1, len(words) - 1)]   # get_current_weather → get_weather
         if len(words) > 1 and rng.random() < 0.1:
             words = words[1:] + words[:1]
         words = [w for part in words for w in part.split("_")]
