@@ -1,15 +1,15 @@
 // README's demo-model example runs as written on the bundled model: the
-// code block of "Default model" (its import taken from this clone), each
-// `// → value` comment compared with what the line before it evaluates to.
+// code block of "Default model", with this clone's Needle for its import,
+// each `// → value` comment compared with what its line evaluates to.
 
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
-import * as api from "../lib/index.ts";
+import { Needle } from "../lib/index.ts";
 
 const README = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 
-/** The first ```ts block after the heading that starts with `heading`. */
+/** The first ```ts block after the `## heading…` line. */
 function codeBlockAfter(heading: string): string {
   const at = README.indexOf(`\n## ${heading}`);
   assert.ok(at >= 0, `README has a "## ${heading}" section`);
@@ -36,7 +36,7 @@ test("README's demo-model example gives the calls its comments show", async () =
   assert.ok(checks.length >= 2, "the example shows at least two results");
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
   const results: [{ name: string; arguments: unknown }[], unknown][] = [];
-  await new AsyncFunction("Needle", "__checks", body.join("\n"))(api.Needle, results);
+  await new AsyncFunction("Needle", "__checks", body.join("\n"))(Needle, results);
   assert.is(results.length, checks.length);
   for (const [i, [got, expected]] of results.entries()) assert.equal(shown(got), expected, `README example ${i}: ${checks[i]}`);
 });
