@@ -51,6 +51,9 @@ def parse_args():
     ap.add_argument("--contrastive-weight", type=float, default=0.2)
     ap.add_argument("--layers", default="4,4", help="encoder,decoder layers")
     ap.add_argument("--d-model", type=int, default=192)
+    ap.add_argument("--d-ff", type=int, default=0,
+                    help="feed-forward width per layer (0: none, Needle's no_feedforward); with --init from a "
+                         "bundle without feed-forwards, they are added as identities (zero down_proj)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", help="start a new run from this f16/f32 .needle bundle (its config and tokenizer) "
@@ -61,21 +64,35 @@ def parse_args():
 def model_config(args, vocab_size):
     enc, dec = (int(x) for x in args.layers.split(","))
     shape = dict(MODEL_SHAPE, d_model=args.d_model, num_encoder_layers=enc, num_decoder_layers=dec)
+    if args.d_ff:
+        shape.update(d_ff=args.d_ff, no_feedforward=False)
     return NeedleConfig(vocab_size=vocab_size, **shape)
 
 
 def init_from_bundle(model, path):
-    """Copy a bundle's weights into a new model; its config and tokenizer must be this run's."""
+    """Copy a bundle's weights into a new model; its config and tokenizer must be this run's.
+
+    The one allowed difference: a bundle without feed-forwards may start a run
+    with them. The new blocks start as identities (down_proj zero), so the
+    grown model computes exactly what the bundle did."""
     cfg, tokenizer, params = read_bundle(path)
     with open(TOKENIZER, "rb") as f:
         if f.read() != tokenizer:
             raise SystemExit(f"{path}: its tokenizer is not {TOKENIZER}")
-    if NeedleConfig.from_dict(cfg).to_dict() != model.cfg.to_dict():
-        raise SystemExit(f"{path}: its config {cfg} is not this run's {model.cfg.to_dict()}")
+    stored, run = NeedleConfig.from_dict(cfg).to_dict(), model.cfg.to_dict()
+    grow = stored["no_feedforward"] and not run["no_feedforward"]
+    if grow:
+        stored.update(no_feedforward=False, d_ff=run["d_ff"])
+    if stored != run:
+        raise SystemExit(f"{path}: its config {cfg} is not this run's {run}")
     with torch.no_grad():
         for name, value in params.items():
             model.params[name].copy_(torch.from_numpy(value))
-    print(f"initialised from {path}", flush=True)
+        if grow:
+            for name in model.params:
+                if name.endswith("down_proj/kernel"):
+                    model.params[name].zero_()
+    print(f"initialised from {path}" + (f", feed-forwards of width {run['d_ff']} added" if grow else ""), flush=True)
 
 
 def learning_rate(args, step, progress):
