@@ -79,12 +79,11 @@ def read_bundle(path):
         if len(sections[key]) != s["length"] or zlib.crc32(sections[key]) != s["crc32"]:
             raise ValueError(f"{path}: {key} section truncated or corrupt")
     cfg = header["config"]
-    if not cfg["no_feedforward"]:
-        raise ValueError("only Needle 1's feed-forward-free layers are supported")
+    ffn = not cfg["no_feedforward"]
     d, heads, kv_heads = cfg["d_model"], cfg["num_heads"], cfg["num_kv_heads"]
     hd = d // heads
     kv = kv_heads * hd
-    c4, con = d // 4, cfg["contrastive_dim"]
+    c4, con, ff = d // 4, cfg["contrastive_dim"], cfg["d_ff"]
     img = _Image(sections["weights"], header["dtype"])
     p = {}
     p["embedding/embedding"] = img.matrix(cfg["vocab_size"], d)
@@ -94,15 +93,27 @@ def read_bundle(path):
     p["contrastive_hidden/bias"] = img.vector(c4)
     p["contrastive_proj/kernel"] = img.matrix(con, c4, f32=True).T
 
+    def feed_forward(layer, gate, norm, norm_name):
+        """With FFN: the gate and norm read earlier, then M(2F, d) gate_proj
+        and up_proj rows and M(d, F) down_proj. Without FFN those slots hold zeros."""
+        if not ffn:
+            return
+        layer["ffn_gate"] = _logit(gate)
+        layer[norm_name + "/scale"] = norm - 1
+        gate_up = img.matrix(2 * ff, d)
+        layer["FeedForward_0/gate_proj/kernel"] = gate_up[:ff].T
+        layer["FeedForward_0/up_proj/kernel"] = gate_up[ff:].T
+        layer["FeedForward_0/down_proj/kernel"] = img.matrix(d, ff).T
+
     def stack(layers):
         return {name: np.stack([layer[name] for layer in layers]) for name in layers[0]}
 
     enc = []
     for _ in range(cfg["num_encoder_layers"]):
         layer = {"attn_gate": _logit(img.vector(1)[0])}
-        img.vector(1)  # FFN gate (zero without FFN)
+        ffn_gate = img.vector(1)[0]
         layer["ZCRMSNorm_0/scale"] = img.vector(d) - 1
-        img.vector(d)  # ZCRMSNorm_1 (FFN only)
+        ffn_norm = img.vector(d)
         layer["self_attn/q_norm/scale"] = img.vector(hd) - 1
         layer["self_attn/k_norm/scale"] = img.vector(hd) - 1
         qkv = img.matrix(d + 2 * kv, d)
@@ -110,6 +121,7 @@ def read_bundle(path):
         layer["self_attn/k_proj/kernel"] = qkv[d:d + kv].T
         layer["self_attn/v_proj/kernel"] = qkv[d + kv:].T
         layer["self_attn/out_proj/kernel"] = img.matrix(d, d).T
+        feed_forward(layer, ffn_gate, ffn_norm, "ZCRMSNorm_1")
         enc.append(layer)
     for name, value in stack(enc).items():
         p["encoder/layers/EncoderBlock_0/" + name] = value
@@ -117,10 +129,10 @@ def read_bundle(path):
     dec = []
     for _ in range(cfg["num_decoder_layers"]):
         layer = {"self_attn_gate": _logit(img.vector(1)[0]), "cross_attn_gate": _logit(img.vector(1)[0])}
-        img.vector(1)  # FFN gate
+        ffn_gate = img.vector(1)[0]
         layer["ZCRMSNorm_0/scale"] = img.vector(d) - 1
         layer["ZCRMSNorm_1/scale"] = img.vector(d) - 1
-        img.vector(d)  # ZCRMSNorm_2 (FFN only)
+        ffn_norm = img.vector(d)
         for part in ("self_attn/q_norm", "self_attn/k_norm", "cross_attn/q_norm", "cross_attn/k_norm"):
             layer[part + "/scale"] = img.vector(hd) - 1
         qkv = img.matrix(d + 2 * kv, d)
@@ -133,6 +145,7 @@ def read_bundle(path):
         layer["cross_attn/k_proj/kernel"] = cross_kv[:kv].T
         layer["cross_attn/v_proj/kernel"] = cross_kv[kv:].T
         layer["cross_attn/out_proj/kernel"] = img.matrix(d, d).T
+        feed_forward(layer, ffn_gate, ffn_norm, "ZCRMSNorm_2")
         dec.append(layer)
     for name, value in stack(dec).items():
         p["decoder/layers/DecoderBlock_0/" + name] = value
