@@ -19,7 +19,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { startPlaygroundServer, urlSegments } from "../lib/cli/playground-server.ts";
 import { FIXTURES, readFixtureJson } from "./helpers.ts";
-import { CLI, ROOT, callRows, chips, launchChromium, openPage as openIn, runOnce, settled, startCli, stat, stop, type Served } from "./playground-helpers.ts";
+import { CLI, ROOT, afterLoad, callRows, chips, launchChromium, openPage as openIn, runOnce, settled, startCli, stat, stop, type Served } from "./playground-helpers.ts";
 
 type Api = typeof import("../lib/index.ts");
 
@@ -461,7 +461,8 @@ test("chromium: a shared link restores the tools, query, options and model choic
   await runOnce(again);
   assert.is(await again.textContent("#calls tbody"), calls);
   // A case on local files asks for them again rather than running another model.
-  await again.setInputFiles("#model-files", [WEIGHTS, TOKENIZER]);
+  // The change handler reads the files before it saves the link and loads: wait for that load, not the old state.
+  await afterLoad(again, () => again.setInputFiles("#model-files", [WEIGHTS, TOKENIZER]));
   await settled(again);
   const filesLink = again.url();
   await again.close();
