@@ -40,40 +40,40 @@ for name in sorted(set(want) & set(got)):
                              "scale": float(np.abs(want[name]).max())}
 `;
 
+/** Convert a fixture checkpoint to a bundle file in a temporary folder and run `use` on its path. */
+async function withBundle<T>(file: string, dtype: "f32" | "f16" | "int8", use: (path: string) => T): Promise<T> {
+  const bundle = await convertToBundle(readFixture(file), readFixture("tokenizer/needle_test.model"), { dtype });
+  const dir = mkdtempSync(join(tmpdir(), "needle-bundle-reader-"));
+  try {
+    const path = join(dir, `${dtype}.needle`);
+    writeFileSync(path, bundle);
+    return use(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 for (const [name, file] of [["tiny", "tiny/needle_tiny.p4_numpy1.pkl"], ["ffn", "ffn/needle_ffn.p4_numpy2.pkl"]] as const) {
   for (const dtype of ["f32", "f16"] as const) {
     test(`${name} fixture, ${dtype} bundle: read_bundle gives back every checkpoint tensor`, async () => {
-      const bundle = await convertToBundle(readFixture(file), readFixture("tokenizer/needle_test.model"), { dtype });
-      const dir = mkdtempSync(join(tmpdir(), "needle-bundle-reader-"));
-      try {
-        const path = join(dir, `${name}.needle`);
-        writeFileSync(path, bundle);
-        const result = runPython(SCRIPT, JSON.stringify({ training: TRAINING, checkpoint: file, bundle: path })).result as Diffs;
-        assert.equal(result.missing, [], "tensors read_bundle left out");
-        assert.equal(result.extra, [], "tensors the checkpoint does not have");
-        assert.ok(Object.keys(result.diffs).length > 20);
-        if (name === "ffn") assert.ok(Object.keys(result.diffs).some((n) => n.endsWith("FeedForward_0/down_proj/kernel")));
-        for (const [tensor, { diff, scale }] of Object.entries(result.diffs)) {
-          // The fixtures hold float16 values, which f32 and f16 images store exactly; norm gains
-          // (1 + scale) and gates (sigmoid) pass through float32 arithmetic on the way in and out.
-          const exact = !tensor.endsWith("/scale") && !tensor.endsWith("gate");
-          const tolerance = exact ? 0 : 1e-5 * Math.max(1, scale);
-          assert.ok(diff <= tolerance, `${tensor}: |read − checkpoint| = ${diff} (max |value| ${scale})`);
-        }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+      const request = (path: string) => JSON.stringify({ training: TRAINING, checkpoint: file, bundle: path });
+      const result = await withBundle(file, dtype, (path) => runPython(SCRIPT, request(path)).result as Diffs);
+      assert.equal(result.missing, [], "tensors read_bundle left out");
+      assert.equal(result.extra, [], "tensors the checkpoint does not have");
+      assert.ok(Object.keys(result.diffs).length > 20);
+      if (name === "ffn") assert.ok(Object.keys(result.diffs).some((n) => n.endsWith("FeedForward_0/down_proj/kernel")));
+      for (const [tensor, { diff, scale }] of Object.entries(result.diffs)) {
+        // The fixtures hold float16 values, which f32 and f16 images store exactly; norm gains
+        // (1 + scale) and gates (sigmoid) pass through float32 arithmetic on the way in and out.
+        const exact = !tensor.endsWith("/scale") && !tensor.endsWith("gate");
+        const tolerance = exact ? 0 : 1e-5 * Math.max(1, scale);
+        assert.ok(diff <= tolerance, `${tensor}: |read − checkpoint| = ${diff} (max |value| ${scale})`);
       }
     });
   }
 }
 
-test("read_bundle refuses an int8 bundle with a clear error", async () => {
-  const bundle = await convertToBundle(readFixture("tiny/needle_tiny.p4_numpy1.pkl"), readFixture("tokenizer/needle_test.model"), { dtype: "int8" });
-  const dir = mkdtempSync(join(tmpdir(), "needle-bundle-reader-"));
-  try {
-    const path = join(dir, "tiny-int8.needle");
-    writeFileSync(path, bundle);
-    const script = String.raw`
+const REFUSAL_SCRIPT = String.raw`
 request = json.load(sys.stdin)
 sys.path.insert(0, request["training"])
 from bundle import read_bundle
@@ -83,11 +83,11 @@ try:
 except ValueError as e:
     result = str(e)
 `;
-    const error = runPython(script, JSON.stringify({ training: TRAINING, bundle: path })).result as string | null;
-    assert.ok(error && error.includes("int8") && error.includes("f16 or f32"), String(error));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+
+test("read_bundle refuses an int8 bundle with a clear error", async () => {
+  const request = (path: string) => JSON.stringify({ training: TRAINING, bundle: path });
+  const error = await withBundle("tiny/needle_tiny.p4_numpy1.pkl", "int8", (path) => runPython(REFUSAL_SCRIPT, request(path)).result as string | null);
+  assert.ok(error && error.includes("int8") && error.includes("f16 or f32"), String(error));
 });
 
 test.run();
