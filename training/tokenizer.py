@@ -6,7 +6,13 @@ normalization_rule_name identity, everything else at SentencePiece defaults.
 The corpus is what the model reads and writes: training queries, the
 normalised tools JSON and the snake_case answers.
 
-Usage: /usr/bin/python3 training/tokenizer.py [--vocab 4096]
+`--space-piece` makes "▁" a piece of its own (a user-defined symbol), so a
+word is the same pieces after a space as after a quote (`▁`,`Denver` in the
+query, `":"`,`Denver` in the answer); `--split-digits` writes every digit as
+its own piece. Both are off for the shipped tokenizer (see training/README,
+"Stage 9 experiment").
+
+Usage: /usr/bin/python3 training/tokenizer.py [--vocab 4096] [--train FILE ...]
 """
 
 import argparse
@@ -40,14 +46,16 @@ def corpus_lines(train_path, n_examples, seed):
                 yield json.dumps(tool, separators=(",", ":"))
 
 
-def train(train_path, prefix, vocab_size, n_examples, seed=0):
+def train(train_paths, prefix, vocab_size, n_examples, seed=0, space_piece=False, split_digits=False):
     corpus = prefix + ".corpus.txt"
     with open(corpus, "w") as f:
-        for line in corpus_lines(train_path, n_examples, seed):
-            f.write(line + "\n")
+        for path in train_paths:
+            for line in corpus_lines(path, n_examples, seed):
+                f.write(line + "\n")
+    symbols = ["<tool_call>", "<tools>"] + (["\u2581"] if space_piece else [])
     spm.SentencePieceTrainer.Train(
         input=corpus, model_prefix=prefix, model_type="bpe", vocab_size=vocab_size,
-        pad_id=0, eos_id=1, bos_id=2, unk_id=3, user_defined_symbols=["<tool_call>", "<tools>"],
+        pad_id=0, eos_id=1, bos_id=2, unk_id=3, user_defined_symbols=symbols, split_digits=split_digits,
         byte_fallback=True, normalization_rule_name="identity", train_extremely_large_corpus=False,
         minloglevel=2)
     os.remove(corpus)
@@ -56,13 +64,17 @@ def train(train_path, prefix, vocab_size, n_examples, seed=0):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--train", default=os.path.join(HERE, "data", "train.jsonl"))
+    ap.add_argument("--train", nargs="+", default=[os.path.join(HERE, "data", "train.jsonl")],
+                    help="training splits whose text makes the corpus (--examples from each)")
     ap.add_argument("--prefix", default=DEFAULT_MODEL)
     ap.add_argument("--vocab", type=int, default=4096)
     ap.add_argument("--examples", type=int, default=40000)
+    ap.add_argument("--space-piece", action="store_true", help='"▁" as a piece of its own')
+    ap.add_argument("--split-digits", action="store_true", help="every digit a piece of its own")
     args = ap.parse_args()
     os.makedirs(os.path.dirname(args.prefix), exist_ok=True)
-    train(args.train, args.prefix, args.vocab, args.examples)
+    train(args.train, args.prefix, args.vocab, args.examples, space_piece=args.space_piece,
+          split_digits=args.split_digits)
     sp = spm.SentencePieceProcessor(model_file=args.prefix + ".model")
     print(f"wrote {args.prefix}.model: {sp.get_piece_size()} pieces; "
           f"ids 0-5 = {[sp.id_to_piece(i) for i in range(6)]}")

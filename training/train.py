@@ -19,6 +19,7 @@ import math
 import os
 import time
 
+import numpy as np
 import sentencepiece as spm
 import torch
 import torch.nn.functional as F
@@ -58,6 +59,8 @@ def parse_args():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", help="start a new run from this f16/f32 .needle bundle (its config and tokenizer) "
                                    "instead of random weights")
+    ap.add_argument("--transfer-vocab", action="store_true",
+                    help="with --init: accept a bundle made with another tokenizer, mapping its embedding onto this one's")
     return ap.parse_args()
 
 
@@ -69,16 +72,45 @@ def model_config(args, vocab_size):
     return NeedleConfig(vocab_size=vocab_size, **shape)
 
 
-def init_from_bundle(model, path):
+def transferred_embedding(old_table, old_tokenizer, new_sp):
+    """The embedding rows [new vocab, d_model] for new_sp's pieces from a table
+    over old_tokenizer's (serialized model): the same piece's row where the
+    old vocabulary has it, else the row of its word-initial form ("▁" + piece),
+    else the mean of the rows the old tokenizer splits its text into."""
+    old_sp = spm.SentencePieceProcessor(model_proto=old_tokenizer)
+    old_ids = {old_sp.id_to_piece(i): i for i in range(old_sp.get_piece_size())}
+    rows, same, initial = [], 0, 0
+    for i in range(new_sp.get_piece_size()):
+        piece = new_sp.id_to_piece(i)
+        if piece in old_ids:
+            rows.append(old_table[old_ids[piece]])
+            same += 1
+        elif "\u2581" + piece in old_ids:
+            rows.append(old_table[old_ids["\u2581" + piece]])
+            initial += 1
+        else:
+            rows.append(old_table[old_sp.encode(piece.replace("\u2581", " "))].mean(axis=0))
+    print(f"embedding transferred: {same} pieces kept, {initial} from their word-initial form, "
+          f"{len(rows) - same - initial} from their old pieces' mean", flush=True)
+    return np.stack(rows)
+
+
+def init_from_bundle(model, path, transfer_vocab=False):
     """Copy a bundle's weights into a new model; its config and tokenizer must be this run's.
 
-    The one allowed difference: a bundle without feed-forwards may start a run
-    with them. The new blocks start as identities (down_proj zero), so the
-    grown model computes exactly what the bundle did."""
+    Two differences are allowed. A bundle without feed-forwards may start a run
+    with them: the new blocks start as identities (down_proj zero), so the
+    grown model computes exactly what the bundle did. With transfer_vocab, a
+    bundle with another tokenizer may start a run: its embedding is mapped
+    onto this run's pieces (transferred_embedding)."""
     cfg, tokenizer, params = read_bundle(path)
     with open(TOKENIZER, "rb") as f:
         if f.read() != tokenizer:
-            raise SystemExit(f"{path}: its tokenizer is not {TOKENIZER}")
+            if not transfer_vocab:
+                raise SystemExit(f"{path}: its tokenizer is not {TOKENIZER} (--transfer-vocab maps its embedding)")
+            new_sp = spm.SentencePieceProcessor(model_file=TOKENIZER)
+            params["embedding/embedding"] = transferred_embedding(params["embedding/embedding"], tokenizer, new_sp)
+            cfg = dict(cfg, vocab_size=new_sp.get_piece_size())
     stored, run = NeedleConfig.from_dict(cfg).to_dict(), model.cfg.to_dict()
     grow = stored["no_feedforward"] and not run["no_feedforward"]
     if grow:
@@ -168,7 +200,7 @@ def main():
     cfg = model_config(args, sp.get_piece_size())
     model = Needle(cfg, seed=args.seed)
     if args.init and not os.path.exists(ckpt_path):
-        init_from_bundle(model, args.init)
+        init_from_bundle(model, args.init, args.transfer_vocab)
     optimizer = make_optimizer(model, args)
     state = {"step": 0, "epoch": 0, "batch": 0, "elapsed": 0.0}
     if os.path.exists(ckpt_path):
